@@ -1,0 +1,51 @@
+# Atelier — the two commands: `make run` and `make test`. `make bench` for the figures.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# Each app loads its own part of the demo data (all idempotent).
+DEMO_COMMANDS := seed_demo
+
+.PHONY: run test bench install messages migrate demo lint makemessages clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[dev]"
+	@rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP)
+
+messages: install
+	@$(PY) -m config.compile_translations
+
+migrate: install
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	@for cmd in $(DEMO_COMMANDS); do $(PY) manage.py $$cmd || exit 1; done
+
+run: messages demo
+	@$(PY) manage.py collectstatic --noinput -v 0
+	@$(PY) -m config.banner
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(VENV)/bin/honcho -f Procfile.dev start
+
+test: messages
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: messages
+	@test -n "$$DATABASE_URL" || { echo "make bench needs DATABASE_URL (PostgreSQL)"; exit 1; }
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+makemessages: install
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=tests
+	$(PY) manage.py makemessages -d djangojs -l fr --ignore=.venv --ignore=var --ignore=static/vendor
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,256 @@
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .states import OrderStatus, PaymentEventKind, SlotKind, SlotStatus
+
+
+def new_token() -> str:
+    """An unguessable token for customer links: 256 bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def new_ticket_code() -> str:
+    """A ticket code: 128 bits, URL-safe, printed on the ticket and in its QR code."""
+    return secrets.token_urlsafe(16)
+
+
+TIMEZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz)
+
+
+class Artisan(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="artisan"
+    )
+    display_name = models.CharField(_("display name"), max_length=120)
+    slug = models.SlugField(unique=True, max_length=140)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +33612345678"))
+    bio = models.TextField(_("about"), blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="fr")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = _("artisan")
+        verbose_name_plural = _("artisans")
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+
+class Workshop(models.Model):
+    artisan = models.ForeignKey(Artisan, on_delete=models.CASCADE, related_name="workshops")
+    title = models.CharField(_("title"), max_length=160)
+    slug = models.SlugField(unique=True, max_length=180)
+    description = models.TextField(_("description"), blank=True)
+    practical_info = models.TextField(_("practical information"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="workshops/", blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default=settings.DEFAULT_WORKSHOP_TIMEZONE
+    )
+    price_cents = models.PositiveIntegerField(_("price per seat (cents)"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=120)
+    default_capacity = models.PositiveIntegerField(_("default capacity"), default=8)
+    is_published = models.BooleanField(_("published"), default=False)
+    privatisation_enabled = models.BooleanField(_("privatisation enabled"), default=False)
+    private_min_capacity = models.PositiveIntegerField(_("private minimum participants"), default=1)
+    private_max_capacity = models.PositiveIntegerField(_("private maximum participants"), default=10)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("workshop")
+        verbose_name_plural = _("workshops")
+        constraints = [
+            models.CheckConstraint(condition=Q(private_min_capacity__gte=1), name="workshop_private_min_gte_1"),
+            models.CheckConstraint(
+                condition=Q(private_min_capacity__lte=F("private_max_capacity")), name="workshop_private_min_lte_max"
+            ),
+            models.CheckConstraint(condition=Q(default_capacity__gte=1), name="workshop_capacity_gte_1"),
+            models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="workshop_duration_gte_1"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class TicketType(models.Model):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="ticket_types")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    price_cents = models.PositiveIntegerField(_("price (cents)"))
+    requires_confirmation = models.BooleanField(
+        _("must be confirmed and charged after confirmation"), default=False
+    )
+    is_active = models.BooleanField(_("on sale"), default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("ticket type")
+        verbose_name_plural = _("ticket types")
+
+    def __str__(self):
+        return self.name
+
+
+class Slot(models.Model):
+    """A dated session of a workshop.
+
+    `seats_taken` counts the seats of orders that hold or own a place (awaiting payment or
+    confirmed); services change it with conditional updates under a row lock, and the
+    database refuses any value above capacity.
+
+    A private slot is held for one privatisation request; the link lives on the
+    privatisation side (an offer pointing at the slot), so this app never imports it.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    seats_taken = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=SlotKind.choices, default=SlotKind.PUBLIC)
+    status = models.CharField(max_length=10, choices=SlotStatus.choices, default=SlotStatus.OPEN)
+    # Weekly series created together share a series id (to show them as one).
+    series = models.UUIDField(null=True, blank=True, db_index=True)
+    cancel_message = models.TextField(blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_capacity_gte_1"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"),
+            models.CheckConstraint(condition=Q(seats_taken__lte=F("capacity")), name="slot_seats_lte_capacity"),
+        ]
+        indexes = [models.Index(fields=["workshop", "status", "starts_at"])]
+
+    def __str__(self):
+        return f"{self.workshop} — {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+
+class Order(models.Model):
+    """A customer's booking on one slot. Customers have no account: `token` is their key."""
+
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    reference = models.CharField(_("order number"), max_length=16, unique=True)
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(
+        max_length=24, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT, db_index=True
+    )
+    customer_name = models.CharField(_("name"), max_length=160)
+    customer_email = models.EmailField(_("email"))
+    customer_phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    seats = models.PositiveIntegerField(_("seats"))
+    total_cents = models.PositiveIntegerField(_("total (cents)"))
+    currency = models.CharField(max_length=3, default="EUR")
+    # Authorise now, capture when the artisan accepts.
+    requires_confirmation = models.BooleanField(default=False)
+    # Deadlines: the checkout hold, then (confirm-first orders) the artisan's decision.
+    hold_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    decide_by = models.DateTimeField(null=True, blank=True, db_index=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Payment provider state.
+    payment_provider = models.CharField(max_length=20, blank=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    authorisation_expires_at = models.DateTimeField(null=True, blank=True)
+    payment_error = models.TextField(blank=True)
+    decision_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gte=1), name="order_seats_gte_1"),
+        ]
+        indexes = [models.Index(fields=["status", "decide_by"]), models.Index(fields=["status", "hold_expires_at"])]
+
+    def __str__(self):
+        return self.reference
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # Null for lines with no ticket type (a private session priced by its request).
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, null=True, blank=True)
+    label = models.CharField(max_length=160)
+    quantity = models.PositiveIntegerField()
+    unit_price_cents = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_gte_1")]
+
+    @property
+    def total_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+
+class Ticket(models.Model):
+    """One seat of a confirmed order; its code is in the QR code."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets")
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="tickets", null=True)
+    code = models.CharField(max_length=32, unique=True, default=new_ticket_code, editable=False)
+    label = models.CharField(max_length=160)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class PaymentEvent(models.Model):
+    """Append-only ledger: every authorise, capture, release, refund and failure."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payment_events")
+    kind = models.CharField(max_length=12, choices=PaymentEventKind.choices)
+    amount_cents = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3, default="EUR")
+    provider = models.CharField(max_length=20)
+    provider_ref = models.CharField(max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class WebhookEvent(models.Model):
+    """A provider event already processed (replays are ignored)."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=120)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]

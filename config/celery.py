@@ -1,0 +1,48 @@
+"""The Celery app and the beat schedule.
+
+Locally (no REDIS_URL) the broker is kombu's filesystem transport, so `make run` starts a
+real worker and a real beat without any server. With REDIS_URL set, Redis is the broker.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("atelier")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic job lives here, in one table. Each job is idempotent and safe to run twice.
+app.conf.beat_schedule = {
+    "notifications-requeue-stuck": {
+        "task": "notifications.tasks.requeue_stuck",
+        "schedule": 60.0,
+    },
+    "bookings-release-lapsed-holds": {
+        "task": "bookings.tasks.release_lapsed_holds",
+        "schedule": 60.0,
+    },
+    "privatisation-expire-overdue": {
+        "task": "privatisation.tasks.expire_overdue",
+        "schedule": 60.0,
+    },
+    "privatisation-send-reminders": {
+        "task": "privatisation.tasks.send_reminders",
+        "schedule": 300.0,
+    },
+    "pending-orders-expire-overdue": {
+        "task": "pending_orders.tasks.expire_overdue",
+        "schedule": 60.0,
+    },
+    "pending-orders-send-reminders": {
+        "task": "pending_orders.tasks.send_reminders",
+        "schedule": 300.0,
+    },
+    "pending-orders-digest": {
+        "task": "pending_orders.tasks.send_digests",
+        "schedule": crontab(minute="*/15"),
+    },
+}

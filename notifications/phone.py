@@ -1,0 +1,41 @@
+"""Phone numbers: validated and stored as E.164 (+33612345678)."""
+
+import phonenumbers
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_REGION = "FR"
+
+
+def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
+    """Return `value` as E.164, or raise ValueError if it is not a valid mobile number."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(str(exc)) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("invalid number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class PhoneField(forms.CharField):
+    """A form field that accepts a phone number as people type it and cleans it to E.164."""
+
+    default_error_messages = {
+        "invalid": _("Enter a valid mobile phone number, e.g. +33 6 12 34 56 78."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("type", "tel")
+        self.widget.attrs.setdefault("autocomplete", "tel")
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return normalize_phone(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None

@@ -1,0 +1,33 @@
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SMS_LOG_FILE = tmp_path / "sms.log"
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks inline when they are published (the worker's job, in-process)."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = False
+    yield celery_app
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): row locks and parallel connections")
+
+
+@pytest.fixture
+def redis_url():
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis (set REDIS_URL)")
+    return settings.CELERY_BROKER_URL

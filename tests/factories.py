@@ -1,0 +1,98 @@
+"""factory-boy factories shared by every test package."""
+
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from bookings.models import Artisan, Order, OrderLine, Slot, TicketType, Workshop
+from bookings.states import OrderStatus
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"artisan{n}@example.com")
+    email = factory.SelfAttribute("username")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+
+class ArtisanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Artisan
+
+    user = factory.SubFactory(UserFactory)
+    display_name = factory.Sequence(lambda n: f"Atelier {n}")
+    slug = factory.Sequence(lambda n: f"atelier-{n}")
+    phone = "+33612345678"
+    language = "en"
+
+
+class WorkshopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Workshop
+
+    artisan = factory.SubFactory(ArtisanFactory)
+    title = factory.Sequence(lambda n: f"Pottery wheel {n}")
+    slug = factory.Sequence(lambda n: f"pottery-wheel-{n}")
+    description = "Learn to throw a bowl."
+    city = "Paris"
+    price_cents = 5000
+    currency = "EUR"
+    duration_minutes = 120
+    default_capacity = 8
+    is_published = True
+    privatisation_enabled = True
+    private_min_capacity = 3
+    private_max_capacity = 10
+
+
+class TicketTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketType
+
+    workshop = factory.SubFactory(WorkshopFactory)
+    name = "Adult"
+    price_cents = factory.SelfAttribute("workshop.price_cents")
+    requires_confirmation = False
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Slot
+
+    workshop = factory.SubFactory(WorkshopFactory)
+    starts_at = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(minutes=o.workshop.duration_minutes))
+    capacity = 8
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Order
+
+    slot = factory.SubFactory(SlotFactory)
+    reference = factory.Sequence(lambda n: f"T{n:07d}")
+    status = OrderStatus.CONFIRMED
+    customer_name = "Ada Lovelace"
+    customer_email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    customer_phone = "+33611223344"
+    language = "en"
+    seats = 1
+    total_cents = factory.LazyAttribute(lambda o: o.seats * o.slot.workshop.price_cents)
+    currency = "EUR"
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    label = "Adult"
+    quantity = 1
+    unit_price_cents = 5000
