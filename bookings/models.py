@@ -169,6 +169,8 @@ class Order(models.Model):
     seats = models.PositiveIntegerField(_("seats"))
     total_cents = models.PositiveIntegerField(_("total (cents)"))
     currency = models.CharField(max_length=3, default="EUR")
+    # Which flow made the order ("storefront", "privatisation"): see bookings/hooks.py.
+    source = models.CharField(max_length=20, default="storefront", db_index=True)
     # Authorise now, capture when the artisan accepts.
     requires_confirmation = models.BooleanField(default=False)
     # Deadlines: the checkout hold, then (confirm-first orders) the artisan's decision.
