@@ -1,0 +1,1 @@
+"""bookings forms, one module per flow (see each file)."""

@@ -1,0 +1,65 @@
+"""Per-client rate limits for public forms (booking, privatisation request, suggestions, chat).
+
+A fixed window counter in the cache (Redis in production), keyed by form and client IP:
+
+    @ratelimit_post("privatisation-request")
+    def request_form(request, slug): ...
+
+When over the limit the view is not called: the client gets a 429 page that says so.
+"""
+
+import functools
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "20/h" → (20, 3600)."""
+    count, period = rate.split("/")
+    return int(count), PERIODS[period[-1]] * int(period[:-1] or 1)
+
+
+def client_ip(request) -> str:
+    # Behind the production proxy the first X-Forwarded-For hop is the client.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.SECURE else ""
+    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")) or "unknown"
+
+
+def hit(scope: str, request, rate: str | None = None) -> bool:
+    """Count one attempt; True while the client is within the limit."""
+    limit, window = parse_rate(rate or settings.RATE_LIMIT_PUBLIC_FORMS)
+    bucket = int(time.time() // window)
+    key = f"rl:{scope}:{client_ip(request)}:{bucket}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 5)
+        count = 1
+    return count <= limit
+
+
+def ratelimit_post(scope: str, rate: str | None = None):
+    """Limit the POSTs of a view per client; GETs are free."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method == "POST" and not hit(scope, request, rate):
+                return render(
+                    request,
+                    "includes/rate_limited.html",
+                    {"message": _("You have sent this form many times in a short while. Please wait a little and try again.")},
+                    status=429,
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

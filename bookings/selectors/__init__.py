@@ -1,0 +1,1 @@
+"""bookings selectors, one module per flow (see each file)."""

@@ -1,0 +1,1 @@
+"""bookings services, one module per flow (see each file)."""
