@@ -12,8 +12,9 @@ DEMO_COMMANDS := seed_demo
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet ".[dev]"
+	@echo "Installing into $(VENV) (first run takes a minute)…"
+	@set -o pipefail; $(PY) -m pip install --quiet --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@set -o pipefail; $(PY) -m pip install --quiet ".[dev]" 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@rm -f $(VENV)/.installed-*; touch $@
 
 install: $(STAMP)
