@@ -188,7 +188,7 @@ def test_workshop_page_in_french_formats_price_dates_and_labels(client):
     SlotFactory(workshop=workshop, starts_at=timezone.make_aware(timezone.datetime(2099, 7, 14, 10, 0)), capacity=8, seats_taken=6)
     html = client.get(reverse("storefront:workshop", args=[workshop.slug]), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "65,50\xa0€" in html
-    assert "Prochaines dates" in html
+    assert "Dates à venir" in html
     assert "par place" in html
     assert "2 places restantes" in html
     assert "mardi 14 juillet 2099" in html
