@@ -1,15 +1,24 @@
 """Customer pages: the list of published workshops and a workshop's page. No account needed."""
 
+import hashlib
+import pickle
 from datetime import UTC
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.safestring import mark_safe
 
 from ..selectors import storefront as selectors
 
 WORKSHOPS_PER_PAGE = 12
+# The rendered list of dates is reused while the data it shows is unchanged (its cache key
+# is a digest of every row shown); the timeout only frees memory.
+SLOT_LIST_CACHE_SECONDS = 600
+SLOT_LIST_TEMPLATE = "bookings/storefront/_slot_days.html"
 
 
 def workshop_list(request):
@@ -33,15 +42,36 @@ def _parse_after(value: str | None):
     return parsed
 
 
+def _slot_list_html(*, workshop, rows) -> str:
+    """The dates of a workshop page, rendered once per distinct content.
+
+    The key covers everything the fragment may show: the rows (ids, times, capacity, seats
+    taken), every field of the workshop, the language. Any booking, cancellation, edit or
+    slot that starts changes the rows, hence the key: never a stale seat count.
+    """
+    fields = [getattr(workshop, f.attname) for f in workshop._meta.concrete_fields]
+    digest = hashlib.blake2b(
+        pickle.dumps((fields, str(workshop.photo), translation.get_language(), rows)), digest_size=16
+    ).hexdigest()
+    key = f"storefront:slots:{digest}"
+    html = cache.get(key)
+    if html is None:
+        slots = selectors.slots_from_rows(rows, workshop=workshop)
+        days = selectors.group_by_local_date(slots, workshop.tzinfo)
+        html = render_to_string(SLOT_LIST_TEMPLATE, {"workshop": workshop, "slot_days": days})
+        cache.set(key, html, SLOT_LIST_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - rendered by our template, escaped there
+
+
 def workshop_detail(request, slug):
     workshop = selectors.published_workshop(slug=slug)
     after = _parse_after(request.GET.get("after"))
-    slots, next_after = selectors.workshop_upcoming_slots(workshop=workshop, after=after)
+    rows, next_after = selectors.workshop_upcoming_slot_rows(workshop=workshop, after=after)
     context = {
         "workshop": workshop,
         "artisan": workshop.artisan,
-        "slot_days": selectors.group_by_local_date(slots, workshop.tzinfo),
-        "has_slots": bool(slots),
+        "has_slots": bool(rows),
+        "slot_list": _slot_list_html(workshop=workshop, rows=rows) if rows else "",
         "paged": after is not None,
         "next_after": next_after.astimezone(UTC).isoformat() if next_after else "",
     }

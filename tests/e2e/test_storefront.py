@@ -50,7 +50,7 @@ def test_customer_browses_to_a_workshop_in_english_then_french(live_server, page
     expect(page.get_by_text("Complet").first).to_be_visible()
     first_date = page.locator(".slot-date").first.inner_text().lower()
     assert re.search(r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d+ \w+", first_date), first_date
-    expect(page.get_by_text("2 h 30")).to_be_visible()
+    expect(page.locator(".facts dd").first).to_have_text("2 h 30")
     screenshot(page, "workshop-fr")
 
     page.get_by_role("link", name=re.compile("Tous les ateliers")).click()
