@@ -63,7 +63,12 @@ def recreate_database(maintenance_url: str, name: str, *, create: bool = True) -
 def load_data() -> dict:
     """The demo data set; returns what the load needs (a workshop slug, a session cookie)."""
     import django
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
     from django.core.management import call_command
 
     django.setup()

@@ -10,7 +10,17 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Artisan, Order, OrderLine, PaymentEvent, Slot, Ticket, TicketType, WebhookEvent, Workshop
+from .models import (
+    Artisan,
+    Order,
+    OrderLine,
+    PaymentEvent,
+    Slot,
+    Ticket,
+    TicketType,
+    WebhookEvent,
+    Workshop,
+)
 from .services.artisans import artisan_create, artisan_invite
 
 

@@ -4,7 +4,13 @@ from django.urls import reverse
 
 from bookings.models import Artisan
 from notifications.models import Notification
-from tests.factories import ArtisanFactory, OrderFactory, OrderLineFactory, SlotFactory, WorkshopFactory
+from tests.factories import (
+    ArtisanFactory,
+    OrderFactory,
+    OrderLineFactory,
+    SlotFactory,
+    WorkshopFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

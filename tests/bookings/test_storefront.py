@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.models import Slot, Workshop
 from bookings.states import SlotKind, SlotStatus
 from tests.factories import ArtisanFactory, SlotFactory, WorkshopFactory
 
@@ -204,3 +205,24 @@ def test_workshop_page_in_english_formats_price_dates_and_labels(client):
     assert "per seat" in html
     assert "1 seat left" in html
     assert "Tuesday 14 July 2099" in html
+
+
+def test_workshop_page_never_shows_a_stale_seat_count_or_a_cancelled_slot(client):
+    """The list of dates is cached by content: any change to a shown slot shows at once."""
+    workshop = WorkshopFactory()
+    first, second = _slots(workshop, 2)
+    Slot.objects.filter(pk=first.pk).update(capacity=8, seats_taken=3)
+    assert "5 seats left" in _page(client, workshop).content.decode()
+    Slot.objects.filter(pk=first.pk).update(seats_taken=4)  # a booking (no save(), no signal)
+    html = _page(client, workshop).content.decode()
+    assert "4 seats left" in html and "5 seats left" not in html
+    Slot.objects.filter(pk=second.pk).update(status=SlotStatus.CANCELLED)
+    assert _page(client, workshop).content.decode().count('<li class="slot') == 1
+
+
+def test_workshop_page_dates_follow_a_change_of_time_zone(client):
+    workshop = WorkshopFactory(timezone="Europe/Paris")
+    SlotFactory(workshop=workshop, starts_at=timezone.make_aware(timezone.datetime(2099, 1, 10, 9, 0), timezone.get_fixed_timezone(0)))
+    assert "10:00" in _page(client, workshop).content.decode()
+    Workshop.objects.filter(pk=workshop.pk).update(timezone="Europe/London")
+    assert "09:00" in _page(client, workshop).content.decode()
