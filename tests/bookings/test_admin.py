@@ -96,3 +96,18 @@ def test_admin_action_sends_the_invitation_again(ops):
     )
     assert response.status_code == 302
     assert Notification.objects.filter(template="bookings/emails/artisan_invite").count() == 2
+
+
+def test_add_artisan_page_asks_for_an_email_and_no_password(ops):
+    html = ops.get(reverse("admin:bookings_artisan_add")).content.decode()
+    assert 'name="email"' in html
+    assert 'name="password' not in html
+    assert 'name="user"' not in html
+
+
+def test_artisan_change_page_keeps_the_user_read_only(ops):
+    artisan = ArtisanFactory()
+    response = ops.get(reverse("admin:bookings_artisan_change", args=[artisan.pk]))
+    assert response.status_code == 200
+    assert 'name="user"' not in response.content.decode()
+    assert 'name="display_name"' in response.content.decode()
