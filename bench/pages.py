@@ -228,7 +228,11 @@ async def load(port: int, request: bytes, seconds: float) -> dict:
 
 
 def probe(port: int, path: str, cookie: str = "") -> int:
-    return asyncio.run(fetch(port, make_request(path, cookie)))
+    """The status of one GET; 0 when the connection failed."""
+    try:
+        return asyncio.run(fetch(port, make_request(path, cookie)))
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def measure(port: int, name: str, path: str, cookie: str = "") -> dict:
