@@ -9,7 +9,8 @@ with a small asyncio HTTP client on this machine only. Prints one figure a line,
 ending with `workshop_page_ratio` and `calendar_ratio` (page requests/s ÷ /healthz requests/s).
 A page that is not there yet (404) prints `n/a` instead of failing.
 
-Knobs (environment): BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_WORKERS (2×cores+1).
+Knobs (environment): BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_WORKERS (2×cores+1),
+BENCH_CALENDAR_PATH (/backoffice/calendar/), BENCH_KEEP_DATABASE (1: keep it, to profile).
 """
 
 import asyncio
@@ -32,6 +33,7 @@ WARMUP_SECONDS = 1.5
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
 N_ARTISANS, N_WORKSHOPS, N_SLOTS = 50, 200, 20_000
+CALENDAR_PATH = os.environ.get("BENCH_CALENDAR_PATH", "/backoffice/calendar/")
 
 
 def log(message: str) -> None:
@@ -273,10 +275,10 @@ def main() -> int:
             print(f"concurrency: {CONCURRENCY}")
             health = measure(port, "healthz", "/healthz")
             page = measure(port, "workshop_page", workshop_path)
-            calendar_status = probe(port, "/backoffice/calendar/", cookie)
-            calendar = measure(port, "calendar", "/backoffice/calendar/", cookie) if calendar_status == 200 else None
+            calendar_status = probe(port, CALENDAR_PATH, cookie)
+            calendar = measure(port, "calendar", CALENDAR_PATH, cookie) if calendar_status == 200 else None
             if calendar is None:
-                log(f"/backoffice/calendar/ answered {calendar_status}: not measured")
+                log(f"{CALENDAR_PATH} answered {calendar_status}: not measured")
             print(f"workshop_page_ratio: {page['rps'] / health['rps']:.2f}")
             print(f"calendar_ratio: {calendar['rps'] / health['rps']:.2f}" if calendar else "calendar_ratio: n/a")
         finally:
@@ -285,7 +287,8 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        recreate_database(maintenance_url, name, create=False)
+        if not os.environ.get("BENCH_KEEP_DATABASE"):
+            recreate_database(maintenance_url, name, create=False)
         log(f"done in {time.monotonic() - started:.1f} s")
     return 0
 
