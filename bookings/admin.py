@@ -1,8 +1,235 @@
-from django.contrib import admin
+"""Django admin for ops: read what happened, search, filter; never edit a status by hand.
 
-from .models import Artisan, Slot, TicketType, Workshop
+Status fields are read-only everywhere: a status changes only through a service (admin
+actions call them). Artisans are created through `artisan_create` + `artisan_invite`.
+"""
 
-admin.site.register(Artisan)
-admin.site.register(Workshop)
-admin.site.register(TicketType)
-admin.site.register(Slot)
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import (
+    Artisan,
+    Order,
+    OrderLine,
+    PaymentEvent,
+    Slot,
+    Ticket,
+    TicketType,
+    WebhookEvent,
+    Workshop,
+)
+from .services.artisans import artisan_create, artisan_invite
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- Artisans -------------------------------------------------------------------------------
+
+
+class ArtisanAddForm(forms.ModelForm):
+    """Ops give an email; the account is created without a password and an invitation sent."""
+
+    email = forms.EmailField(label=_("email"), help_text=_("The artisan signs in with it; the invitation goes there."))
+
+    class Meta:
+        model = Artisan
+        fields = ["email", "display_name", "phone", "language", "bio"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this email address already exists."))
+        return email
+
+
+@admin.register(Artisan)
+class ArtisanAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "email", "phone", "language", "workshop_count", "created_at"]
+    list_filter = ["language", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["display_name", "slug", "user__email", "phone"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["user", "created_at"]
+    fields = ["user", "display_name", "slug", "phone", "language", "bio", "created_at"]
+    actions = ["send_invitation"]
+    add_form = ArtisanAddForm
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).select_related("user").annotate(n_workshops=Count("workshops"))
+
+    @admin.display(description=_("email"), ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("workshops"), ordering="n_workshops")
+    def workshop_count(self, obj):
+        return obj.n_workshops
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+            kwargs["fields"] = ArtisanAddForm.Meta.fields
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ArtisanAddForm.Meta.fields if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_form(self, request, form, change):
+        if change:
+            return super().save_form(request, form, change)
+        data = form.cleaned_data
+        # clean_email already refused a known address; the service checks again under its transaction.
+        artisan = artisan_create(
+            email=data["email"], display_name=data["display_name"], phone=data.get("phone", ""),
+            language=data["language"], bio=data.get("bio", ""),
+        )
+        artisan_invite(artisan=artisan)
+        messages.success(
+            request, _("Invitation sent to %(email)s.") % {"email": artisan.user.email}
+        )
+        return artisan
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    @admin.action(description=_("Send the invitation again"))
+    def send_invitation(self, request, queryset):
+        count = 0
+        for artisan in queryset.order_by("pk"):
+            artisan_invite(artisan=artisan)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+# --- Workshops and slots --------------------------------------------------------------------
+
+
+class TicketTypeInline(admin.TabularInline):
+    model = TicketType
+    extra = 0
+    fields = ["name", "price_cents", "requires_confirmation", "is_active", "position", "description"]
+
+
+@admin.register(Workshop)
+class WorkshopAdmin(admin.ModelAdmin):
+    list_display = ["title", "artisan", "city", "price_cents", "currency", "is_published", "privatisation_enabled", "created_at"]
+    list_filter = ["is_published", "privatisation_enabled", "city", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["title", "slug", "city", "artisan__display_name", "artisan__user__email"]
+    list_select_related = ["artisan"]
+    date_hierarchy = "created_at"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["artisan"]
+    inlines = [TicketTypeInline]
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    list_display = ["starts_at", "workshop", "kind", "status", "seats_taken", "capacity"]
+    list_filter = ["status", "kind", ("starts_at", admin.DateFieldListFilter)]
+    search_fields = ["workshop__title", "workshop__artisan__display_name"]
+    list_select_related = ["workshop"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["workshop"]
+    # Seats are counted by the booking services; status moves through services.
+    readonly_fields = ["kind", "status", "seats_taken", "series", "cancel_message", "cancelled_at", "created_at"]
+
+
+# --- Orders and payments (read-only: money moves through services) ---------------------------
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ["label", "ticket_type", "quantity", "unit_price_cents"]
+    readonly_fields = fields
+
+
+class TicketInline(ReadOnlyInline):
+    model = Ticket
+    fields = ["label", "code", "created_at"]
+    readonly_fields = fields
+
+
+class PaymentEventInline(ReadOnlyInline):
+    model = PaymentEvent
+    fields = ["created_at", "kind", "amount_cents", "currency", "provider", "provider_ref", "detail"]
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["reference", "created_at", "customer_name", "customer_email", "slot", "seats", "total_cents", "currency", "status", "source"]
+    list_filter = ["status", "source", "requires_confirmation", ("created_at", admin.DateFieldListFilter), ("slot__starts_at", admin.DateFieldListFilter)]
+    search_fields = ["reference", "customer_email", "customer_name", "customer_phone", "slot__workshop__title", "payment_intent_id"]
+    list_select_related = ["slot__workshop"]
+    date_hierarchy = "created_at"
+    inlines = [OrderLineInline, TicketInline, PaymentEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "order", "kind", "amount_cents", "currency", "provider", "provider_ref"]
+    list_filter = ["kind", "provider", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["order__reference", "order__customer_email", "provider_ref", "idempotency_key"]
+    list_select_related = ["order"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "provider", "event_type", "event_id"]
+    list_filter = ["provider", "event_type", ("received_at", admin.DateFieldListFilter)]
+    search_fields = ["event_id", "event_type"]
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,101 @@
+"""Reads for the customer storefront: published workshops and their bookable public slots.
+
+Every query here is bounded: the pages issue the same number of SQL queries whatever the
+number of slots (the tests assert it).
+"""
+
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ..models import Slot, Workshop
+from ..states import SlotKind, SlotStatus
+
+# How many dates the home page shows per workshop card.
+CARD_NEXT_DATES = 3
+# How many slots a workshop page shows at once (a "more dates" link pages on).
+WORKSHOP_PAGE_SLOTS = 60
+
+
+def bookable_slots(*, now: datetime | None = None) -> QuerySet[Slot]:
+    """Public, open slots that have not started: the only slots a customer may see."""
+    return Slot.objects.filter(
+        kind=SlotKind.PUBLIC, status=SlotStatus.OPEN, starts_at__gt=now or timezone.now()
+    ).order_by("starts_at", "pk")
+
+
+def published_workshops(*, now: datetime | None = None) -> QuerySet[Workshop]:
+    """Published workshops for the home page, each with `next_slots` (its next few dates)."""
+    next_slots = bookable_slots(now=now)[:CARD_NEXT_DATES]
+    return (
+        Workshop.objects.filter(is_published=True)
+        .select_related("artisan")
+        .prefetch_related(Prefetch("slots", queryset=next_slots, to_attr="next_slots"))
+        .order_by("title", "pk")
+    )
+
+
+def published_workshop(*, slug: str) -> Workshop:
+    """A published workshop by slug, with its artisan; 404 for anything else."""
+    try:
+        return Workshop.objects.select_related("artisan").get(slug=slug, is_published=True)
+    except Workshop.DoesNotExist:
+        raise Http404("No such workshop") from None
+
+
+# The columns a workshop page shows of a slot (kind and status are fixed by the filter).
+SLOT_PAGE_FIELDS = ("id", "starts_at", "ends_at", "capacity", "seats_taken", "series")
+
+
+def workshop_upcoming_slot_rows(
+    *, workshop: Workshop, after: datetime | None = None, now: datetime | None = None,
+    limit: int = WORKSHOP_PAGE_SLOTS,
+) -> tuple[list[tuple], datetime | None]:
+    """Like `workshop_upcoming_slots`, as plain tuples (SLOT_PAGE_FIELDS): cheap to fetch and
+    to hash, so the page can reuse its rendered slot list while these rows are unchanged."""
+    slots = bookable_slots(now=now).filter(workshop=workshop)
+    if after is not None:
+        slots = slots.filter(starts_at__gte=after)
+    rows = list(slots.values_list(*SLOT_PAGE_FIELDS)[: limit + 1])
+    next_after = rows[limit][1] if len(rows) > limit else None
+    return rows[:limit], next_after
+
+
+def slots_from_rows(rows, *, workshop: Workshop) -> list[Slot]:
+    """Slot instances from `workshop_upcoming_slot_rows` (no query)."""
+    slots = []
+    for row in rows:
+        slot = Slot(workshop=workshop, kind=SlotKind.PUBLIC, status=SlotStatus.OPEN, **dict(zip(SLOT_PAGE_FIELDS, row, strict=True)))
+        slot._state.adding = False
+        slots.append(slot)
+    return slots
+
+
+def workshop_upcoming_slots(
+    *, workshop: Workshop, after: datetime | None = None, now: datetime | None = None,
+    limit: int = WORKSHOP_PAGE_SLOTS,
+) -> tuple[list[Slot], datetime | None]:
+    """The next `limit` bookable slots of a workshop (from `after` when given).
+
+    Returns the slots and the start of the next page (None when there is none).
+    """
+    slots = bookable_slots(now=now).filter(workshop=workshop)
+    if after is not None:
+        slots = slots.filter(starts_at__gte=after)
+    rows = list(slots[: limit + 1])
+    next_after = rows[limit].starts_at if len(rows) > limit else None
+    return rows[:limit], next_after
+
+
+def group_by_local_date(slots, tzinfo) -> list[tuple]:
+    """[(local date, [slots…]), …] in order, dates taken in the workshop's time zone."""
+    groups: list[tuple] = []
+    for slot in slots:
+        day = timezone.localtime(slot.starts_at, tzinfo).date()
+        if groups and groups[-1][0] == day:
+            groups[-1][1].append(slot)
+        else:
+            groups.append((day, [slot]))
+    return groups
