@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from bookings.models import Slot, Workshop
 from bookings.states import OrderStatus, SlotKind, SlotStatus
@@ -384,7 +385,8 @@ def test_workshop_form_shows_a_placeholder_without_photo(signed_in, artisan):
 
 def test_calendar_in_french(signed_in, artisan):
     signed_in.cookies.load({"django_language": "fr"})
-    with time_machine.travel(NOW, tick=False):
+    # LocaleMiddleware activates French in this thread; the override puts English back after.
+    with time_machine.travel(NOW, tick=False), translation.override("en"):
         html = signed_in.get("/backoffice/calendar/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "juin 2026" in html.lower()
     assert "Nouveau créneau" in html and "Mon activité" in html
