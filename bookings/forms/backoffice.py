@@ -125,6 +125,7 @@ class SlotCreateForm(SlotTimesMixin, forms.Form):
         self.fields["workshop"].queryset = workshops
         # The page's script fills the end from the workshop's duration (minutes).
         self.durations = {str(w.pk): w.duration_minutes for w in workshops}
+        self.capacities = {str(w.pk): w.default_capacity for w in workshops}
 
     def clean(self):
         cleaned = super().clean()

@@ -102,9 +102,12 @@ def calendar_view(request, artisan):
         previous = {"month": (anchor - timedelta(days=1)).strftime("%Y-%m")}
         following = {"month": period[1].strftime("%Y-%m")}
         current = {"month": today.strftime("%Y-%m")}
-        week_anchor = today if period[0] <= today < period[1] else anchor
-        switch = {"view": "week", "date": week_anchor.isoformat()}
     days = calendar_days(artisan=artisan, start=start, end=end, today=today, period=period)
+    if view == "month":
+        # Week view of today, else of the month's first day with slots, else of the 1st.
+        busy = [d.day for d in days if d.in_period and d.slots]
+        week_anchor = today if period[0] <= today < period[1] else (busy[0] if busy else anchor)
+        switch = {"view": "week", "date": week_anchor.isoformat()}
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
     has_slots = any(day.slots for day in days)
     return render(
@@ -173,7 +176,7 @@ def slot_create(request, artisan):
     return render(
         request,
         "bookings/backoffice/slot_form.html",
-        {"nav": "calendar", "form": form, "durations": form.durations},
+        {"nav": "calendar", "form": form, "workshop_defaults": {"durations": form.durations, "capacities": form.capacities}},
     )
 
 

@@ -3,12 +3,17 @@
   // New slot: show "Last date" only for a weekly series; fill the end from the workshop's duration.
   const form = document.querySelector("form.slot-form");
   if (!form) return;
-  const durationsEl = document.getElementById("workshop-durations");
-  const durations = durationsEl ? JSON.parse(durationsEl.textContent) : {};
+  const defaultsEl = document.getElementById("workshop-defaults");
+  const defaults = defaultsEl ? JSON.parse(defaultsEl.textContent) : { durations: {}, capacities: {} };
+  const durations = defaults.durations;
   const workshop = form.querySelector("[name=workshop]");
   const start = form.querySelector("[name=start_time]");
   const end = form.querySelector("[name=end_time]");
   const until = form.querySelector(".repeat-until");
+  const capacity = form.querySelector("[name=capacity]");
+  const showCapacity = () => {
+    if (capacity && workshop) capacity.placeholder = defaults.capacities[workshop.value] || "";
+  };
   let endTouched = Boolean(end && end.value);
 
   const fillEnd = () => {
@@ -25,7 +30,8 @@
   };
   if (end) end.addEventListener("input", () => { endTouched = Boolean(end.value); });
   if (start) start.addEventListener("change", fillEnd);
-  if (workshop) workshop.addEventListener("change", () => { endTouched = false; fillEnd(); });
+  if (workshop) workshop.addEventListener("change", () => { endTouched = false; fillEnd(); showCapacity(); });
   form.querySelectorAll("[name=repeat]").forEach((el) => el.addEventListener("change", toggleUntil));
   toggleUntil();
+  showCapacity();
 })();
