@@ -106,6 +106,24 @@ def test_artisan_opens_a_weekly_series_and_edits_privatisation(live_server, page
     page.goto(f"{live_server.url}/backoffice/slots/{booked.pk}/participants/")
     screenshot(page, "participants-desktop")
 
+    # Cancelling a booked slot: a confirmation step with a message, then the slot is struck through.
+    page.get_by_role("button", name="Cancel the slot").click()
+    expect(page.get_by_text("1 confirmed order will be told by email, with your message.")).to_be_visible()
+    page.get_by_label("Message to the participants").fill("The kiln broke. I will call you to find another date.")
+    screenshot(page, "cancel-confirm")
+    page.get_by_role("button", name="Yes, cancel the slot").click()
+    expect(page.get_by_text("The slot is cancelled; the participants are being told.")).to_be_visible()
+    screenshot(page, "cancelled-slot")
+    page.get_by_role("link", name="← Calendar").click()
+    expect(page.locator(".cal-slot-cancelled")).to_have_count(1)
+
+    # The same back-office in French, through the language switcher.
+    page.goto(f"{live_server.url}/backoffice/calendar/?month={monday:%Y-%m}")
+    page.locator("#language-select").select_option("fr")
+    expect(page.get_by_role("link", name="Mon activité")).to_be_visible()
+    expect(page.get_by_text("Réservé pour une demande")).to_be_visible()
+    screenshot(page, "calendar-month-desktop-fr")
+
 
 def assert_fits_the_phone(page):
     """Nothing sticks out to the right of a 390 px screen."""
