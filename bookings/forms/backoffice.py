@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ..models import TIMEZONE_CHOICES, Workshop
@@ -47,7 +47,10 @@ class MoneyField(forms.Field):
 
     def prepare_value(self, value):
         if isinstance(value, int):
-            return f"{value // 100}" if value % 100 == 0 else f"{value / 100:.2f}"
+            if value % 100 == 0:
+                return f"{value // 100}"
+            text = f"{value // 100}.{value % 100:02d}"
+            return text.replace(".", ",") if (translation.get_language() or "").startswith("fr") else text
         return value
 
     def to_python(self, value):
@@ -247,6 +250,8 @@ class WorkshopForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
+        if workshop is not None and workshop.currency not in dict(CURRENCY_CHOICES):
+            self.fields["currency"].choices = [*CURRENCY_CHOICES, (workshop.currency, workshop.currency)]
         if workshop is None or not workshop.photo:
             del self.fields["remove_photo"]
 

@@ -154,3 +154,19 @@ def test_workshop_form_refuses_a_file_that_is_not_an_image():
     form = WorkshopForm(workshop_data(), {"photo": upload})
     assert not form.is_valid()
     assert "photo" in form.errors
+
+
+def test_money_field_shows_cents_as_euros_in_each_language():
+    from django.utils import translation
+
+    field = MoneyField()
+    assert field.prepare_value(6500) == "65"
+    assert field.prepare_value(6505) == "65.05"
+    with translation.override("fr"):
+        assert field.prepare_value(6550) == "65,50"
+
+
+def test_workshop_form_keeps_an_unlisted_currency_set_by_ops():
+    workshop = WorkshopFactory(currency="JPY")
+    form = WorkshopForm(workshop_data(currency="JPY"), workshop=workshop)
+    assert form.is_valid(), form.errors

@@ -9,7 +9,13 @@ import time_machine
 from django.db import IntegrityError, transaction
 
 from bookings.models import Slot
-from bookings.services.slots import SlotError, slot_cancel, slot_create_series, slot_delete, slot_update
+from bookings.services.slots import (
+    SlotError,
+    slot_cancel,
+    slot_create_series,
+    slot_delete,
+    slot_update,
+)
 from bookings.states import OrderStatus, SlotKind, SlotStatus
 from notifications.models import Notification
 from tests.factories import ArtisanFactory, OrderFactory, SlotFactory, WorkshopFactory

@@ -8,7 +8,12 @@ from django.db import IntegrityError, transaction
 from PIL import Image
 
 from bookings.models import TicketType, Workshop
-from bookings.services.workshops import WorkshopError, photo_to_jpeg, unique_workshop_slug, workshop_save
+from bookings.services.workshops import (
+    WorkshopError,
+    photo_to_jpeg,
+    unique_workshop_slug,
+    workshop_save,
+)
 from tests.factories import ArtisanFactory, OrderLineFactory, TicketTypeFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db

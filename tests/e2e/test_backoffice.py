@@ -4,6 +4,7 @@ and edits the privatisation settings of a workshop (with a clear error for min >
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, ArtisanFactory, OrderFactory, SlotFactory, WorkshopFactory
@@ -36,7 +37,7 @@ def test_artisan_opens_a_weekly_series_and_edits_privatisation(live_server, page
     sign_in(page, live_server, artisan)
 
     # A weekly series of four Mondays at 10:00.
-    monday = first_monday_of_month_after_next(date.today())
+    monday = first_monday_of_month_after_next(timezone.localdate())
     page.get_by_role("button", name="New slot", exact=True).click()
     page.get_by_label("Workshop").select_option(label="Wheel-throwing initiation")
     page.get_by_label("Date", exact=True).fill(monday.isoformat())
