@@ -15,6 +15,7 @@ class CalendarDay:
     day: date
     in_period: bool
     is_today: bool
+    is_past: bool = False
     slots: list = field(default_factory=list)
 
 
@@ -85,6 +86,7 @@ def calendar_days(
                 day=day,
                 in_period=period[0] <= day < period[1],
                 is_today=day == today,
+                is_past=day < today,
                 slots=by_day.get(day, []),
             )
         )

@@ -45,6 +45,10 @@ def test_artisan_opens_a_weekly_series_and_edits_privatisation(live_server, page
     expect(page.get_by_label("End", exact=True)).to_have_value("12:30")  # filled from the workshop's duration
     expect(page.get_by_label("Last date")).to_be_hidden()
     page.get_by_label("Every week until…").check()
+    page.get_by_label("Last date").fill((monday - timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_text("The last date is before the first one.")).to_be_visible()
+    screenshot(page, "slot-form-error")
     page.get_by_label("Last date").fill((monday + timedelta(weeks=3)).isoformat())
     screenshot(page, "slot-form")
     page.get_by_role("button", name="Create").click()
@@ -67,6 +71,10 @@ def test_artisan_opens_a_weekly_series_and_edits_privatisation(live_server, page
     page.reload()
     expect(page.locator(".badge-private")).to_have_text("Held for a request")
     screenshot(page, "calendar-month-desktop")
+    page.get_by_role("button", name="Week", exact=True).click()
+    expect(page.locator(".cal-slot")).to_have_count(3)
+    screenshot(page, "calendar-week-desktop")
+    page.get_by_role("button", name="Month", exact=True).click()
 
     phone_context.add_cookies(page.context.cookies())
     phone = phone_context.new_page()
