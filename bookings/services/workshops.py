@@ -104,7 +104,10 @@ def workshop_save(
     """
     values = {name: values[name] for name in WORKSHOP_FIELDS}
     _check_rules(values)
-    jpeg = photo_to_jpeg(photo) if photo is not None else None
+    try:
+        jpeg = photo_to_jpeg(photo) if photo is not None else None
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise WorkshopError(_("This photo could not be read. Try a JPEG or PNG file."), field="photo") from None
     with transaction.atomic():
         if workshop_id is None:
             workshop = Workshop(artisan=artisan, slug=unique_workshop_slug(values["title"]), **values)

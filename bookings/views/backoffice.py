@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -197,6 +197,8 @@ def slot_edit(request, artisan, slot_id: int):
                 ends_at=data["ends_at"],
                 capacity=data["capacity"],
             )
+        except Slot.DoesNotExist:
+            raise Http404 from None
         except SlotError as error:
             _add_error(form, error)
         else:
@@ -215,6 +217,8 @@ def slot_cancel_view(request, artisan, slot_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             slot_cancel(artisan=artisan, slot_id=slot.pk, message=form.cleaned_data["message"])
+        except Slot.DoesNotExist:
+            raise Http404 from None
         except SlotError as error:
             form.add_error(None, error.message)
         else:
@@ -236,6 +240,8 @@ def slot_delete_view(request, artisan, slot_id: int):
         month = slot.starts_at.astimezone(slot.workshop.tzinfo).strftime("%Y-%m")
         try:
             slot_delete(artisan=artisan, slot_id=slot.pk)
+        except Slot.DoesNotExist:
+            raise Http404 from None
         except SlotError as error:
             messages.error(request, error.message)
             return redirect("backoffice:slot_participants", slot_id=slot.pk)
@@ -324,6 +330,8 @@ def _workshop_form_view(request, artisan, workshop: Workshop | None):
                 remove_photo=bool(data.get("remove_photo")),
                 ticket_types=ticket_type_rows(formset),
             )
+        except Workshop.DoesNotExist:
+            raise Http404 from None
         except WorkshopError as error:
             if error.field == "ticket_types":
                 messages.error(request, error.message)

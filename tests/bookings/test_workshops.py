@@ -160,3 +160,11 @@ def test_workshop_constraints_hold_in_the_database(changes):
         setattr(workshop, name, value)
     with pytest.raises(IntegrityError), transaction.atomic():
         workshop.save()
+
+
+def test_a_truncated_photo_is_a_clear_error_not_a_crash():
+    good = image_upload(fmt="JPEG", mode="RGB", name="cut.jpg").read()
+    broken = SimpleUploadedFile("cut.jpg", good[: len(good) // 3], content_type="image/jpeg")
+    with pytest.raises(WorkshopError) as error:
+        workshop_save(artisan=ArtisanFactory(), values=values(), photo=broken)
+    assert error.value.field == "photo"
