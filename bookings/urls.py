@@ -23,4 +23,13 @@ backoffice_patterns = [
     ),
     path("password-reset/done/", password_reset.password_reset_complete, name="password_reset_complete"),
     path("", backoffice.home, name="home"),
+    path("calendar/", backoffice.calendar_view, name="calendar"),
+    path("slots/new/", backoffice.slot_create, name="slot_create"),
+    path("slots/<int:slot_id>/participants/", backoffice.slot_participants_view, name="slot_participants"),
+    path("slots/<int:slot_id>/edit/", backoffice.slot_edit, name="slot_edit"),
+    path("slots/<int:slot_id>/cancel/", backoffice.slot_cancel_view, name="slot_cancel"),
+    path("slots/<int:slot_id>/delete/", backoffice.slot_delete_view, name="slot_delete"),
+    path("activity/", backoffice.activity, name="activity"),
+    path("activity/new/", backoffice.workshop_create, name="workshop_create"),
+    path("activity/<int:workshop_id>/", backoffice.workshop_edit, name="workshop_edit"),
 ]

@@ -1,8 +1,17 @@
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from config.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language, whatever the previous one activated."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

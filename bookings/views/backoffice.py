@@ -1,7 +1,358 @@
+"""The artisan's back-office: calendar, slots, participants, activity (workshops).
+
+Every view needs a signed-in user with an Artisan (403 otherwise) and reads only that
+artisan's rows (another artisan's object is a 404).
+"""
+
+import csv
+import zoneinfo
+from datetime import date, timedelta
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from ..forms.backoffice import (
+    SlotCancelForm,
+    SlotCreateForm,
+    SlotEditForm,
+    TicketTypeFormSet,
+    WorkshopForm,
+    ticket_type_initial,
+    ticket_type_rows,
+)
+from ..models import Artisan, Slot, Workshop
+from ..selectors.backoffice import (
+    artisan_workshops,
+    calendar_days,
+    month_range,
+    parse_day,
+    parse_month,
+    slot_participants,
+    week_range,
+)
+from ..services.slots import SlotError, slot_cancel, slot_create_series, slot_delete, slot_update
+from ..services.workshops import WORKSHOP_FIELDS, WorkshopError, workshop_save
+from ..states import SlotStatus
+
+WORKSHOPS_PER_PAGE = 20
 
 
-@login_required
-def home(request):
-    return render(request, "bookings/backoffice/home.html")
+def artisan_required(view):
+    """Signed in (else the login page) and an artisan (else 403); passes `artisan`."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        artisan = Artisan.objects.filter(user=request.user).first()
+        if artisan is None:
+            raise PermissionDenied(_("This account has no artisan back-office."))
+        return view(request, artisan, *args, **kwargs)
+
+    return wrapper
+
+
+def _today() -> date:
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.DEFAULT_WORKSHOP_TIMEZONE))
+
+
+def _slot_of(artisan: Artisan, slot_id: int) -> Slot:
+    return get_object_or_404(Slot.objects.select_related("workshop"), pk=slot_id, workshop__artisan=artisan)
+
+
+def _add_error(form, error) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+@artisan_required
+def home(request, artisan):
+    return redirect("backoffice:calendar")
+
+
+# --- Calendar -------------------------------------------------------------------------------
+
+
+@artisan_required
+def calendar_view(request, artisan):
+    today = _today()
+    view = "week" if request.GET.get("view") == "week" else "month"
+    if view == "week":
+        anchor = parse_day(request.GET.get("date"), today)
+        start, end = week_range(anchor)
+        period = (start, end)
+        previous = {"view": "week", "date": (start - timedelta(days=7)).isoformat()}
+        following = {"view": "week", "date": end.isoformat()}
+        current = {"view": "week", "date": today.isoformat()}
+        switch = {"view": "month", "month": anchor.strftime("%Y-%m")}
+    else:
+        anchor = parse_month(request.GET.get("month"), today)
+        start, end = month_range(anchor)
+        period = (anchor, (anchor + timedelta(days=32)).replace(day=1))
+        previous = {"month": (anchor - timedelta(days=1)).strftime("%Y-%m")}
+        following = {"month": period[1].strftime("%Y-%m")}
+        current = {"month": today.strftime("%Y-%m")}
+    days = calendar_days(artisan=artisan, start=start, end=end, today=today, period=period)
+    if view == "month":
+        # Week view of today, else of the month's first day with slots, else of the 1st.
+        busy = [d.day for d in days if d.in_period and d.slots]
+        week_anchor = today if period[0] <= today < period[1] else (busy[0] if busy else anchor)
+        switch = {"view": "week", "date": week_anchor.isoformat()}
+    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    has_slots = any(day.slots for day in days)
+    return render(
+        request,
+        "bookings/backoffice/calendar.html",
+        {
+            "nav": "calendar",
+            "view": view,
+            "anchor": anchor,
+            "period_start": period[0],
+            "period_last": period[1] - timedelta(days=1),
+            "weeks": weeks,
+            "days": days,
+            "has_slots": has_slots,
+            "previous": "?" + urlencode(previous),
+            "following": "?" + urlencode(following),
+            "current": "?" + urlencode(current),
+            "switch": "?" + urlencode(switch),
+            "new_slot_date": (today if period[0] <= today < period[1] else period[0]).isoformat(),
+            "weekdays": [d.day for d in days[:7]],
+        },
+    )
+
+
+# --- Slots ----------------------------------------------------------------------------------
+
+
+@artisan_required
+def slot_create(request, artisan):
+    initial = {}
+    if request.method == "GET":
+        workshop_id = request.GET.get("workshop", "")
+        day = request.GET.get("date", "")
+        if workshop_id.isdigit():
+            initial["workshop"] = workshop_id
+        if day:
+            parsed = parse_day(day, _today())
+            initial["date"] = parsed
+            initial["until"] = parsed + timedelta(weeks=8)
+    form = SlotCreateForm(request.POST or None, artisan=artisan, initial=initial)
+    if not form.fields["workshop"].queryset.exists():
+        messages.warning(request, _("Create a workshop first: every slot belongs to one."))
+        return redirect("backoffice:workshop_create")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            slots = slot_create_series(
+                artisan=artisan,
+                workshop_id=data["workshop"].pk,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                capacity=data["capacity"],
+                until=data["until"],
+            )
+        except SlotError as error:
+            _add_error(form, error)
+        else:
+            if len(slots) == 1:
+                messages.success(request, _("The slot is on your calendar."))
+            else:
+                messages.success(
+                    request, _("%(count)d weekly slots are on your calendar.") % {"count": len(slots)}
+                )
+            first = slots[0].starts_at.astimezone(slots[0].workshop.tzinfo)
+            return redirect(f"{reverse('backoffice:calendar')}?month={first:%Y-%m}")
+    return render(
+        request,
+        "bookings/backoffice/slot_form.html",
+        {"nav": "calendar", "form": form, "workshop_defaults": {"durations": form.durations, "capacities": form.capacities}},
+    )
+
+
+@artisan_required
+def slot_edit(request, artisan, slot_id: int):
+    slot = _slot_of(artisan, slot_id)
+    if slot.status == SlotStatus.CANCELLED:
+        messages.warning(request, _("This slot is cancelled; it can no longer be changed."))
+        return redirect("backoffice:slot_participants", slot_id=slot.pk)
+    form = SlotEditForm(request.POST or None, slot=slot)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            slot_update(
+                artisan=artisan,
+                slot_id=slot.pk,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                capacity=data["capacity"],
+            )
+        except Slot.DoesNotExist:
+            raise Http404 from None
+        except SlotError as error:
+            _add_error(form, error)
+        else:
+            messages.success(request, _("The slot is saved."))
+            return redirect("backoffice:slot_participants", slot_id=slot.pk)
+    return render(request, "bookings/backoffice/slot_edit.html", {"nav": "calendar", "form": form, "slot": slot})
+
+
+@artisan_required
+def slot_cancel_view(request, artisan, slot_id: int):
+    slot = _slot_of(artisan, slot_id)
+    if slot.status == SlotStatus.CANCELLED:
+        messages.info(request, _("This slot is already cancelled."))
+        return redirect("backoffice:slot_participants", slot_id=slot.pk)
+    form = SlotCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            slot_cancel(artisan=artisan, slot_id=slot.pk, message=form.cleaned_data["message"])
+        except Slot.DoesNotExist:
+            raise Http404 from None
+        except SlotError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The slot is cancelled; the participants are being told."))
+            return redirect("backoffice:slot_participants", slot_id=slot.pk)
+    participants = slot_participants(slot=slot)
+    return render(
+        request,
+        "bookings/backoffice/slot_cancel.html",
+        {"nav": "calendar", "form": form, "slot": slot, "participant_count": len(participants)},
+    )
+
+
+@artisan_required
+def slot_delete_view(request, artisan, slot_id: int):
+    slot = _slot_of(artisan, slot_id)
+    has_orders = slot.orders.exists()
+    if request.method == "POST":
+        month = slot.starts_at.astimezone(slot.workshop.tzinfo).strftime("%Y-%m")
+        try:
+            slot_delete(artisan=artisan, slot_id=slot.pk)
+        except Slot.DoesNotExist:
+            raise Http404 from None
+        except SlotError as error:
+            messages.error(request, error.message)
+            return redirect("backoffice:slot_participants", slot_id=slot.pk)
+        messages.success(request, _("The slot is deleted."))
+        return redirect(f"{reverse('backoffice:calendar')}?month={month}")
+    return render(
+        request, "bookings/backoffice/slot_delete.html", {"nav": "calendar", "slot": slot, "has_orders": has_orders}
+    )
+
+
+# --- Participants ---------------------------------------------------------------------------
+
+CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_DANGEROUS_PREFIXES) else text
+
+
+def _tickets(order) -> str:
+    return ", ".join(f"{line.quantity} × {line.label}" for line in order.lines.all()) or str(order.seats)
+
+
+@artisan_required
+def slot_participants_view(request, artisan, slot_id: int):
+    slot = _slot_of(artisan, slot_id)
+    orders = list(slot_participants(slot=slot))
+    for order in orders:
+        order.tickets_label = _tickets(order)
+    local_start = slot.starts_at.astimezone(slot.workshop.tzinfo)
+    if request.GET.get("format") == "csv":
+        filename = f"participants-{slugify(slot.workshop.title)[:60] or 'workshop'}-{local_start:%Y-%m-%d-%H%M}.csv"
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response.write("\ufeff")  # spreadsheets read the BOM as UTF-8
+        writer = csv.writer(response)
+        writer.writerow([_("Name"), _("Email"), _("Mobile phone"), _("Seats"), _("Tickets"), _("Order number")])
+        for order in orders:
+            writer.writerow(
+                [
+                    csv_safe(order.customer_name),
+                    csv_safe(order.customer_email),
+                    csv_safe(order.customer_phone),
+                    order.seats,
+                    csv_safe(order.tickets_label),
+                    csv_safe(order.reference),
+                ]
+            )
+        return response
+    return render(
+        request,
+        "bookings/backoffice/slot_participants.html",
+        {
+            "nav": "calendar",
+            "slot": slot,
+            "orders": orders,
+            "seat_count": sum(o.seats for o in orders),
+            "can_delete": slot.status != SlotStatus.CANCELLED and not slot.orders.exists(),
+            "is_past": slot.ends_at <= timezone.now(),
+        },
+    )
+
+
+# --- Activity (workshops) -------------------------------------------------------------------
+
+
+@artisan_required
+def activity(request, artisan):
+    page = Paginator(artisan_workshops(artisan=artisan), WORKSHOPS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "bookings/backoffice/activity.html", {"nav": "activity", "page": page})
+
+
+def _workshop_form_view(request, artisan, workshop: Workshop | None):
+    form = WorkshopForm(request.POST or None, request.FILES or None, workshop=workshop)
+    formset = TicketTypeFormSet(request.POST or None, initial=ticket_type_initial(workshop), prefix="tickets")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = workshop_save(
+                artisan=artisan,
+                workshop_id=workshop.pk if workshop else None,
+                values={name: data[name] for name in WORKSHOP_FIELDS},
+                photo=data.get("photo"),
+                remove_photo=bool(data.get("remove_photo")),
+                ticket_types=ticket_type_rows(formset),
+            )
+        except Workshop.DoesNotExist:
+            raise Http404 from None
+        except WorkshopError as error:
+            if error.field == "ticket_types":
+                messages.error(request, error.message)
+            else:
+                _add_error(form, error)
+        else:
+            messages.success(request, _("“%(title)s” is saved.") % {"title": saved.title})
+            return redirect("backoffice:workshop_edit", workshop_id=saved.pk)
+    return render(
+        request,
+        "bookings/backoffice/workshop_form.html",
+        {"nav": "activity", "form": form, "formset": formset, "workshop": workshop},
+    )
+
+
+@artisan_required
+def workshop_create(request, artisan):
+    return _workshop_form_view(request, artisan, None)
+
+
+@artisan_required
+def workshop_edit(request, artisan, workshop_id: int):
+    workshop = get_object_or_404(Workshop, pk=workshop_id, artisan=artisan)
+    return _workshop_form_view(request, artisan, workshop)

@@ -1,0 +1,317 @@
+"""Back-office forms. They check shape; the services (bookings.services.*) check the rules."""
+
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from ..models import TIMEZONE_CHOICES, Workshop
+from ..services.slots import MAX_SERIES_DAYS
+
+CURRENCY_CHOICES = [("EUR", "EUR — €"), ("GBP", "GBP — £"), ("CHF", "CHF"), ("USD", "USD — $"), ("CAD", "CAD")]
+MAX_PRICE_CENTS = 100_000_00
+
+
+def combine(day: date, at: time, tz) -> datetime:
+    return datetime.combine(day, at, tzinfo=tz)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class MoneyField(forms.Field):
+    """An amount typed like `65`, `65,50` or `65.50` → integer cents."""
+
+    default_error_messages = {
+        "invalid": _("Enter an amount such as 65 or 65,50."),
+        "too_big": _("This amount is too large."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            if value % 100 == 0:
+                return f"{value // 100}"
+            text = f"{value // 100}.{value % 100:02d}"
+            return text.replace(".", ",") if (translation.get_language() or "").startswith("fr") else text
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str) or len(value) > 20:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        text = re.sub(r"[\s\u00a0\u202f€$£]", "", value).replace(",", ".")
+        if not re.fullmatch(r"\d+(\.\d{1,2})?", text):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            cents = int(Decimal(text) * 100)
+        except InvalidOperation:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if cents > MAX_PRICE_CENTS:
+            raise forms.ValidationError(self.error_messages["too_big"], code="too_big")
+        return cents
+
+
+# --- Slots ----------------------------------------------------------------------------------
+
+
+class SlotTimesMixin:
+    """date + start_time (+ end_time) in the workshop's time zone → aware starts_at/ends_at."""
+
+    def _combine_times(self, cleaned, workshop: Workshop, default_end: bool) -> None:
+        day, start, end = cleaned.get("date"), cleaned.get("start_time"), cleaned.get("end_time")
+        if day is None or start is None:
+            return
+        tz = workshop.tzinfo
+        starts_at = combine(day, start, tz)
+        if end is not None:
+            ends_at = combine(day, end, tz)
+            if ends_at <= starts_at:
+                self.add_error("end_time", _("The end must be after the start."))
+                return
+        elif default_end:
+            local = datetime.combine(day, start) + timedelta(minutes=workshop.duration_minutes)
+            ends_at = local.replace(tzinfo=tz)
+        else:
+            return
+        cleaned["starts_at"], cleaned["ends_at"] = starts_at, ends_at
+
+
+class SlotCreateForm(SlotTimesMixin, forms.Form):
+    ONCE, WEEKLY = "once", "weekly"
+
+    workshop = forms.ModelChoiceField(queryset=Workshop.objects.none(), label=_("Workshop"), empty_label=None)
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
+    end_time = forms.TimeField(
+        label=_("End"),
+        required=False,
+        widget=TimeInput(),
+        help_text=_("Leave empty to use the workshop's duration."),
+    )
+    capacity = forms.IntegerField(
+        label=_("Capacity"),
+        min_value=1,
+        max_value=1000,
+        required=False,
+        help_text=_("Leave empty to use the workshop's default capacity."),
+    )
+    repeat = forms.ChoiceField(
+        label=_("Repeat"),
+        choices=[(ONCE, _("Just once")), (WEEKLY, _("Every week until…"))],
+        initial=ONCE,
+        widget=forms.RadioSelect,
+    )
+    until = forms.DateField(label=_("Last date"), required=False, widget=DateInput())
+
+    def __init__(self, *args, artisan, **kwargs):
+        super().__init__(*args, **kwargs)
+        workshops = Workshop.objects.filter(artisan=artisan).order_by("title", "pk")
+        self.fields["workshop"].queryset = workshops
+        # The page's script fills the end from the workshop's duration (minutes).
+        self.durations = {str(w.pk): w.duration_minutes for w in workshops}
+        self.capacities = {str(w.pk): w.default_capacity for w in workshops}
+
+    def clean(self):
+        cleaned = super().clean()
+        workshop = cleaned.get("workshop")
+        if workshop is None:
+            return cleaned
+        self._combine_times(cleaned, workshop, default_end=True)
+        starts_at = cleaned.get("starts_at")
+        if starts_at is not None and starts_at <= timezone.now():
+            self.add_error("date", _("The start is in the past."))
+        if cleaned.get("capacity") is None and not self.has_error("capacity"):
+            cleaned["capacity"] = workshop.default_capacity
+        if cleaned.get("repeat") == self.WEEKLY:
+            until, day = cleaned.get("until"), cleaned.get("date")
+            if until is None:
+                if not self.has_error("until"):
+                    self.add_error("until", _("Give the date of the last session."))
+            elif day is not None and until < day:
+                self.add_error("until", _("The last date is before the first one."))
+            elif day is not None and until > day + timedelta(days=MAX_SERIES_DAYS):
+                self.add_error("until", _("A weekly series covers at most one year."))
+        else:
+            cleaned["until"] = None
+        return cleaned
+
+
+class SlotEditForm(SlotTimesMixin, forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
+    end_time = forms.TimeField(label=_("End"), widget=TimeInput())
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=1000)
+
+    def __init__(self, *args, slot, **kwargs):
+        self.slot = slot
+        tz = slot.workshop.tzinfo
+        start, end = slot.starts_at.astimezone(tz), slot.ends_at.astimezone(tz)
+        kwargs.setdefault(
+            "initial",
+            {"date": start.date(), "start_time": start.time(), "end_time": end.time(), "capacity": slot.capacity},
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        self._combine_times(cleaned, self.slot.workshop, default_end=False)
+        capacity = cleaned.get("capacity")
+        if capacity is not None and capacity < self.slot.seats_taken:
+            self.add_error(
+                "capacity",
+                _("%(taken)d seats are already booked: the capacity cannot be lower.")
+                % {"taken": self.slot.seats_taken},
+            )
+        return cleaned
+
+
+class SlotCancelForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the participants"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Sent by email to every participant. Say why, and what you offer instead."),
+    )
+
+
+# --- Workshops ------------------------------------------------------------------------------
+
+
+class WorkshopForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=160)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    practical_info = forms.CharField(
+        label=_("Practical information"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What to wear, what to bring, access, age limits…"),
+    )
+    photo = forms.ImageField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, up to 5 MB. Wide photos are resized to 1600 pixels."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove_photo = forms.BooleanField(label=_("Remove the current photo"), required=False)
+    city = forms.CharField(label=_("City"), max_length=100)
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
+    price_cents = MoneyField(label=_("Price per seat"), help_text=_("For example 65 or 65,50."))
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=24 * 60)
+    default_capacity = forms.IntegerField(label=_("Default capacity"), min_value=1, max_value=1000)
+    is_published = forms.BooleanField(
+        label=_("Published"), required=False, help_text=_("Shown to customers on the storefront.")
+    )
+    privatisation_enabled = forms.BooleanField(
+        label=_("Privatisation enabled"),
+        required=False,
+        help_text=_("Customers may ask to book a private session for their group."),
+    )
+    private_min_capacity = forms.IntegerField(label=_("Private minimum participants"), min_value=1, max_value=1000)
+    private_max_capacity = forms.IntegerField(label=_("Private maximum participants"), min_value=1, max_value=1000)
+
+    MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+    def __init__(self, *args, workshop: Workshop | None = None, **kwargs):
+        self.workshop = workshop
+        if workshop is not None:
+            initial = {name: getattr(workshop, name) for name in self.base_fields if name not in ("photo", "remove_photo")}
+            kwargs.setdefault("initial", initial)
+        else:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "timezone": "Europe/Paris",
+                    "currency": "EUR",
+                    "duration_minutes": 120,
+                    "default_capacity": 8,
+                    "private_min_capacity": 1,
+                    "private_max_capacity": 10,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if workshop is not None and workshop.currency not in dict(CURRENCY_CHOICES):
+            self.fields["currency"].choices = [*CURRENCY_CHOICES, (workshop.currency, workshop.currency)]
+        if workshop is None or not workshop.photo:
+            del self.fields["remove_photo"]
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and photo.size > self.MAX_PHOTO_BYTES:
+            raise forms.ValidationError(_("This photo is larger than 5 MB."))
+        return photo
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("private_min_capacity"), cleaned.get("private_max_capacity")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "private_min_capacity", _("The private minimum cannot be above the private maximum.")
+            )
+            self.add_error("private_max_capacity", _("The private maximum cannot be below the private minimum."))
+        return cleaned
+
+
+class TicketTypeForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    price_cents = MoneyField(label=_("Price"))
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    requires_confirmation = forms.BooleanField(
+        label=_("Must be confirmed and charged after confirmation"),
+        required=False,
+        help_text=_("The card is only authorised; you accept or refuse the order first."),
+    )
+    is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+
+
+TicketTypeFormSet = forms.formset_factory(TicketTypeForm, extra=1, can_delete=True, max_num=20, validate_max=True)
+
+
+def ticket_type_initial(workshop: Workshop | None) -> list[dict]:
+    if workshop is None:
+        return []
+    return [
+        {
+            "id": t.pk,
+            "name": t.name,
+            "price_cents": t.price_cents,
+            "description": t.description,
+            "requires_confirmation": t.requires_confirmation,
+            "is_active": t.is_active,
+        }
+        for t in workshop.ticket_types.all()
+    ]
+
+
+def ticket_type_rows(formset) -> list[dict]:
+    """The formset's rows for `workshop_save`, skipping untouched empty extra forms."""
+    rows = []
+    for form in formset.forms:
+        if not form.has_changed() and not form.initial:
+            continue
+        data = form.cleaned_data
+        if not data:
+            continue
+        rows.append({**data, "delete": bool(data.get("DELETE"))})
+    return rows

@@ -1,0 +1,183 @@
+"""Slots on the artisan's calendar: create (one-off or weekly), edit, delete, cancel.
+
+Datetimes arrive aware (the form combines a date and a time in the workshop's time zone)
+and are stored in UTC. A weekly series keeps the same wall-clock time across DST changes.
+"""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.services import notification_enqueue
+from notifications.states import Channel
+
+from ..models import Artisan, Order, Slot, Workshop
+from ..states import SLOT_TRANSITIONS, OrderStatus, SlotStatus, can_move
+
+# A weekly series covers at most one year.
+MAX_SERIES_DAYS = 366
+
+
+class SlotError(Exception):
+    """A rule refused the change. `message` is safe to show; `field` names the form field."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _workshop_of(artisan: Artisan, workshop_id: int) -> Workshop:
+    workshop = Workshop.objects.filter(artisan=artisan, pk=workshop_id).first()
+    if workshop is None:
+        raise SlotError(_("This workshop is not one of yours."), field="workshop")
+    return workshop
+
+
+def _locked_slot(artisan: Artisan, slot_id: int) -> Slot:
+    slot = (
+        Slot.objects.select_for_update()
+        .filter(pk=slot_id, workshop__artisan=artisan)
+        .select_related("workshop")
+        .first()
+    )
+    if slot is None:
+        raise Slot.DoesNotExist
+    return slot
+
+
+def weekly_starts(starts_at: datetime, until: date, tz) -> list[datetime]:
+    """Every week from `starts_at` to `until` (inclusive), same local wall-clock time."""
+    local = starts_at.astimezone(tz)
+    wall_time, day = local.time().replace(tzinfo=None), local.date()
+    starts = []
+    while day <= until:
+        starts.append(datetime.combine(day, wall_time, tzinfo=tz))
+        day += timedelta(days=7)
+    return starts
+
+
+def slot_create_series(
+    *,
+    artisan: Artisan,
+    workshop_id: int,
+    starts_at: datetime,
+    capacity: int,
+    until: date | None = None,
+    ends_at: datetime | None = None,
+) -> list[Slot]:
+    """Create one slot, or one a week until `until` (a date in the workshop's time zone).
+
+    The end defaults to the start plus the workshop's duration; a given end sets the
+    duration of every slot of the series.
+    """
+    workshop = _workshop_of(artisan, workshop_id)
+    tz = workshop.tzinfo
+    now = timezone.now()
+    if timezone.is_naive(starts_at):
+        raise SlotError(_("The start needs a time zone."), field="start_time")
+    if starts_at <= now:
+        raise SlotError(_("The start is in the past."), field="date")
+    duration = (ends_at - starts_at) if ends_at else timedelta(minutes=workshop.duration_minutes)
+    if duration <= timedelta(0):
+        raise SlotError(_("The end must be after the start."), field="end_time")
+    if capacity < 1:
+        raise SlotError(_("The capacity must be at least 1."), field="capacity")
+    first_day = starts_at.astimezone(tz).date()
+    if until is None:
+        starts = [starts_at]
+    else:
+        if until < first_day:
+            raise SlotError(_("The last date is before the first one."), field="until")
+        if until > first_day + timedelta(days=MAX_SERIES_DAYS):
+            raise SlotError(_("A weekly series covers at most one year."), field="until")
+        starts = weekly_starts(starts_at, until, tz)
+    series = uuid.uuid4() if len(starts) > 1 else None
+    slots = []
+    for start in starts:
+        # Local wall-clock end (a 10:00–12:00 slot stays 10:00–12:00 after a DST change).
+        local_end = (start.astimezone(tz).replace(tzinfo=None) + duration).replace(tzinfo=tz)
+        slots.append(
+            Slot(
+                workshop=workshop,
+                starts_at=start.astimezone(UTC),
+                ends_at=local_end.astimezone(UTC),
+                capacity=capacity,
+                series=series,
+            )
+        )
+    with transaction.atomic():
+        return Slot.objects.bulk_create(slots)
+
+
+def slot_update(
+    *, artisan: Artisan, slot_id: int, starts_at: datetime, ends_at: datetime, capacity: int
+) -> Slot:
+    """Move or resize a slot. The capacity never goes below the seats already taken."""
+    with transaction.atomic():
+        slot = _locked_slot(artisan, slot_id)
+        if slot.status == SlotStatus.CANCELLED:
+            raise SlotError(_("This slot is cancelled; it can no longer be changed."))
+        if ends_at <= starts_at:
+            raise SlotError(_("The end must be after the start."), field="end_time")
+        if starts_at != slot.starts_at and starts_at <= timezone.now():
+            raise SlotError(_("The start is in the past."), field="date")
+        if capacity < 1:
+            raise SlotError(_("The capacity must be at least 1."), field="capacity")
+        if capacity < slot.seats_taken:
+            raise SlotError(
+                _("%(taken)d seats are already booked: the capacity cannot be lower.")
+                % {"taken": slot.seats_taken},
+                field="capacity",
+            )
+        slot.starts_at, slot.ends_at, slot.capacity = starts_at, ends_at, capacity
+        slot.save(update_fields=["starts_at", "ends_at", "capacity"])
+        return slot
+
+
+def slot_delete(*, artisan: Artisan, slot_id: int) -> None:
+    """Delete a slot no order ever touched; otherwise it must be cancelled instead."""
+    with transaction.atomic():
+        slot = _locked_slot(artisan, slot_id)
+        if Order.objects.filter(slot=slot).exists():
+            raise SlotError(
+                _("Customers have booked this slot: cancel it instead, with a message to them.")
+            )
+        slot.delete()
+
+
+def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
+    """Cancel a slot and tell every confirmed customer, with the artisan's message."""
+    with transaction.atomic():
+        slot = _locked_slot(artisan, slot_id)
+        if slot.status == SlotStatus.CANCELLED:
+            return slot
+        if not can_move(SLOT_TRANSITIONS, slot.status, SlotStatus.CANCELLED):
+            raise SlotError(_("This slot cannot be cancelled."))
+        if slot.ends_at <= timezone.now():
+            raise SlotError(_("This slot is over; it can no longer be cancelled."))
+        slot.status = SlotStatus.CANCELLED
+        slot.cancel_message = message
+        slot.cancelled_at = timezone.now()
+        slot.save(update_fields=["status", "cancel_message", "cancelled_at"])
+        orders = Order.objects.filter(slot=slot, status=OrderStatus.CONFIRMED).order_by("pk")
+        for order in orders:
+            notification_enqueue(
+                channel=Channel.EMAIL,
+                recipient=order.customer_email,
+                template="bookings/emails/slot_cancelled",
+                context={
+                    "order": order,
+                    "slot": slot,
+                    "workshop": slot.workshop,
+                    "artisan": artisan,
+                    "message": message,
+                },
+                language=order.language,
+                key=f"slot:{slot.pk}:cancelled:order:{order.pk}:email",
+            )
+            # Refunds: the booking flow adds order refunds here.
+        return slot

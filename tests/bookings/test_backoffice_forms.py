@@ -1,0 +1,172 @@
+"""Every bad input to a back-office form is a form error next to its field, never a 500."""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from bookings.forms.backoffice import MoneyField, SlotCreateForm, SlotEditForm, WorkshopForm
+from tests.factories import SlotFactory, WorkshopFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text, cents",
+    [("65", 6500), ("65,50", 6550), ("65.5", 6550), ("1 200,00", 120000), ("€ 12", 1200), ("0", 0)],
+)
+def test_money_field_reads_euros(text, cents):
+    assert MoneyField().clean(text) == cents
+
+
+@pytest.mark.parametrize("text", ["abc", "-5", "65,505", "1e3", "99999999"])
+def test_money_field_refuses_garbage(text):
+    from django.forms import ValidationError
+
+    with pytest.raises(ValidationError):
+        MoneyField().clean(text)
+
+
+@pytest.fixture
+def workshop():
+    return WorkshopFactory(timezone="Europe/Paris", duration_minutes=90, default_capacity=7)
+
+
+def slot_data(the_workshop, **overrides):
+    return {
+        "workshop": the_workshop.pk,
+        "date": "2026-03-17",
+        "start_time": "10:00",
+        "end_time": "",
+        "capacity": "",
+        "repeat": "once",
+        "until": "",
+        **overrides,
+    }
+
+
+@time_machine.travel(NOW, tick=False)
+def test_slot_form_defaults_end_and_capacity_from_the_workshop(workshop):
+    form = SlotCreateForm(slot_data(workshop), artisan=workshop.artisan)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["starts_at"] == datetime(2026, 3, 17, 9, 0, tzinfo=UTC)
+    assert form.cleaned_data["ends_at"] == datetime(2026, 3, 17, 10, 30, tzinfo=UTC)
+    assert form.cleaned_data["capacity"] == 7
+    assert form.cleaned_data["until"] is None
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"date": "2026-02-01"}, "date"),
+        ({"date": "not-a-date"}, "date"),
+        ({"start_time": "25:99"}, "start_time"),
+        ({"end_time": "09:00"}, "end_time"),
+        ({"capacity": "0"}, "capacity"),
+        ({"capacity": "-3"}, "capacity"),
+        ({"capacity": "many"}, "capacity"),
+        ({"repeat": "weekly"}, "until"),
+        ({"repeat": "weekly", "until": "2026-03-10"}, "until"),
+        ({"repeat": "weekly", "until": "2027-06-01"}, "until"),
+        ({"repeat": "daily"}, "repeat"),
+        ({"workshop": "999999"}, "workshop"),
+    ],
+    ids=[
+        "past", "bad-date", "bad-time", "end-before-start", "capacity-zero", "capacity-negative",
+        "capacity-text", "weekly-without-until", "until-before-start", "more-than-a-year", "bad-repeat",
+        "unknown-workshop",
+    ],
+)
+def test_slot_form_bad_input_is_a_field_error(workshop, overrides, field):
+    form = SlotCreateForm(slot_data(workshop, **overrides), artisan=workshop.artisan)
+    assert not form.is_valid()
+    assert field in form.errors
+
+
+def test_slot_form_offers_only_my_workshops(workshop):
+    other = WorkshopFactory()
+    form = SlotCreateForm(slot_data(other), artisan=workshop.artisan)
+    assert not form.is_valid()
+    assert "workshop" in form.errors
+
+
+def test_slot_edit_form_refuses_capacity_below_seats_taken():
+    slot = SlotFactory(capacity=8, seats_taken=6)
+    form = SlotEditForm({"date": "2030-01-01", "start_time": "10:00", "end_time": "12:00", "capacity": "5"}, slot=slot)
+    assert not form.is_valid()
+    assert "6 seats are already booked" in form.errors["capacity"][0]
+
+
+def workshop_data(**overrides):
+    return {
+        "title": "Raku",
+        "description": "",
+        "practical_info": "",
+        "city": "Nantes",
+        "address": "",
+        "timezone": "Europe/Paris",
+        "price_cents": "65,50",
+        "currency": "EUR",
+        "duration_minutes": "120",
+        "default_capacity": "8",
+        "is_published": "on",
+        "privatisation_enabled": "on",
+        "private_min_capacity": "2",
+        "private_max_capacity": "8",
+        **overrides,
+    }
+
+
+def test_workshop_form_reads_a_good_submission():
+    form = WorkshopForm(workshop_data())
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["price_cents"] == 6550
+    assert form.cleaned_data["privatisation_enabled"] is True
+
+
+@pytest.mark.parametrize(
+    "overrides, fields",
+    [
+        ({"private_min_capacity": "9", "private_max_capacity": "8"}, ["private_min_capacity", "private_max_capacity"]),
+        ({"private_min_capacity": "0"}, ["private_min_capacity"]),
+        ({"private_max_capacity": "0"}, ["private_max_capacity"]),
+        ({"price_cents": "cheap"}, ["price_cents"]),
+        ({"title": ""}, ["title"]),
+        ({"timezone": "Mars/Olympus"}, ["timezone"]),
+        ({"currency": "XXX"}, ["currency"]),
+        ({"duration_minutes": "0"}, ["duration_minutes"]),
+        ({"default_capacity": "abc"}, ["default_capacity"]),
+    ],
+    ids=["min-above-max", "min-zero", "max-zero", "price", "title", "timezone", "currency", "duration", "capacity"],
+)
+def test_workshop_form_bad_input_is_a_field_error(overrides, fields):
+    form = WorkshopForm(workshop_data(**overrides))
+    assert not form.is_valid()
+    assert sorted(form.errors) == sorted(fields)
+
+
+def test_workshop_form_refuses_a_file_that_is_not_an_image():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("evil.jpg", b"<?php echo 1; ?>", content_type="image/jpeg")
+    form = WorkshopForm(workshop_data(), {"photo": upload})
+    assert not form.is_valid()
+    assert "photo" in form.errors
+
+
+def test_money_field_shows_cents_as_euros_in_each_language():
+    from django.utils import translation
+
+    field = MoneyField()
+    assert field.prepare_value(6500) == "65"
+    assert field.prepare_value(6505) == "65.05"
+    with translation.override("fr"):
+        assert field.prepare_value(6550) == "65,50"
+
+
+def test_workshop_form_keeps_an_unlisted_currency_set_by_ops():
+    workshop = WorkshopFactory(currency="JPY")
+    form = WorkshopForm(workshop_data(currency="JPY"), workshop=workshop)
+    assert form.is_valid(), form.errors
