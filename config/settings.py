@@ -252,7 +252,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # twilio logs every request and its headers at INFO.
+        "twilio.http_client": {"level": "WARNING"},
+    },
 }
 
 WHITENOISE_USE_FINDERS = DEBUG or TESTING

@@ -71,16 +71,16 @@ def send_email(notification: Notification) -> str:
         message.send()
     except (AnymailRecipientsRefused, AnymailInvalidAddress, AnymailUnsupportedFeature,
             AnymailSerializationError, BadHeaderError) as exc:
-        raise PermanentSendError(_first_line(exc)) from exc
+        raise PermanentSendError(_describe(exc)) from exc
     except AnymailAPIError as exc:
         status = getattr(exc, "status_code", None)
         if _is_permanent_status(status):
-            raise PermanentSendError(f"{status}: {_first_line(exc)}") from exc
-        raise TransientSendError(f"{status or 'no answer'}: {_first_line(exc)}") from exc
+            raise PermanentSendError(f"{status}: {_describe(exc)}") from exc
+        raise TransientSendError(f"{status or 'no answer'}: {_describe(exc)}") from exc
     except AnymailError as exc:
-        raise TransientSendError(_first_line(exc)) from exc
+        raise TransientSendError(_describe(exc)) from exc
     except OSError as exc:  # SMTP and socket errors (smtplib's exceptions are OSErrors)
-        raise TransientSendError(_first_line(exc)) from exc
+        raise TransientSendError(_describe(exc)) from exc
     status = getattr(message, "anymail_status", None)
     return (status and status.message_id) or f"local-{uuid.uuid4()}"
 
@@ -117,7 +117,7 @@ def send_sms(notification: Notification) -> str:
             raise PermanentSendError(f"{exc.status} {exc.code}: {exc.msg}") from exc
         raise TransientSendError(f"{exc.status} {exc.code}: {exc.msg}") from exc
     except (TwilioException, OSError) as exc:  # requests' exceptions are OSErrors
-        raise TransientSendError(_first_line(exc)) from exc
+        raise TransientSendError(_describe(exc)) from exc
     return message.sid
 
 
@@ -139,7 +139,7 @@ def find_sent_sms(notification: Notification, *, attempt_started_at: datetime) -
             to=notification.recipient, from_=settings.TWILIO_FROM_NUMBER, limit=50
         )
     except (TwilioException, OSError) as exc:
-        raise TransientSendError(_first_line(exc)) from exc
+        raise TransientSendError(_describe(exc)) from exc
     for message in recent:
         if message.body == notification.body_text and message.date_created and message.date_created >= since:
             return message.sid
@@ -157,9 +157,9 @@ def _send_sms_locally(notification: Notification) -> str:
     return sid
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
-    return text.splitlines()[0][:500]
+def _describe(exc: Exception) -> str:
+    """The error on one line, short enough for `last_error` and the admin list."""
+    return " ".join(str(exc).split())[:500] or exc.__class__.__name__
 
 
 SENDERS = {"email": send_email, "sms": send_sms}
