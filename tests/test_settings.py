@@ -17,7 +17,8 @@ COMPOSE = ROOT / "docker-compose.yml"
 
 
 def production_env(**overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    # A clean environment, as a container gets: nothing inherited from the test run.
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
     env.update(
         ATELIER_TESTING="0",
         DJANGO_DEBUG="false",

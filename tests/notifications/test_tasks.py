@@ -1,7 +1,9 @@
 """The send task under Celery: retries, a broker that is down, a real worker."""
 
+import functools
 import socket
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -50,16 +52,27 @@ def _wait_for(predicate, seconds=20):
     return False
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_real_worker_retries_a_failed_send_and_sends_once(enqueue_kwargs, fake_channel, monkeypatch):
-    """A Celery worker (solo pool, in a thread) consumes from the configured broker."""
+@pytest.fixture
+def worker(monkeypatch):
+    """A real Celery worker (solo pool, in a thread) on the configured broker.
+
+    It consumes a queue of its own, and the send task is published there: on a shared Redis
+    another process consuming the default queue cannot take this test's messages.
+    """
     from celery.contrib.testing.worker import start_worker
 
+    queue = f"test-notifications-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(send_notification, "apply_async", functools.partial(send_notification.apply_async, queue=queue))
+    with start_worker(celery_app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10):
+        yield
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_retries_a_failed_send_and_sends_once(enqueue_kwargs, fake_channel, monkeypatch, worker):
     monkeypatch.setattr(services, "RETRY_BASE_SECONDS", 0)
     fake_channel.failures = [TransientSendError("503 service unavailable")]
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        notification = notification_enqueue(**enqueue_kwargs())  # autocommit: published at once
-        assert _wait_for(lambda: Notification.objects.get(pk=notification.pk).status == "sent")
+    notification = notification_enqueue(**enqueue_kwargs())  # autocommit: published at once
+    assert _wait_for(lambda: Notification.objects.get(pk=notification.pk).status == "sent")
     notification.refresh_from_db()
     assert notification.attempts == 2
     assert fake_channel.sent == [notification.pk]
@@ -141,14 +154,11 @@ def test_an_unreachable_redis_broker_leaves_the_row_queued_and_the_sweeper_sends
 
 
 @pytest.mark.django_db(transaction=True)
-def test_after_the_broker_outage_the_sweeper_sends_through_a_real_worker(enqueue_kwargs, fake_channel):
+def test_after_the_broker_outage_the_sweeper_sends_through_a_real_worker(fake_channel, worker):
     notification = Notification.objects.create(
         channel="email", recipient="ada@example.com", template="t", language="en", subject="s",
         body_text="b", idempotency_key="outage:1", queued_at=timezone.now() - timedelta(minutes=5),
     )
-    from celery.contrib.testing.worker import start_worker
-
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        assert notifications_requeue_stuck() == 1
-        assert _wait_for(lambda: Notification.objects.get(pk=notification.pk).status == "sent")
+    assert notifications_requeue_stuck() == 1
+    assert _wait_for(lambda: Notification.objects.get(pk=notification.pk).status == "sent")
     assert fake_channel.sent == [notification.pk]
