@@ -1,5 +1,11 @@
+from csp.decorators import csp_exempt
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -11,7 +17,7 @@ from .services import notification_resend
 class NotificationAdmin(admin.ModelAdmin):
     """Read-only outbox: ops look, filter, search and resend failed rows; nothing is edited."""
 
-    list_display = ["created_at", "channel", "recipient", "summary", "template", "status", "attempts", "sent_at"]
+    list_display = ["created_at", "status", "channel", "recipient", "summary", "attempts", "sent_at"]
     list_filter = ["status", "channel", "language", "template", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["recipient", "subject", "idempotency_key", "provider_message_id"]
     date_hierarchy = "created_at"
@@ -35,7 +41,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("subject or text"))
     def summary(self, obj):
-        return obj.subject or obj.body_text[:60]
+        text = obj.subject or obj.body_text
+        return text if len(text) <= 70 else text[:69] + "…"
 
     @admin.display(description=_("text body"))
     def rendered_text(self, obj):
@@ -45,12 +52,27 @@ class NotificationAdmin(admin.ModelAdmin):
     def rendered_html(self, obj):
         if not obj.body_html:
             return "—"
-        # A sandboxed frame: the email shows as the recipient sees it, and nothing in it runs.
-        return format_html(
-            '<iframe sandbox srcdoc="{}" title="{}" width="100%" height="480"></iframe>',
-            obj.body_html,
-            obj.subject,
+        # A frame: the email shows as the recipient sees it. Nothing in it runs: the frame's
+        # response is sandboxed by its own Content-Security-Policy (see html_body_view).
+        url = reverse("admin:notifications_notification_html", args=[obj.pk])
+        return format_html('<iframe src="{}" title="{}" width="640" height="560"></iframe>', url, obj.subject)
+
+    def get_urls(self):
+        html = self.admin_site.admin_view(self.html_body_view)
+        return [path("<int:pk>/html/", html, name="notifications_notification_html"), *super().get_urls()]
+
+    @csp_exempt()
+    @xframe_options_sameorigin
+    def html_body_view(self, request, pk):
+        """The email's HTML alone, for the frame: its own styles apply, no script, no request out."""
+        notification = get_object_or_404(Notification, pk=pk)
+        if not self.has_view_permission(request, notification):
+            raise PermissionDenied
+        response = HttpResponse(notification.body_html, content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
         )
+        return response
 
     @admin.display(description=_("attachments"))
     def attachment_names(self, obj):

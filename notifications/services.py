@@ -23,6 +23,9 @@ How another app sends an email or an SMS (inside its own `transaction.atomic()`)
   Email templates extend the shared layout:
     {% extends "notifications/email_base.html" %}{% block content %}…{% endblock %}
     {% extends "notifications/email_base.txt" %}{% block content %}…{% endblock %}
+  In the HTML, the layout styles a few classes (no inline styles): `<a class="button">` for
+  the one action, `<table class="summary">` (with `<td class="amount">`) for an order or a
+  quote, `<p class="muted">` for fine print.
   The context gets `language`, `subject` (in the bodies) and `SITE_URL` (absolute links).
   HTML bodies autoescape; text bodies, subjects and SMS do not (they are plain text, so
   "O'Brien & fils" stays readable) — never mark user input `|safe` in an .html template.
