@@ -6,6 +6,8 @@ from .services import RetryLater, notification_send, notifications_requeue_stuck
 
 # A live send ends well before this (provider timeouts are ~15-30 s) and far before the
 # sweeper's lease (services.SENDING_LEASE), so the sweeper never takes back a send in flight.
+# A send cut by the time limit is left `sending` on purpose: its outcome is unknown, and the
+# sweeper's recovery (which asks Twilio first for an SMS) decides after the lease.
 SEND_TIME_LIMIT = 180
 
 
