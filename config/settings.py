@@ -18,7 +18,12 @@ if (BASE_DIR / ".env").exists():
 
 TESTING = env.bool("ATELIER_TESTING", default="pytest" in sys.modules)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
+# DJANGO_SECURE=true in production: HTTPS only, secure cookies, HSTS (see Security below).
+SECURE = env.bool("DJANGO_SECURE", default=False)
+if SECURE:
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default in production: refuse to start without it
+else:
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute address of the site, used in links sent by email and SMS.
@@ -222,8 +227,6 @@ PENDING_ORDER_REMINDER_HOURS = env.int("PENDING_ORDER_REMINDER_HOURS", default=2
 RATE_LIMIT_PUBLIC_FORMS = env.str("RATE_LIMIT_PUBLIC_FORMS", default="20/h")
 
 # --- Security -------------------------------------------------------------------------------
-# DJANGO_SECURE=true in production: HTTPS only, secure cookies, HSTS.
-SECURE = env.bool("DJANGO_SECURE", default=False)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE and env.bool("DJANGO_SSL_REDIRECT", default=True)
@@ -252,7 +255,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # twilio logs every request and its headers at INFO.
+        "twilio.http_client": {"level": "WARNING"},
+    },
 }
 
 WHITENOISE_USE_FINDERS = DEBUG or TESTING

@@ -29,7 +29,8 @@ class Notification(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
-    # When a send task was last published or the send last started: the sweeper's clock.
+    # The sweeper's clock: when the send task was last published, when the current send
+    # started (its lease), or, after a transient failure, when the retry is due.
     queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 

@@ -1,10 +1,16 @@
-"""Phone numbers: validated and stored as E.164 (+33612345678)."""
+"""Phone numbers: validated on input and stored as E.164 (+33612345678).
+
+Numbers are parsed as people type them ("06 12 34 56 78", "+44 7911 123456"), French
+numbers without a country code by default. Only numbers that can receive an SMS pass: a
+mobile, or a number whose plan does not tell mobiles apart (the US and Canada).
+"""
 
 import phonenumbers
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_REGION = "FR"
+SMS_CAPABLE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
 def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
@@ -15,6 +21,8 @@ def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
         raise ValueError(str(exc)) from exc
     if not phonenumbers.is_valid_number(number):
         raise ValueError("invalid number")
+    if phonenumbers.number_type(number) not in SMS_CAPABLE:
+        raise ValueError("not a mobile number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

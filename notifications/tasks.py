@@ -1,16 +1,23 @@
+"""Celery tasks: take ids, call a service."""
+
 from celery import shared_task
 
-from .channels import TransientSendError
-from .services import MAX_ATTEMPTS, notification_send, notifications_requeue_stuck
+from .services import RetryLater, notification_send, notifications_requeue_stuck
+
+# A live send ends well before this (provider timeouts are ~15-30 s) and far before the
+# sweeper's lease (services.SENDING_LEASE), so the sweeper never takes back a send in flight.
+# A send cut by the time limit is left `sending` on purpose: its outcome is unknown, and the
+# sweeper's recovery (which asks Twilio first for an SMS) decides after the lease.
+SEND_TIME_LIMIT = 180
 
 
-@shared_task(bind=True, max_retries=MAX_ATTEMPTS, acks_late=True)
+@shared_task(bind=True, max_retries=None, acks_late=True, soft_time_limit=SEND_TIME_LIMIT - 30, time_limit=SEND_TIME_LIMIT)
 def send_notification(self, notification_id: int) -> str:
+    """Send one notification. The row counts attempts and gives up after MAX_ATTEMPTS."""
     try:
         return notification_send(notification_id=notification_id)
-    except TransientSendError as exc:
-        # 30 s, 60 s, 120 s … capped at an hour.
-        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
+    except RetryLater as exc:
+        raise self.retry(exc=exc, countdown=exc.countdown) from exc
 
 
 @shared_task

@@ -1,0 +1,36 @@
+# Atelier — the production image: web (gunicorn), worker and beat (celery) all run from it.
+#   docker compose build && docker compose up -d      (see docker-compose.yml and .env.example)
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=config.settings
+
+WORKDIR /app
+
+RUN groupadd --system --gid 10001 atelier \
+    && useradd --system --uid 10001 --gid atelier --home-dir /app --no-create-home atelier
+
+# Dependencies first (from pyproject.toml only), so a code change does not reinstall them.
+COPY pyproject.toml ./
+RUN pip install .
+
+COPY . .
+
+# Translations (.po -> .mo with polib) and static files (hashed, compressed for whitenoise).
+# Settings need no secret or service to build: the defaults are enough for these two steps.
+RUN python -m config.compile_translations \
+    && python manage.py collectstatic --noinput --verbosity 0 \
+    && mkdir -p var/media var/beat \
+    && chown -R atelier:atelier var
+
+USER atelier
+
+EXPOSE 8000
+
+# gunicorn reads its number of worker processes from WEB_CONCURRENCY (set it in .env).
+ENV WEB_CONCURRENCY=3
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "30", \
+     "--access-logfile", "-", "--forwarded-allow-ips", "*"]

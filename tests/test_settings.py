@@ -1,0 +1,139 @@
+"""Production configuration: deploy checks, every variable documented, the compose file."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = ROOT / "config" / "settings.py"
+ENV_EXAMPLE = ROOT / ".env.example"
+COMPOSE = ROOT / "docker-compose.yml"
+
+
+def production_env(**overrides):
+    # A clean environment, as a container gets: nothing inherited from the test run.
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    env.update(
+        ATELIER_TESTING="0",
+        DJANGO_DEBUG="false",
+        DJANGO_SECURE="true",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="atelier.example.com",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://atelier.example.com",
+        SITE_URL="https://atelier.example.com",
+        DATABASE_URL="postgres://atelier:secret@postgres:5432/atelier",
+        REDIS_URL="redis://redis:6379/0",
+    )
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_deploy_checks_pass_with_production_variables():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_checks_fail_without_the_security_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(DJANGO_SECURE="false"))
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr  # no HSTS
+    assert "security.W008" in result.stderr  # no HTTPS redirect
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", env=production_env(DJANGO_SECRET_KEY=None))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def variables_read_in_settings() -> set[str]:
+    source = SETTINGS.read_text(encoding="utf-8")
+    names = set(re.findall(r"\benv(?:\.\w+)?\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
+    names |= set(re.findall(r"os\.environ(?:\.get)?[\[(]\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
+    names |= set(re.findall(r"os\.getenv\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
+    return names
+
+
+def variables_in_env_example() -> set[str]:
+    # Active lines and documented-but-commented ones ("# DATABASE_URL=…") both count.
+    return set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE))
+
+
+def test_every_variable_read_in_settings_is_in_env_example():
+    read = variables_read_in_settings()
+    assert len(read) > 20  # the pattern still finds them
+    missing = read - variables_in_env_example()
+    assert not missing, f"add to .env.example (with a comment): {sorted(missing)}"
+
+
+def test_every_variable_in_env_example_has_a_comment():
+    lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^[A-Z][A-Z0-9_]*=", line):
+            # A comment above it, possibly above a group of related variables.
+            above = next((lines[j] for j in range(i - 1, -1, -1) if not re.match(r"^[A-Z][A-Z0-9_]*=", lines[j])), "")
+            assert above.startswith("#") and not above.startswith("# ---"), f"no comment for {line}"
+
+
+# --- docker-compose.yml (no Docker engine here: `docker compose config` is run by hand) ------
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+def test_compose_has_the_production_services_each_with_a_health_check(compose):
+    services = compose["services"]
+    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    for name, service in services.items():
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
+    assert "gunicorn" in services["web"]["command"]
+    assert "celery -A config worker" in services["worker"]["command"]
+    assert "celery -A config beat" in services["beat"]["command"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["env_file"] == ".env"
+        assert "media:/app/var/media" in services[name]["volumes"]
+    assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    assert {"postgres-data", "media"} <= set(compose["volumes"])
+
+
+def _python_check(compose, service):
+    test = compose["services"][service]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    return test[3]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_web_health_check_passes_against_a_running_server(compose, live_server, monkeypatch):
+    code = _python_check(compose, "web").replace("http://127.0.0.1:8000", live_server.url)
+    monkeypatch.delenv("DJANGO_ALLOWED_HOSTS", raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        exec(compile(code, "healthcheck", "exec"), {})  # noqa: S102 - our own compose file
+    assert exit_.value.code == 0
+
+
+def test_the_beat_health_check_is_valid_python(compose):
+    compile(_python_check(compose, "beat"), "healthcheck", "exec")
+
+
+def test_the_dockerfile_runs_as_a_non_root_user_and_builds_what_production_needs():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert dockerfile.startswith("#") and "FROM python:3.11-slim" in dockerfile
+    assert "USER atelier" in dockerfile
+    assert "pip install ." in dockerfile
+    assert "python -m config.compile_translations" in dockerfile
+    assert "collectstatic --noinput" in dockerfile
+    assert "gunicorn" in dockerfile
