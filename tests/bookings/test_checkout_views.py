@@ -166,3 +166,17 @@ def test_order_page_queries_do_not_grow_with_tickets(client, slot, adult, seats,
     assert order.tickets.count() == seats
     with django_assert_num_queries(3):  # order (+slot, workshop, artisan), lines, tickets
         assert client.get(reverse("storefront:order", args=[order.token])).status_code == 200
+
+
+def test_booking_form_is_404_for_a_private_cancelled_or_past_slot(client, adult, slot):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.states import SlotKind, SlotStatus
+
+    private = SlotFactory(workshop=slot.workshop, kind=SlotKind.PRIVATE, status=SlotStatus.HELD)
+    cancelled = SlotFactory(workshop=slot.workshop, status=SlotStatus.CANCELLED)
+    past = SlotFactory(workshop=slot.workshop, starts_at=timezone.now() - timedelta(days=1))
+    for other in (private, cancelled, past):
+        assert client.get(reverse("storefront:book", args=[other.pk])).status_code == 404
