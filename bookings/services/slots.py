@@ -11,11 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import notification_enqueue
-from notifications.states import Channel
-
 from ..models import Artisan, Order, Slot, Workshop
-from ..states import SLOT_TRANSITIONS, OrderStatus, SlotStatus, can_move
+from ..states import SLOT_TRANSITIONS, SlotStatus, can_move
+from .orders import orders_refund_for_cancelled_slot
 
 # A weekly series covers at most one year.
 MAX_SERIES_DAYS = 366
@@ -150,7 +148,7 @@ def slot_delete(*, artisan: Artisan, slot_id: int) -> None:
 
 
 def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
-    """Cancel a slot and tell every confirmed customer, with the artisan's message."""
+    """Cancel a slot: every live order on it is cancelled and refunded, each customer told with the artisan's message."""
     with transaction.atomic():
         slot = _locked_slot(artisan, slot_id)
         if slot.status == SlotStatus.CANCELLED:
@@ -163,21 +161,6 @@ def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
         slot.cancel_message = message
         slot.cancelled_at = timezone.now()
         slot.save(update_fields=["status", "cancel_message", "cancelled_at"])
-        orders = Order.objects.filter(slot=slot, status=OrderStatus.CONFIRMED).order_by("pk")
-        for order in orders:
-            notification_enqueue(
-                channel=Channel.EMAIL,
-                recipient=order.customer_email,
-                template="bookings/emails/slot_cancelled",
-                context={
-                    "order": order,
-                    "slot": slot,
-                    "workshop": slot.workshop,
-                    "artisan": artisan,
-                    "message": message,
-                },
-                language=order.language,
-                key=f"slot:{slot.pk}:cancelled:order:{order.pk}:email",
-            )
-            # Refunds: the booking flow adds order refunds here.
+        # Every live order is cancelled and refunded; each customer gets the artisan's message.
+        orders_refund_for_cancelled_slot(slot_id=slot.pk, message=message)
         return slot

@@ -145,10 +145,10 @@ def test_delete_refuses_a_slot_any_order_touched():
     assert Slot.objects.filter(pk=order.slot.pk).exists()
 
 
-def test_cancel_emails_every_confirmed_customer_once(django_capture_on_commit_callbacks):
-    slot = SlotFactory(capacity=8, seats_taken=3)
+def test_cancel_cancels_every_live_order_and_tells_each_customer_once(django_capture_on_commit_callbacks):
+    slot = SlotFactory(capacity=8, seats_taken=2)
     confirmed = [OrderFactory(slot=slot, status=OrderStatus.CONFIRMED, language=lang) for lang in ("en", "fr")]
-    OrderFactory(slot=slot, status=OrderStatus.EXPIRED)
+    expired = OrderFactory(slot=slot, status=OrderStatus.EXPIRED)
     with django_capture_on_commit_callbacks(execute=False):
         slot_cancel(artisan=slot.workshop.artisan, slot_id=slot.pk, message="The kiln broke, sorry!")
         slot_cancel(artisan=slot.workshop.artisan, slot_id=slot.pk, message="again")
@@ -156,14 +156,17 @@ def test_cancel_emails_every_confirmed_customer_once(django_capture_on_commit_ca
     assert slot.status == SlotStatus.CANCELLED
     assert slot.cancel_message == "The kiln broke, sorry!"
     assert slot.cancelled_at is not None
-    notes = Notification.objects.order_by("pk")
-    assert [n.idempotency_key for n in notes] == [
-        f"slot:{slot.pk}:cancelled:order:{o.pk}:email" for o in confirmed
-    ]
-    assert [n.recipient for n in notes] == [o.customer_email for o in confirmed]
-    assert "The kiln broke, sorry!" in notes[0].body_text
-    assert notes[1].subject.startswith("Annulé")  # in the customer's language
-    assert "Bonjour" in notes[1].body_text
+    for order in confirmed:
+        order.refresh_from_db()
+        assert order.status == OrderStatus.CANCELLED
+    expired.refresh_from_db()
+    assert expired.status == OrderStatus.EXPIRED
+    emails = Notification.objects.filter(channel="email").order_by("pk")
+    assert [n.idempotency_key for n in emails] == [f"order:{o.pk}:cancelled:email" for o in confirmed]
+    assert [n.recipient for n in emails] == [o.customer_email for o in confirmed]
+    assert "The kiln broke, sorry!" in emails[0].body_text
+    assert "Bonjour" in emails[1].body_text  # in the customer's language
+    assert Notification.objects.filter(channel="sms").count() == 2
 
 
 def test_cancel_refuses_a_slot_that_is_over():
