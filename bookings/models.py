@@ -213,6 +213,9 @@ class OrderLine(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_gte_1")]
 
+    def __str__(self):
+        return f"{self.quantity} × {self.label}"
+
     @property
     def total_cents(self) -> int:
         return self.quantity * self.unit_price_cents
@@ -229,6 +232,9 @@ class Ticket(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.label} · {self.code[:8]}…"
 
 
 class PaymentEvent(models.Model):
@@ -247,6 +253,9 @@ class PaymentEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount_cents} {self.currency} ({self.provider})"
+
 
 class WebhookEvent(models.Model):
     """A provider event already processed (replays are ignored)."""
@@ -258,6 +267,9 @@ class WebhookEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
+
+    def __str__(self):
+        return f"{self.provider}:{self.event_id}"
 
 
 class DevPayment(models.Model):

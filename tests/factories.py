@@ -19,7 +19,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"artisan{n}@example.com")
     email = factory.SelfAttribute("username")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.django.Password(PASSWORD)
 
 
 class ArtisanFactory(factory.django.DjangoModelFactory):
