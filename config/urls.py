@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from bookings import urls as bookings_urls
 
@@ -15,5 +15,8 @@ urlpatterns = [
     path("", include((bookings_urls.storefront_patterns, "storefront"))),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded workshop photos. The compose stack has no separate file server, so Django serves
+# them (only files under MEDIA_ROOT, no listing); a CDN or proxy may take this over later.
+urlpatterns.insert(
+    0, re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT})
+)
