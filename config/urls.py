@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("backoffice/", include((bookings_urls.backoffice_patterns, "backoffice"))),
+    path("", include("privatisation.urls")),
     path("", include((bookings_urls.storefront_patterns, "storefront"))),
 ]
 
