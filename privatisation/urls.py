@@ -12,6 +12,7 @@ urlpatterns = [
     path("privatisation/<str:token>/", views.customer_request, name="customer_request"),
     path("privatisation/<str:token>/withdraw/", views.customer_withdraw, name="customer_withdraw"),
     path("privatisation/<str:token>/choose/", views.customer_choose, name="customer_choose"),
+    path("privatisation/<str:token>/paid/", views.customer_payment_return, name="customer_payment_return"),
     path("privatisation/<str:token>/message/", views.customer_message, name="customer_message"),
     path("privatisation/<str:token>/quote/", views.quote_print, name="quote"),
     # Artisans.

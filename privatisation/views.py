@@ -20,7 +20,7 @@ from .forms import ChooseForm, ManageForm, MessageForm, RequestForm, SuggestionF
 from .models import DateSuggestion, PrivatisationRequest
 from .services import private_price
 from .services._common import respond_window
-from .services.customer import privatisation_message_post, privatisation_offer_choose, privatisation_request_withdraw
+from .services.customer import payment_reconcile, privatisation_message_post, privatisation_offer_choose, privatisation_request_withdraw
 from .services.errors import PrivatisationError
 from .services.notify import MANAGE_SALT
 from .services.respond import QuoteInput, privatisation_request_refuse, privatisation_request_respond
@@ -152,14 +152,23 @@ def customer_choose(request, token):
         messages.error(request, _("Choose one of the offered slots."))
         return redirect("privatisation:customer_request", token=privreq.token)
     page = request.build_absolute_uri(reverse("privatisation:customer_request", args=[privreq.token]))
+    back = request.build_absolute_uri(reverse("privatisation:customer_payment_return", args=[privreq.token]))
     try:
         url = privatisation_offer_choose(
-            token=privreq.token, offer_id=form.cleaned_data["offer"], return_url=page, cancel_url=page
+            token=privreq.token, offer_id=form.cleaned_data["offer"], return_url=back, cancel_url=page
         )
     except PrivatisationError as exc:
         messages.error(request, exc.message)
         return redirect("privatisation:customer_request", token=privreq.token)
     return HttpResponseRedirect(url)
+
+
+def customer_payment_return(request, token):
+    """Back from the payment page: ask the gateway (the webhook may not have come yet)."""
+    privreq = _customer_request(token)
+    if privreq.order_id:
+        payment_reconcile(order_id=privreq.order_id)
+    return redirect("privatisation:customer_request", token=privreq.token)
 
 
 @require_POST

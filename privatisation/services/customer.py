@@ -31,32 +31,29 @@ def privatisation_request_withdraw(*, token: str, now=None) -> PrivatisationRequ
 def privatisation_offer_choose(*, token: str, offer_id: int, return_url: str, cancel_url: str, now=None) -> str:
     """The customer chooses an offered slot: create its order and return where to pay.
 
-    The order is created in our transaction (the slot is re-checked under lock); the payment
-    provider is called after commit, outside any transaction.
+    The order is created in our transaction (the held slot is re-checked under lock); the
+    payment provider is called after commit, outside any transaction. Choosing the same slot
+    again reuses its order; an abandoned checkout on another slot simply lapses.
     """
     now = now or now_utc()
     with transaction.atomic():
-        request = lock_request(token=token)
-        ensure_open(request, RequestStatus.ANSWERED, now)
-        offer = Offer.objects.select_related("slot").filter(pk=offer_id, request=request).first()
+        offer = Offer.objects.filter(pk=offer_id, request__token=token).first()
         if offer is None:
             raise PrivatisationError(_("This slot is not one of the slots offered to you."))
+        # Slot first, then request: the same lock order as the payment hook (bookings locks the slot).
         slot = Slot.objects.select_for_update().get(pk=offer.slot_id)
+        request = lock_request(token=token)
+        ensure_open(request, RequestStatus.ANSWERED, now)
         if slot.status != SlotStatus.HELD:
             raise SlotUnavailable()
-        current = Order.objects.filter(pk=request.order_id).first() if request.order_id else None
-        if current is not None and current.status == OrderStatus.PENDING_PAYMENT:
-            if current.slot_id == slot.pk:
-                order = current  # the customer clicked twice: same order, same payment
-            else:
-                payment.cancel_pending(order=current)
-                order = None
-        else:
-            order = None
+        order = (
+            Order.objects.filter(slot=slot, source="privatisation", status=OrderStatus.PENDING_PAYMENT, hold_expires_at__gt=now)
+            .order_by("-pk").first()
+        )
         if order is None:
-            order = payment.create_order(request=request, slot=slot, now=now)
-            request.order = order
-            request.save(update_fields=["order"])
+            order = payment.create_order(request=request, slot=slot)
+        request.order = order
+        request.save(update_fields=["order"])
     return payment.start(order=order, return_url=return_url, cancel_url=cancel_url)
 
 
@@ -71,12 +68,16 @@ def request_paid(order) -> None:
     if offer is None:
         return
     request = lock_request(pk=offer.request_id)
-    if request.status == RequestStatus.CONFIRMED:
+    if request.status == RequestStatus.CONFIRMED and request.order_id == order.pk:
         return
-    # A payment started before the deadline is honoured even if it completes just after it.
+    # A payment started before the deadline is honoured even if it completes just after it
+    # (the expiry job leaves a request alone during its checkout hold). A payment that is
+    # not needed any more (the request ended, or another slot was paid) goes back.
     if request.status != RequestStatus.ANSWERED:
-        raise PrivatisationError(_("This request is no longer waiting for payment."))
-    offers = list(request.offers.select_related("slot").order_by("slot_id"))
+        pk = order.pk
+        transaction.on_commit(lambda: payment.refund(order_id=pk, reason=_("This private session request had already ended.")))
+        return
+    offers = list(request.offers.order_by("slot_id"))
     list(Slot.objects.select_for_update().filter(pk__in=[o.slot_id for o in offers]).order_by("pk").values_list("pk"))
     Slot.objects.filter(pk=offer.slot_id).update(status=SlotStatus.OPEN)
     others = [o.slot_id for o in offers if o.pk != offer.pk]
@@ -114,3 +115,8 @@ def privatisation_message_post(*, request_id: int, author: str, body: str, now=N
         else:
             notify.to_artisan(request, f"message_{message.pk}", template_event="message", message=message)
     return message
+
+
+def payment_reconcile(*, order_id: int) -> None:
+    """The customer is back from the checkout page: bring the order up to date."""
+    payment.reconcile(order_id=order_id)
