@@ -110,6 +110,9 @@ class ProposedSlot(models.Model):
             models.UniqueConstraint(fields=["request", "starts_at"], name="proposed_unique_start"),
         ]
 
+    def __str__(self):
+        return f"{self.starts_at:%Y-%m-%d %H:%M}"
+
 
 class Offer(models.Model):
     """A private slot held on the artisan's calendar for one request (accepted or offered)."""
@@ -127,6 +130,9 @@ class Offer(models.Model):
             models.UniqueConstraint(fields=["request"], condition=Q(chosen=True), name="offer_one_chosen_per_request"),
         ]
 
+    def __str__(self):
+        return f"offer #{self.pk} (request #{self.request_id})"
+
 
 class Message(models.Model):
     """The conversation on a request, visible to both sides."""
@@ -138,6 +144,9 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.author}: {self.body[:40]}"
 
 
 class Quote(models.Model):
@@ -153,6 +162,9 @@ class Quote(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(amount_cents__gte=1), name="quote_amount_gte_1")]
+
+    def __str__(self):
+        return self.reference
 
 
 class DateSuggestion(models.Model):
@@ -173,3 +185,6 @@ class DateSuggestion(models.Model):
     class Meta:
         ordering = ["starts_at"]
         indexes = [models.Index(fields=["workshop", "status"])]
+
+    def __str__(self):
+        return f"{self.workshop} — {self.starts_at:%Y-%m-%d %H:%M}"

@@ -20,12 +20,25 @@ from .forms import ChooseForm, ManageForm, MessageForm, RequestForm, SuggestionF
 from .models import DateSuggestion, PrivatisationRequest
 from .services import private_price
 from .services._common import respond_window
-from .services.customer import payment_reconcile, privatisation_message_post, privatisation_offer_choose, privatisation_request_withdraw
+from .services.customer import (
+    payment_reconcile,
+    privatisation_message_post,
+    privatisation_offer_choose,
+    privatisation_request_withdraw,
+)
 from .services.errors import PrivatisationError
 from .services.notify import MANAGE_SALT
-from .services.respond import QuoteInput, privatisation_request_refuse, privatisation_request_respond
+from .services.respond import (
+    QuoteInput,
+    privatisation_request_refuse,
+    privatisation_request_respond,
+)
 from .services.submit import Contact, privatisation_request_submit
-from .services.suggestions import date_suggestion_accept, date_suggestion_decline, date_suggestion_submit
+from .services.suggestions import (
+    date_suggestion_accept,
+    date_suggestion_decline,
+    date_suggestion_submit,
+)
 from .states import MessageAuthor, RequestKind, RequestStatus, SuggestionStatus
 
 

@@ -1,17 +1,20 @@
 """Who is told what. Every message of the flow is written here, in the caller's transaction."""
 
+import logging
+
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.template.loader import get_template, render_to_string
 from django.template.exceptions import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from notifications.models import Notification
-from notifications.services import notification_enqueue, publish
+from notifications.services import notification_enqueue
 from notifications.states import Channel
 
+logger = logging.getLogger(__name__)
 MANAGE_SALT = "privatisation.manage"
 T = "privatisation/emails/"
 
@@ -128,5 +131,23 @@ def bulk_for_requests(
         )
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created if n.pk]
-    transaction.on_commit(lambda: [publish(pk) for pk in ids])
+    transaction.on_commit(lambda: publish_many(ids))
     return created
+
+
+PUBLISH_CHUNK = 200
+
+
+def publish_many(ids) -> None:
+    """Hand thousands of sends to the broker in chunks (one task per chunk, not per message).
+
+    A chunk the broker refuses stays queued: the outbox sweeper re-publishes each row.
+    """
+    from ..tasks import send_notifications
+
+    for start in range(0, len(ids), PUBLISH_CHUNK):
+        chunk = ids[start:start + PUBLISH_CHUNK]
+        try:
+            send_notifications.apply_async(args=[chunk], retry=False)
+        except Exception:  # noqa: BLE001 - any broker failure; the rows stay queued
+            logger.warning("Broker unavailable; %s notifications stay queued for the sweeper", len(chunk))

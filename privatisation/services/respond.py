@@ -89,7 +89,7 @@ def privatisation_request_respond(
         for start, _end, _p in items:
             if start <= now:
                 raise PrivatisationError(_("The slot of %(date)s is in the past.") % {"date": _fmt(start, tz)})
-        for (s1, e1, _a), (s2, _e2, _b) in zip(items, items[1:], strict=False):
+        for (_s1, e1, _a), (s2, _e2, _b) in zip(items, items[1:], strict=False):
             if s2 < e1:
                 raise PrivatisationError(_("Two of the slots you offer overlap (%(date)s).") % {"date": _fmt(s2, tz)})
 

@@ -45,7 +45,7 @@ def check_proposed_starts(workshop, starts: list[datetime], *, now, earliest_del
                 % {"date": (now + earliest_delta).astimezone(workshop.tzinfo).strftime("%d/%m/%Y %H:%M")},
                 field="slots",
             )
-    for (s1, e1), (s2, _e2) in zip(intervals, intervals[1:], strict=False):
+    for (_s1, e1), (s2, _e2) in zip(intervals, intervals[1:], strict=False):
         if s2 < e1:
             raise PrivatisationError(_("Two proposed slots are identical or overlap."), field="slots")
     return intervals

@@ -19,11 +19,27 @@ from privatisation.services.deadlines import (
     privatisation_request_expire,
     privatisation_send_reminders,
 )
-from privatisation.services.errors import DeadlinePassed, PrivatisationError, RequestNotFound, SlotUnavailable, WrongState
-from privatisation.services.respond import QuoteInput, privatisation_request_refuse, privatisation_request_respond
+from privatisation.services.errors import (
+    DeadlinePassed,
+    PrivatisationError,
+    RequestNotFound,
+    SlotUnavailable,
+    WrongState,
+)
+from privatisation.services.respond import (
+    QuoteInput,
+    privatisation_request_refuse,
+    privatisation_request_respond,
+)
 from privatisation.services.suggestions import date_suggestion_accept, date_suggestion_submit
 from privatisation.states import MessageAuthor, RequestStatus, SuggestionStatus
-from tests.factories import ArtisanFactory, OrderFactory, SlotFactory, WorkshopFactory, privatisation_submit
+from tests.factories import (
+    ArtisanFactory,
+    OrderFactory,
+    SlotFactory,
+    WorkshopFactory,
+    privatisation_submit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -431,3 +447,13 @@ def test_suggested_date_becomes_a_public_slot_in_one_click_and_the_suggester_is_
     assert f"suggestion:{s.pk}:accepted:customer:email" in keys()
     with pytest.raises(RequestNotFound):
         date_suggestion_accept(artisan=ArtisanFactory(), suggestion_id=s.pk)
+
+
+def test_expiry_notifications_are_sent_in_chunks_after_commit(workshop, celery_eager, django_capture_on_commit_callbacks, mailoutbox):
+    req = privatisation_submit(workshop)
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        privatisation_expire_overdue(now=req.respond_by)
+    statuses = set(Notification.objects.values_list("status", flat=True))
+    assert statuses == {"sent"}
+    assert any("has expired" in m.subject for m in mailoutbox)

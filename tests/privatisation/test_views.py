@@ -12,7 +12,13 @@ from privatisation.models import DateSuggestion, PrivatisationRequest
 from privatisation.services.notify import manage_signature
 from privatisation.services.respond import privatisation_request_respond
 from privatisation.states import RequestStatus
-from tests.factories import ArtisanFactory, PASSWORD, SlotFactory, WorkshopFactory, privatisation_submit
+from tests.factories import (
+    PASSWORD,
+    ArtisanFactory,
+    SlotFactory,
+    WorkshopFactory,
+    privatisation_submit,
+)
 
 pytestmark = pytest.mark.django_db
 
