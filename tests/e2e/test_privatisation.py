@@ -58,6 +58,10 @@ def test_full_privatisation_journey(live_server, page, browser, phone_context, s
         rows.nth(i).locator("input[type=time]").fill(at)
     page.get_by_label("Message to the artisan").fill("A birthday party for my sister!")
     screenshot(page, "1-request-form")
+    phone_form = phone_context.new_page()
+    phone_form.goto(live_server.url + "/workshops/wheel-throwing/privatise/")
+    phone_form.get_by_role("button", name="Send my request").click()  # empty: every error shows
+    screenshot(phone_form, "1-request-form-errors-phone")
     page.get_by_role("button", name="Send my request").click()
     expect(page.get_by_text("Your request is sent")).to_be_visible()
     customer_url = page.url
@@ -77,6 +81,12 @@ def test_full_privatisation_journey(live_server, page, browser, phone_context, s
     expect(artisan.get_by_text("Overlaps an empty slot")).to_be_visible()
     expect(artisan.get_by_text("will be removed from the calendar")).to_be_visible()
     screenshot(artisan, "4-manage")
+    phone_artisan = phone_context.new_page()
+    sign_in(phone_artisan, live_server, workshop)
+    phone_artisan.goto(artisan.url)
+    screenshot(phone_artisan, "4-manage-phone")
+    phone_artisan.goto(live_server.url + "/backoffice/privatisation/")
+    screenshot(phone_artisan, "3-artisan-list-phone")
     artisan.locator("input[name=accept]").first.check()
     artisan.get_by_role("button", name="Add a slot").click()
     offer_row = artisan.locator("[data-row]").first

@@ -292,3 +292,19 @@ def test_suggest_a_date_and_artisan_adds_it(client, workshop):
     client.post(reverse("privatisation:suggestion_decide", args=[s.pk, "accept"]))
     s.refresh_from_db()
     assert s.slot is not None and s.slot.status == SlotStatus.OPEN
+
+
+def test_company_request_is_answered_with_a_printable_quote(artisan_client, client, workshop):
+    req = privatisation_submit(workshop, kind="company", company_name="ACME")
+    url = reverse("privatisation:manage", args=[req.pk])
+    base = {"action": "answer", "decision": "answer", "accept": [req.proposed_slots.first().pk], "message": "Quote attached",
+            "offers-TOTAL_FORMS": "0", "offers-INITIAL_FORMS": "0"}
+    response = artisan_client.post(url, {**base, "quote_amount": "", "quote_valid_until": str(day(14))})
+    assert "enter its amount" in response.content.decode()
+    response = artisan_client.post(url, {**base, "quote_amount": "1 250,50", "quote_valid_until": str(day(14))})
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.quote.amount_cents == 125050
+    page = client.get(reverse("privatisation:quote", args=[req.token])).content.decode()
+    assert "ACME" in page and "1,250.50" in page
+    assert "Accept the quote and pay" in client.get(reverse("privatisation:customer_request", args=[req.token])).content.decode()
