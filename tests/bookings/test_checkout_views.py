@@ -156,3 +156,13 @@ def test_slot_action_links_to_the_booking_form_or_says_full(slot):
     assert reverse("storefront:book", args=[slot.pk]) in html
     slot.seats_taken = slot.capacity
     assert "Full" in render_to_string("bookings/storefront/_slot_action.html", {"slot": slot, "workshop": slot.workshop})
+
+
+@pytest.mark.parametrize("seats", [1, 4])
+def test_order_page_queries_do_not_grow_with_tickets(client, slot, adult, seats, django_assert_num_queries):
+    response = client.post(reverse("storefront:book", args=[slot.pk]), form_data(adult, seats))
+    client.post(response.url, {"action": "pay"})
+    order = Order.objects.get()
+    assert order.tickets.count() == seats
+    with django_assert_num_queries(3):  # order (+slot, workshop, artisan), lines, tickets
+        assert client.get(reverse("storefront:order", args=[order.token])).status_code == 200

@@ -2,7 +2,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core import mail
 from django.utils import timezone
 
 from bookings.hooks import order_hooks
@@ -299,3 +298,22 @@ def test_cancelled_slot_refunds_and_tells_every_participant(slot, adult, on_requ
     assert Notification.objects.filter(idempotency_key__endswith=":cancelled:email").count() == 3
     slot.refresh_from_db()
     assert slot.seats_taken == 0
+
+
+def test_confirmation_email_is_in_the_customers_language(slot, adult):
+    order = place(slot, {adult.pk: 1}, language="fr")
+    order_confirm(order_id=order.pk)
+    email = Notification.objects.get(idempotency_key=f"order:{order.pk}:confirmed:email")
+    assert email.language == "fr"
+    assert email.subject.startswith("Votre réservation est confirmée")
+    assert "Bonjour Ada," in email.body_text and "Numéro de commande" in email.body_text
+    sms = Notification.objects.get(idempotency_key=f"order:{order.pk}:confirmed:sms")
+    assert "confirmée" in sms.body_text and len(sms.body_text) < 320
+
+
+def test_customer_name_is_escaped_in_the_html_email_and_plain_in_the_text(slot, adult):
+    order = place(slot, {adult.pk: 1}, customer_name="Ada <b>&</b> Bo")
+    order_confirm(order_id=order.pk)
+    email = Notification.objects.get(idempotency_key=f"order:{order.pk}:confirmed:email")
+    assert "Ada &lt;b&gt;&amp;&lt;/b&gt; Bo" in email.body_html
+    assert "Hello Ada <b>&</b> Bo," in email.body_text
