@@ -46,10 +46,13 @@ def privatisation_offer_choose(*, token: str, offer_id: int, return_url: str, ca
         ensure_open(request, RequestStatus.ANSWERED, now)
         if slot.status != SlotStatus.HELD:
             raise SlotUnavailable()
-        order = (
-            Order.objects.filter(slot=slot, source="privatisation", status=OrderStatus.PENDING_PAYMENT, hold_expires_at__gt=now)
-            .order_by("-pk").first()
+        pending = list(
+            Order.objects.filter(slot=slot, source="privatisation", status=OrderStatus.PENDING_PAYMENT).order_by("-pk")
         )
+        order = next((o for o in pending if o.hold_expires_at and o.hold_expires_at > now), None)
+        for lapsed in pending:
+            if lapsed is not order and lapsed.hold_expires_at and lapsed.hold_expires_at <= now:
+                payment.expire_hold(order_id=lapsed.pk, now=now)  # its seats go back before a new checkout
         if order is None:
             order = payment.create_order(request=request, slot=slot)
         request.order = order

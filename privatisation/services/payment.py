@@ -10,6 +10,7 @@ from bookings.services.orders import (
     order_apply_payment_state,
     order_cancel_and_refund,
     order_create,
+    order_expire_hold,
     order_start_payment,
 )
 from bookings.states import OrderStatus
@@ -68,3 +69,8 @@ def reconcile(*, order_id: int) -> None:
     except PaymentError:
         return  # the webhook will tell
     order_apply_payment_state(order_id=order.pk, state=state)
+
+
+def expire_hold(*, order_id: int, now) -> None:
+    """End a lapsed checkout of a held private slot (bookings releases its seats once)."""
+    order_expire_hold(order_id=order_id, now=now)

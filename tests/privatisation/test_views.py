@@ -308,3 +308,22 @@ def test_company_request_is_answered_with_a_printable_quote(artisan_client, clie
     page = client.get(reverse("privatisation:quote", args=[req.token])).content.decode()
     assert "ACME" in page and "1,250.50" in page
     assert "Accept the quote and pay" in client.get(reverse("privatisation:customer_request", args=[req.token])).content.decode()
+
+
+def test_customer_can_choose_again_after_an_abandoned_checkout_lapsed(client, workshop, settings):
+    req = privatisation_submit(workshop)
+    privatisation_request_respond(artisan=workshop.artisan, request_id=req.pk,
+                                  accept_proposed_ids=[req.proposed_slots.first().pk], offer_starts=[], message="Yes")
+    offer = req.offers.get()
+    url = reverse("privatisation:customer_choose", args=[req.token])
+    client.post(url, {"offer": offer.pk})
+    client.post(url, {"offer": offer.pk})  # same checkout while the hold runs
+    assert Order.objects.count() == 1
+    with time_machine.travel(timezone.now() + timedelta(minutes=settings.CHECKOUT_HOLD_MINUTES + 1)):
+        response = client.post(url, {"offer": offer.pk})
+    assert response.status_code == 302 and "/pay/dev/" in response["Location"]
+    first, second = Order.objects.order_by("pk")
+    first.refresh_from_db()
+    assert first.status == OrderStatus.EXPIRED and second.status == OrderStatus.PENDING_PAYMENT
+    offer.slot.refresh_from_db()
+    assert offer.slot.seats_taken == req.participants
