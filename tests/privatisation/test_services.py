@@ -457,3 +457,12 @@ def test_expiry_notifications_are_sent_in_chunks_after_commit(workshop, celery_e
     statuses = set(Notification.objects.values_list("status", flat=True))
     assert statuses == {"sent"}
     assert any("has expired" in m.subject for m in mailoutbox)
+
+
+def test_artisan_is_told_in_their_own_language(workshop):
+    workshop.artisan.language = "fr"
+    workshop.artisan.save()
+    req = privatisation_submit(workshop)
+    email = Notification.objects.get(idempotency_key=f"privreq:{req.pk}:new_request:artisan:email")
+    assert email.subject.startswith("Nouvelle demande de privatisation")
+    assert "Créneaux proposés" in email.body_text and req.message in email.body_text

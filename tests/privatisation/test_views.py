@@ -327,3 +327,45 @@ def test_customer_can_choose_again_after_an_abandoned_checkout_lapsed(client, wo
     assert first.status == OrderStatus.EXPIRED and second.status == OrderStatus.PENDING_PAYMENT
     offer.slot.refresh_from_db()
     assert offer.slot.seats_taken == req.participants
+
+
+def test_manage_page_query_count_does_not_grow_with_messages_and_slots(artisan_client, workshop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from privatisation.services.customer import privatisation_message_post
+    from privatisation.states import MessageAuthor
+
+    few = privatisation_submit(workshop, starts=[timezone.now() + timedelta(days=10)])
+    many = privatisation_submit(workshop, starts=[timezone.now() + timedelta(days=10 + i) for i in range(10)])
+    for i in range(10):
+        privatisation_message_post(request_id=many.pk, author=MessageAuthor.CUSTOMER, body=f"Message {i}")
+        SlotFactory(workshop=workshop, starts_at=timezone.now() + timedelta(days=10 + i))
+    with CaptureQueriesContext(connection) as small:
+        artisan_client.get(reverse("privatisation:manage", args=[few.pk]))
+    with CaptureQueriesContext(connection) as large:
+        artisan_client.get(reverse("privatisation:manage", args=[many.pk]))
+    assert len(large) == len(small)
+
+
+def test_customer_page_query_count_does_not_grow_with_offers_and_messages(client, workshop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from privatisation.services.customer import privatisation_message_post
+    from privatisation.states import MessageAuthor
+
+    def answered(n):
+        req = privatisation_submit(workshop, starts=[timezone.now() + timedelta(days=10 + i, hours=n * 3) for i in range(n)])
+        privatisation_request_respond(artisan=workshop.artisan, request_id=req.pk,
+                                      accept_proposed_ids=[p.pk for p in req.proposed_slots.all()], offer_starts=[], message="Yes")
+        for i in range(n):
+            privatisation_message_post(request_id=req.pk, author=MessageAuthor.CUSTOMER, body=f"Message {i}")
+        return req
+
+    few, many = answered(1), answered(8)
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("privatisation:customer_request", args=[few.token]))
+    with CaptureQueriesContext(connection) as large:
+        client.get(reverse("privatisation:customer_request", args=[many.token]))
+    assert len(large) == len(small)
