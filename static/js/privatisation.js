@@ -68,6 +68,12 @@
     update();
   }
 
+  // Ask before an action that cannot be undone (withdrawing a request).
+  document.addEventListener("submit", (event) => {
+    const message = event.target.dataset ? event.target.dataset.confirm : null;
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("[data-slot-rows]").forEach(setup);
     document.querySelectorAll("[data-request-form]").forEach((form) => {
