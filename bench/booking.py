@@ -20,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", 50))
 SECONDS = float(os.environ.get("BENCH_SECONDS", 10))
 SLOTS = int(os.environ.get("BENCH_SLOTS", 150))
 CAPACITY = 8
+LOG = tempfile.TemporaryFile()  # the server's output (shown if it fails to start)
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -102,10 +104,10 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", "4", "--threads", "4", "--worker-class", "gthread",
+            "--bind", f"127.0.0.1:{port}", "--workers", os.environ.get("BENCH_WORKERS", "6"), "--worker-class", "sync",
             "--log-level", "warning", "--timeout", "30",
         ],
-        cwd=ROOT, env=env, start_new_session=True,
+        cwd=ROOT, env=env, start_new_session=True, stdout=LOG, stderr=subprocess.STDOUT,
     )
     import requests
 
@@ -117,7 +119,8 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
         except requests.RequestException:
             time.sleep(0.2)
     server.terminate()
-    sys.exit("gunicorn did not start")
+    LOG.seek(0)
+    sys.exit("gunicorn did not start:\n" + LOG.read().decode()[-2000:])
 
 
 class Stats:
@@ -147,7 +150,7 @@ def customer(base: str, ticket_type: int, slots: list[int], full: set, stats: St
         open_slots = [s for s in slots if s not in full]
         if not open_slots:
             break
-        slot = rng.choice(open_slots[:20])  # the first open slots: customers compete for seats
+        slot = rng.choice(open_slots[:5])  # the first open slots: customers compete for seats
         began = time.perf_counter()
         try:
             form = call("GET", f"{base}/book/{slot}/")

@@ -157,7 +157,7 @@ def _lock(order_id: int, *, slot: bool = True) -> Order:
         if slot_id is None:
             raise Order.DoesNotExist(f"order {order_id}")
         list(Slot.objects.select_for_update().filter(pk=slot_id))
-    order = Order.objects.select_for_update(of=("self",)).select_related("slot__workshop").get(pk=order_id)
+    order = Order.objects.select_for_update(of=("self",)).select_related("slot__workshop__artisan").get(pk=order_id)
     order._slot_locked = slot
     return order
 
