@@ -41,3 +41,32 @@ def test_two_requests_answered_at_once_for_the_same_time_hold_it_once(postgres_o
         t.join()
     assert sorted(outcomes) == ["ok", "refused"]
     assert Offer.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_expiry_job_run_concurrently_expires_each_request_once(postgres_only):
+    from notifications.models import Notification
+    from privatisation.models import PrivatisationRequest
+    from privatisation.services.deadlines import privatisation_expire_overdue
+
+    workshop = WorkshopFactory()
+    requests = [privatisation_submit(workshop) for _ in range(30)]
+    later = max(r.respond_by for r in requests) + timedelta(seconds=1)
+    barrier = threading.Barrier(3)
+    counts = []
+
+    def run():
+        try:
+            barrier.wait()
+            counts.append(privatisation_expire_overdue(now=later, batch_size=5))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(counts) == 30
+    assert not PrivatisationRequest.objects.exclude(status="expired").exists()
+    assert Notification.objects.filter(idempotency_key__contains=":expired_unanswered:customer:email").count() == 30

@@ -466,3 +466,18 @@ def test_artisan_is_told_in_their_own_language(workshop):
     email = Notification.objects.get(idempotency_key=f"privreq:{req.pk}:new_request:artisan:email")
     assert email.subject.startswith("Nouvelle demande de privatisation")
     assert "Créneaux proposés" in email.body_text and req.message in email.body_text
+
+
+def test_a_second_paid_slot_is_refunded_not_confirmed(workshop, django_capture_on_commit_callbacks):
+    req = privatisation_submit(workshop)
+    answer(req, accept=[p.pk for p in req.proposed_slots.all()][:2])
+    first, second = list(req.offers.select_related("slot").order_by("slot__starts_at"))
+    paid = OrderFactory(slot=first.slot, seats=req.participants, source="privatisation", status=OrderStatus.CONFIRMED)
+    request_paid(paid)
+    late = OrderFactory(slot=second.slot, seats=req.participants, source="privatisation", status=OrderStatus.CONFIRMED)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_paid(late)
+    late.refresh_from_db()
+    req.refresh_from_db()
+    assert req.order == paid
+    assert late.status == OrderStatus.CANCELLED
