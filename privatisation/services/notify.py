@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.template.exceptions import TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -75,17 +75,25 @@ def to_artisan(request, event: str, *, sms: bool = False, template_event: str | 
         )
 
 
-def _render(channel, template, context, language):
+def _render(channel, template, context, language, compiled: dict):
+    """Render like notifications does, compiling each template once per batch."""
+
+    def load(name):
+        if name not in compiled:
+            try:
+                compiled[name] = get_template(name)
+            except TemplateDoesNotExist:
+                compiled[name] = None
+        return compiled[name]
+
     with translation.override(language):
         context = {**context, "language": language}
         if channel == Channel.SMS:
-            return "", render_to_string(f"{template}.sms.txt", context).strip(), ""
-        subject = " ".join(render_to_string(f"{template}.subject.txt", context).split())
-        text = render_to_string(f"{template}.txt", context).strip() + "\n"
-        try:
-            html = get_template(f"{template}.html").render(context)
-        except TemplateDoesNotExist:
-            html = ""
+            return "", load(f"{template}.sms.txt").render(context).strip(), ""
+        subject = " ".join(load(f"{template}.subject.txt").render(context).split())
+        text = load(f"{template}.txt").render(context).strip() + "\n"
+        html_template = load(f"{template}.html")
+        html = html_template.render(context) if html_template else ""
         return subject, text, html
 
 
@@ -119,10 +127,11 @@ def bulk_for_requests(
     )
     now = timezone.now()
     rows = []
+    compiled = {}
     for channel, recipient, template, context, language, key in specs:
         if key in existing:
             continue
-        subject, text, html = _render(channel, template, context, language)
+        subject, text, html = _render(channel, template, context, language, compiled)
         rows.append(
             Notification(
                 channel=channel, recipient=recipient, template=template, language=language,
