@@ -51,7 +51,10 @@ def test_full_privatisation_journey(live_server, page, browser, phone_context, s
     expect(page.locator("#live-price")).to_contain_text("€200.00")
     page.get_by_role("button", name="Add a slot").click()
     page.get_by_role("button", name="Add a slot").click()
+    page.get_by_role("button", name="Add a slot").click()
     rows = page.locator("[data-row]")
+    expect(rows).to_have_count(4)
+    rows.nth(3).get_by_role("button", name="Remove this slot").click()  # a row too many
     expect(rows).to_have_count(3)
     for i, (day, at) in enumerate([(d1, "10:00"), (d2, "14:00"), (d3, "09:30")]):
         rows.nth(i).locator("input[type=date]").fill(day.isoformat())

@@ -481,3 +481,10 @@ def test_a_second_paid_slot_is_refunded_not_confirmed(workshop, django_capture_o
     req.refresh_from_db()
     assert req.order == paid
     assert late.status == OrderStatus.CANCELLED
+
+
+def test_artisan_sms_carries_the_summary_the_message_and_the_signed_link(workshop):
+    req = privatisation_submit(workshop, participants=5, message="Team day for our bakery crew")
+    sms = Notification.objects.get(idempotency_key=f"privreq:{req.pk}:new_request:artisan:sms")
+    assert "for 5 people" in sms.body_text and "Team day for our bakery crew" in sms.body_text
+    assert "/backoffice/privatisation/link/" in sms.body_text
