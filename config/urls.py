@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from bookings import urls as bookings_urls
 
@@ -12,11 +11,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("backoffice/", include((bookings_urls.backoffice_patterns, "backoffice"))),
+    path("", include("privatisation.urls")),
     path("", include((bookings_urls.storefront_patterns, "storefront"))),
 ]
 
 # Uploaded workshop photos. The compose stack has no separate file server, so Django serves
 # them (only files under MEDIA_ROOT, no listing); a CDN or proxy may take this over later.
 urlpatterns.insert(
-    0, re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT})
+    0, re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", views.media, name="media")
 )

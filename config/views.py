@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
+from django.views.static import serve
 
 
 @never_cache
@@ -13,3 +15,8 @@ def healthz(request):
     except Exception:  # noqa: BLE001
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def media(request, path):
+    """Uploaded files (workshop photos), only from under MEDIA_ROOT, no directory listing."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

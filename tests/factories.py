@@ -96,3 +96,26 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     label = "Adult"
     quantity = 1
     unit_price_cents = 5000
+
+
+# --- privatisation ------------------------------------------------------------------------------
+
+
+_privreq_seq = __import__("itertools").count(1)
+
+
+def privatisation_submit(workshop, *, starts=None, participants=4, email=None, kind="individual", company_name="", now=None, message="We are a team of friends."):
+    """Submit a request through the service (the only way rows are made in real life)."""
+    from privatisation.services.submit import Contact, privatisation_request_submit
+
+    now = now or timezone.now()
+    if starts is None:
+        base = (now + timedelta(days=10)).astimezone(workshop.tzinfo).replace(hour=10, minute=0, second=0, microsecond=0)
+        starts = [base, base + timedelta(days=1), base + timedelta(days=2)]
+    contact = Contact(
+        name="Grace Hopper", email=email or f"grace{next(_privreq_seq)}@example.com",
+        phone="+33611223344", language="en", timezone="Europe/Paris", kind=kind, company_name=company_name,
+    )
+    return privatisation_request_submit(
+        workshop_id=workshop.pk, contact=contact, participants=participants, starts=starts, message=message, now=now
+    )

@@ -1,3 +1,4 @@
+
 """Back-office pages: who may see what, the calendar, slots, participants, activity."""
 
 import csv
@@ -7,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -174,12 +177,15 @@ def test_month_view_query_count_does_not_grow_with_slots(client, django_assert_n
     make_slots(many, 300)
     client.force_login(few.user)
     client.get("/backoffice/calendar/")  # warm the session
-    # session, user, artisan, slots (with their workshops): the same with 10 slots or 300.
-    with django_assert_num_queries(4):
+    # session, user, artisan, slots (with their workshops), the nav badges: the same with 10
+    # slots or 300.
+    with CaptureQueriesContext(connection) as captured:
         assert client.get("/backoffice/calendar/?month=2026-06").status_code == 200
+    few_queries = len(captured)  # now: the next request clears the connection's query log
+    assert few_queries <= 8
     client.force_login(many.user)
     client.get("/backoffice/calendar/")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(few_queries):
         response = client.get("/backoffice/calendar/?month=2026-06")
     assert response.content.decode().count("cal-slot") >= 300
 
@@ -301,7 +307,8 @@ def test_participants_page_query_count_is_flat(signed_in, artisan, django_assert
     slot = SlotFactory(workshop=WorkshopFactory(artisan=artisan), capacity=40)
     for _ in range(30):
         OrderLineFactory(order=OrderFactory(slot=slot))
-    with django_assert_max_num_queries(8):
+    # session, user, artisan, slot, orders with lines and tickets, one per nav badge.
+    with django_assert_max_num_queries(10):
         signed_in.get(reverse("backoffice:slot_participants", args=[slot.pk]))
 
 

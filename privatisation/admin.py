@@ -1,0 +1,66 @@
+"""Ops view of privatisation. Statuses are read-only: actions call the services."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .models import DateSuggestion, Message, Offer, PrivatisationRequest, ProposedSlot, Quote
+from .services.deadlines import privatisation_request_expire
+
+
+class ProposedSlotInline(admin.TabularInline):
+    model = ProposedSlot
+    extra = 0
+    can_delete = False
+    readonly_fields = ["starts_at", "ends_at"]
+
+
+class OfferInline(admin.TabularInline):
+    model = Offer
+    extra = 0
+    can_delete = False
+    readonly_fields = ["slot", "proposed", "chosen", "created_at"]
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    can_delete = False
+    readonly_fields = ["author", "body", "created_at"]
+
+
+@admin.register(PrivatisationRequest)
+class PrivatisationRequestAdmin(admin.ModelAdmin):
+    list_display = ["id", "contact_name", "workshop", "participants", "status", "respond_by", "pay_by", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["contact_name", "email", "company_name", "workshop__title"]
+    list_select_related = ["workshop"]
+    inlines = [ProposedSlotInline, OfferInline, MessageInline]
+    readonly_fields = [
+        "token", "workshop", "status", "respond_by", "pay_by", "reminder_sent_at", "answered_at", "closed_at",
+        "order", "seat_price_cents", "billed_participants", "price_cents", "currency", "created_at",
+    ]
+    actions = ["expire_if_overdue"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Expire the selected requests that are past their deadline"))
+    def expire_if_overdue(self, request, queryset):
+        count = sum(privatisation_request_expire(request_id=pk) for pk in queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)s request(s) expired.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = ["reference", "request", "amount_cents", "currency", "valid_until"]
+    readonly_fields = ["request", "amount_cents", "currency", "valid_until", "reference", "created_at"]
+
+
+@admin.register(DateSuggestion)
+class DateSuggestionAdmin(admin.ModelAdmin):
+    list_display = ["workshop", "starts_at", "contact_name", "status", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = ["status", "slot", "decided_at", "token"]

@@ -1,0 +1,12 @@
+"""Privatisation services, one module per flow. Every status change goes through these.
+
+- pricing:     the private price (one function)
+- submit:      the customer's request; date suggestions
+- respond:     the artisan's answer (accept / offer / refuse, with a quote for companies)
+- customer:    withdraw, choose an offer and pay, the payment hooks
+- conversation: messages on a request
+- deadlines:   expiry and reminders (the beat jobs)
+"""
+
+from .errors import PrivatisationError  # noqa: F401
+from .pricing import Price, private_price  # noqa: F401

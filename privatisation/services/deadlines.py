@@ -1,0 +1,111 @@
+"""Deadlines: expiry and reminders. The beat jobs call these; pages and services already treat
+an overdue row as expired (PrivatisationRequest.is_overdue), the job makes it official.
+
+Both jobs work in batches: one locking query per batch (rows another worker holds are
+skipped on PostgreSQL), one update per table, notifications written in bulk. Safe to run
+twice or concurrently: the WHERE clause is re-checked under the lock and every message has
+an idempotency key.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from bookings.models import Slot
+from bookings.states import OrderStatus, SlotStatus
+
+from ..models import PrivatisationRequest
+from ..states import RequestStatus
+from . import notify
+from ._common import now_utc
+
+BATCH_SIZE = 500
+MAX_BATCHES = 1000
+
+
+def overdue_q(now) -> Q:
+    overdue = Q(status=RequestStatus.PENDING, respond_by__lte=now) | Q(status=RequestStatus.ANSWERED, pay_by__lte=now)
+    # A customer in the middle of paying keeps the checkout hold (the payment hook closes it).
+    paying = Q(order__status=OrderStatus.PENDING_PAYMENT, order__hold_expires_at__gt=now)
+    return overdue & ~paying
+
+
+def _locked_batch(queryset, batch_size):
+    kwargs = {"of": ("self",)}
+    if connection.features.has_select_for_update_skip_locked:
+        kwargs["skip_locked"] = True
+    return list(
+        queryset.select_for_update(**kwargs)
+        .select_related("workshop", "workshop__artisan", "workshop__artisan__user")
+        .order_by("pk")[:batch_size]
+    )
+
+
+def expire_locked(requests, *, now) -> None:
+    """Expire rows already locked by the caller and checked overdue."""
+    if not requests:
+        return
+    pending = [r for r in requests if r.status == RequestStatus.PENDING]
+    answered = [r for r in requests if r.status == RequestStatus.ANSWERED]
+    PrivatisationRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
+        status=RequestStatus.EXPIRED, closed_at=now
+    )
+    if answered:
+        Slot.objects.filter(
+            privatisation_offer__request__in=[r.pk for r in answered], status=SlotStatus.HELD
+        ).update(status=SlotStatus.CANCELLED, cancelled_at=now, cancel_message=_("The customer did not pay in time."))
+    for r in requests:
+        r.status, r.closed_at = RequestStatus.EXPIRED, now
+    # The customer may send a new request; the artisan learns it is closed.
+    notify.bulk_for_requests(pending, "expired_unanswered", customer_sms=True, artisan_email=True)
+    notify.bulk_for_requests(answered, "expired_unpaid", customer_sms=True, artisan_email=True, artisan_sms=True)
+
+
+def privatisation_expire_overdue(*, now=None, batch_size: int = BATCH_SIZE) -> int:
+    """Expire every request past its deadline. Returns how many this run expired."""
+    now = now or now_utc()
+    total = 0
+    for _batch in range(MAX_BATCHES):
+        with transaction.atomic():
+            rows = _locked_batch(PrivatisationRequest.objects.filter(overdue_q(now)), batch_size)
+            expire_locked(rows, now=now)
+        total += len(rows)
+        if len(rows) < batch_size:
+            break
+    return total
+
+
+def privatisation_request_expire(*, request_id: int, now=None) -> bool:
+    """Expire one request if it is overdue (same path as the job). True if it expired now."""
+    now = now or now_utc()
+    with transaction.atomic():
+        rows = _locked_batch(PrivatisationRequest.objects.filter(overdue_q(now), pk=request_id), 1)
+        expire_locked(rows, now=now)
+    return bool(rows)
+
+
+def privatisation_send_reminders(*, now=None, batch_size: int = BATCH_SIZE) -> int:
+    """Remind whoever must act, once, REMINDER_HOURS before their deadline."""
+    now = now or now_utc()
+    horizon = now + timedelta(hours=settings.PRIVATISATION_REMINDER_HOURS)
+    due = (
+        Q(status=RequestStatus.PENDING, respond_by__gt=now, respond_by__lte=horizon)
+        | Q(status=RequestStatus.ANSWERED, pay_by__gt=now, pay_by__lte=horizon)
+    ) & Q(reminder_sent_at__isnull=True)
+    total = 0
+    for _batch in range(MAX_BATCHES):
+        with transaction.atomic():
+            rows = _locked_batch(PrivatisationRequest.objects.filter(due), batch_size)
+            if rows:
+                PrivatisationRequest.objects.filter(pk__in=[r.pk for r in rows]).update(reminder_sent_at=now)
+            to_artisan = [r for r in rows if r.status == RequestStatus.PENDING]
+            to_customer = [r for r in rows if r.status == RequestStatus.ANSWERED]
+            notify.bulk_for_requests(to_artisan, "reminder_answer", customer_email=False, artisan_email=True, artisan_sms=True)
+            notify.bulk_for_requests(to_customer, "reminder_pay", customer_sms=True)
+        total += len(rows)
+        if len(rows) < batch_size:
+            break
+    return total
