@@ -182,6 +182,8 @@ class Order(models.Model):
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     authorisation_expires_at = models.DateTimeField(null=True, blank=True)
     payment_error = models.TextField(blank=True)
+    # True while the order's seats are counted in `slot.seats_taken` (released exactly once).
+    holds_seats = models.BooleanField(default=False)
     decision_message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -256,3 +258,33 @@ class WebhookEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
+
+
+class DevPayment(models.Model):
+    """A payment on the local dev gateway (`make run` without Stripe): the provider's side."""
+
+    reference = models.CharField(max_length=40, unique=True)
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    description = models.CharField(max_length=255, blank=True)
+    customer_email = models.EmailField(blank=True)
+    manual_capture = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, default="requires_payment")
+    return_url = models.CharField(max_length=500)
+    cancel_url = models.CharField(max_length=500)
+    metadata = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    capture_before = models.DateTimeField(null=True, blank=True)
+    # Test switch: the card is declined when the authorisation is captured.
+    decline_on_capture = models.BooleanField(default=False)
+    captured_cents = models.PositiveIntegerField(default=0)
+    refunded_cents = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "dev payment"
+
+    def __str__(self):
+        return f"{self.reference} {self.status}"

@@ -74,6 +74,7 @@ class WebhookEvent:
     id: str  # the provider's event id (replays carry the same id)
     type: str
     reference: str  # the PaymentIntent (or dev payment) it is about
+    order_id: str = ""  # our order id, from the payment's metadata, when the event carries it
 
 
 class PaymentGateway(Protocol):

@@ -1,0 +1,41 @@
+"""Payments: one interface (`base.py`), two adapters (Stripe, local dev gateway).
+
+    gateway = get_gateway()            # settings.STRIPE_SECRET_KEY set → Stripe, else dev
+    gateway = get_gateway("dev")       # the adapter an order was paid with
+"""
+
+from django.conf import settings
+
+from .base import (
+    AuthorisationLapsed,
+    IntentState,
+    IntentStatus,
+    InvalidWebhook,
+    PaymentDeclined,
+    PaymentError,
+    PaymentGateway,
+    PaymentSession,
+    PaymentUnavailable,
+    WebhookEvent,
+)
+
+__all__ = [
+    "AuthorisationLapsed", "IntentState", "IntentStatus", "InvalidWebhook", "PaymentDeclined",
+    "PaymentError", "PaymentGateway", "PaymentSession", "PaymentUnavailable", "WebhookEvent",
+    "get_gateway",
+]
+
+
+def get_gateway(provider: str | None = None) -> PaymentGateway:
+    """The adapter for `provider` ("stripe" / "dev"), or the configured one when None."""
+    if provider is None:
+        provider = "stripe" if settings.STRIPE_SECRET_KEY else "dev"
+    if provider == "stripe":
+        from .stripe_gateway import StripeGateway
+
+        return StripeGateway()
+    if provider == "dev":
+        from .dev import DevGateway
+
+        return DevGateway()
+    raise ValueError(f"unknown payment provider {provider!r}")

@@ -1,0 +1,139 @@
+"""Customer pages of a booking: the form, the return from the payment page, the order page
+(tickets with QR codes, printable tickets, calendar file). No account: the order's token."""
+
+import hmac
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ..forms.checkout import BookingForm
+from ..models import Order, Slot
+from ..payments import PaymentError, get_gateway
+from ..ratelimit import ratelimit_post
+from ..selectors.tickets import order_ics, ticket_qr_svg
+from ..services.orders import (
+    BookingError,
+    hold_lapsed,
+    order_apply_payment_state,
+    order_place,
+    order_start_payment,
+)
+from ..states import OrderStatus, SlotKind, SlotStatus
+
+
+def _order_or_404(token: str) -> Order:
+    order = (
+        Order.objects.select_related("slot__workshop__artisan").filter(token=token).first()
+        if 20 <= len(token) <= 64 else None
+    )
+    if order is None or not hmac.compare_digest(order.token, token):
+        raise Http404
+    return order
+
+
+def _payment_urls(request, order) -> tuple[str, str]:
+    back = request.build_absolute_uri(reverse("storefront:checkout_return", args=[order.token]))
+    cancel = request.build_absolute_uri(reverse("storefront:order", args=[order.token]))
+    return back, cancel
+
+
+def _go_pay(request, order):
+    """Send the customer to the gateway; on failure, to the order page with the reason."""
+    back, cancel = _payment_urls(request, order)
+    try:
+        session = order_start_payment(order_id=order.pk, return_url=back, cancel_url=cancel)
+    except (PaymentError, BookingError) as exc:
+        messages.error(request, exc.message)
+        return redirect("storefront:order", token=order.token)
+    return redirect(session.redirect_url)
+
+
+@ratelimit_post("booking")
+def book(request, slot_id: int):
+    slot = get_object_or_404(
+        Slot.objects.select_related("workshop__artisan"),
+        pk=slot_id, kind=SlotKind.PUBLIC, status=SlotStatus.OPEN, workshop__is_published=True,
+    )
+    workshop = slot.workshop
+    ticket_types = workshop.ticket_types.filter(is_active=True)
+    form = BookingForm(request.POST or None, slot=slot, ticket_types=ticket_types)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = order_place(
+                slot_id=slot.pk,
+                quantities=form.quantities(),
+                customer_name=form.cleaned_data["customer_name"],
+                customer_email=form.cleaned_data["customer_email"],
+                customer_phone=form.cleaned_data["customer_phone"],
+                language=translation.get_language() or "en",
+            )
+        except BookingError as exc:
+            form.add_error(None, exc.message)
+            slot.refresh_from_db()
+        else:
+            return _go_pay(request, order)
+    return render(
+        request,
+        "bookings/checkout/book.html",
+        {"form": form, "slot": slot, "workshop": workshop, "started": slot.starts_at},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def checkout_return(request, token: str):
+    """Back from the payment page: ask the gateway (the webhook may not have come yet)."""
+    order = _order_or_404(token)
+    if order.payment_intent_id and order.status == OrderStatus.PENDING_PAYMENT:
+        try:
+            state = get_gateway(order.payment_provider or None).retrieve(order.payment_intent_id)
+        except PaymentError:
+            pass  # the webhook will tell; the order page says the payment is being checked
+        else:
+            order_apply_payment_state(order_id=order.pk, state=state)
+    return redirect("storefront:order", token=order.token)
+
+
+def order_detail(request, token: str):
+    order = _order_or_404(token)
+    tickets = list(order.tickets.all()) if order.status == OrderStatus.CONFIRMED else []
+    context = {
+        "order": order,
+        "slot": order.slot,
+        "workshop": order.slot.workshop,
+        "lines": list(order.lines.all()),
+        "tickets": [(ticket, ticket_qr_svg(ticket.code)) for ticket in tickets],
+        "can_pay": order.status == OrderStatus.PENDING_PAYMENT and not hold_lapsed(order),
+        "lapsed": hold_lapsed(order),
+    }
+    return render(request, "bookings/checkout/order.html", context)
+
+
+@require_POST
+def order_pay(request, token: str):
+    order = _order_or_404(token)
+    return _go_pay(request, order)
+
+
+def order_tickets(request, token: str):
+    order = _order_or_404(token)
+    if order.status != OrderStatus.CONFIRMED:
+        messages.info(request, _("Your tickets will be here once the booking is confirmed."))
+        return redirect("storefront:order", token=order.token)
+    tickets = [(ticket, ticket_qr_svg(ticket.code)) for ticket in order.tickets.all()]
+    return render(
+        request,
+        "bookings/checkout/tickets.html",
+        {"order": order, "slot": order.slot, "workshop": order.slot.workshop, "tickets": tickets},
+    )
+
+
+def order_calendar(request, token: str):
+    order = _order_or_404(token)
+    response = HttpResponse(order_ics(order), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="atelier-{order.reference}.ics"'
+    return response
