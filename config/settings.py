@@ -220,6 +220,8 @@ PRIVATISATION_REMINDER_HOURS = env.int("PRIVATISATION_REMINDER_HOURS", default=2
 PENDING_ORDER_DECISION_HOURS = env.int("PENDING_ORDER_DECISION_HOURS", default=4 * 24)
 PENDING_ORDER_AUTH_MARGIN_HOURS = env.int("PENDING_ORDER_AUTH_MARGIN_HOURS", default=12)
 PENDING_ORDER_REMINDER_HOURS = env.int("PENDING_ORDER_REMINDER_HOURS", default=24)
+# A capture that finds the card hold gone sends the customer a payment link valid this long.
+PENDING_ORDER_PAYMENT_LINK_HOURS = env.int("PENDING_ORDER_PAYMENT_LINK_HOURS", default=24)
 RATE_LIMIT_PUBLIC_FORMS = env.str("RATE_LIMIT_PUBLIC_FORMS", default="20/h")
 
 # --- Security -------------------------------------------------------------------------------

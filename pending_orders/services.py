@@ -52,7 +52,13 @@ class OrdersNotFound(PendingOrderError):
 
 
 def capture_key(order_id: int) -> str:
+    """The gateway's idempotency key for the capture of an order."""
     return f"order:{order_id}:capture"
+
+
+def captured_key(order_id: int) -> str:
+    """The ledger row of the capture (bookings' webhook path writes the same key)."""
+    return f"order:{order_id}:captured"
 
 
 def release_key(order_id: int) -> str:
@@ -110,18 +116,18 @@ def _for_update(queryset, *, skip_locked=False):
     return queryset.select_for_update()
 
 
-def _lock_orders(artisan, ids: list[int]) -> list[Order]:
-    """This artisan's confirm-first orders, locked in primary-key order; all or not found."""
-    orders = list(
-        _for_update(
-            Order.objects.filter(pk__in=ids, slot__workshop__artisan=artisan, requires_confirmation=True)
-            .select_related("slot__workshop")
-            .order_by("pk")
-        )
-    )
+def _lock_orders(artisan, ids: list[int]) -> tuple[list[Order], dict[int, Slot]]:
+    """This artisan's confirm-first orders and their slots, all or not found.
+
+    Lock order as in bookings: the slots first, then the orders, each in primary-key order.
+    """
+    mine = Order.objects.filter(pk__in=ids, slot__workshop__artisan=artisan, requires_confirmation=True)
+    slot_ids = set(mine.values_list("slot_id", flat=True))
+    slots = _lock_slots(slot_ids)
+    orders = list(_for_update(mine.select_related("slot__workshop").order_by("pk")))
     if not ids or len(orders) != len(ids):
         raise OrdersNotFound(_("Some of these orders do not exist."))
-    return orders
+    return orders, slots
 
 
 def _lock_slots(slot_ids) -> dict[int, Slot]:
@@ -206,8 +212,7 @@ def orders_accept(*, artisan, order_ids, message: str = "", actor=None, now=None
     ids = _clean_ids(order_ids)
     outcome = _Outcome([], [], {})
     with transaction.atomic():
-        orders = _lock_orders(artisan, ids)
-        slots = _lock_slots({o.slot_id for o in orders})
+        orders, slots = _lock_orders(artisan, ids)
         added = defaultdict(int)
         for order in orders:
             if order.status in (OrderStatus.CAPTURING, OrderStatus.CONFIRMED):
@@ -219,7 +224,9 @@ def orders_accept(*, artisan, order_ids, message: str = "", actor=None, now=None
                 continue
             slot = slots[order.slot_id]
             left = slot.capacity - slot.seats_taken - added[slot.pk]
-            if slot.status == SlotStatus.CANCELLED:
+            if order.holds_seats:  # seats already counted (never by this flow's rules, but safe)
+                outcome.done.append(order)
+            elif slot.status == SlotStatus.CANCELLED:
                 outcome.errors[order.pk] = _("The session was cancelled.")
             elif slot.starts_at <= now:
                 outcome.errors[order.pk] = _("The session has already started.")
@@ -235,7 +242,7 @@ def orders_accept(*, artisan, order_ids, message: str = "", actor=None, now=None
         done_ids = [o.pk for o in outcome.done]
         if done_ids:
             Order.objects.filter(pk__in=done_ids).update(
-                status=OrderStatus.CAPTURING, decision_message=message, payment_error=""
+                status=OrderStatus.CAPTURING, decision_message=message, payment_error="", holds_seats=True
             )
             _stamp_states(done_ids, capture_requested_at=now, capture_claimed_at=None)
         batch = _record_batch(
@@ -252,7 +259,7 @@ def orders_retry_capture(*, artisan, order_ids, actor=None, now=None) -> Decisio
     ids = _clean_ids(order_ids)
     outcome = _Outcome([], [], {})
     with transaction.atomic():
-        for order in _lock_orders(artisan, ids):
+        for order in _lock_orders(artisan, ids)[0]:
             if order.status in (OrderStatus.CAPTURING, OrderStatus.CONFIRMED):
                 outcome.already.append(order.pk)
             elif order.status != OrderStatus.CAPTURE_FAILED or is_overdue(order, now):
@@ -300,7 +307,7 @@ def order_capture(*, order_id: int, now=None) -> str:
         if order.status != OrderStatus.CAPTURING:
             return order.status
         state, _created = PendingOrderState.objects.get_or_create(order_id=order_id)
-        captured = PaymentEvent.objects.filter(idempotency_key=capture_key(order_id)).exists()
+        captured = PaymentEvent.objects.filter(order_id=order_id, kind=PaymentEventKind.CAPTURED).exists()
         if not captured:
             if state.capture_claimed_at and now - state.capture_claimed_at < CAPTURE_LEASE:
                 return "in_progress"
@@ -327,7 +334,7 @@ def order_capture(*, order_id: int, now=None) -> str:
             return order_capture_failed(order_id=order_id, reason=reason, lapsed=lapsed)
         with transaction.atomic():
             PaymentEvent.objects.get_or_create(
-                idempotency_key=capture_key(order_id),
+                idempotency_key=captured_key(order_id),
                 defaults={
                     "order_id": order_id,
                     "kind": PaymentEventKind.CAPTURED,
@@ -373,11 +380,57 @@ def order_capture_failed(*, order_id: int, reason: str, lapsed: bool = False) ->
     return OrderStatus.CAPTURE_FAILED
 
 
-def order_send_payment_link(*, order_id: int) -> None:
-    """The hold is gone: ask the customer to pay again, through bookings' payment flow."""
-    from bookings.services.orders import order_request_new_payment
+def order_send_payment_link(*, order_id: int, now=None) -> str:
+    """The hold is gone: open a new (immediate) payment and email its link, with its own deadline.
 
-    order_request_new_payment(order_id=order_id)
+    The order goes back to `pending_payment` (its seats stay held) until
+    `hold_expires_at`; bookings' payment flow confirms it when paid, or lets it lapse and
+    gives the seats back.
+    """
+    from django.urls import reverse
+
+    now = now or timezone.now()
+    order = Order.objects.select_related("slot__workshop").get(pk=order_id)
+    if order.status != OrderStatus.CAPTURE_FAILED:
+        return order.status
+    gateway = _gateway()
+    workshop = order.slot.workshop
+    starts = timezone.localtime(order.slot.starts_at, workshop.tzinfo)
+    try:
+        session = gateway.create_payment(
+            amount_cents=order.total_cents,
+            currency=order.currency,
+            description=f"{workshop.title} — {starts:%Y-%m-%d %H:%M} — {order.seats} × ({order.reference})",
+            manual_capture=False,
+            customer_email=order.customer_email,
+            return_url=settings.SITE_URL + reverse("storefront:checkout_return", args=[order.token]),
+            cancel_url=settings.SITE_URL + reverse("storefront:order", args=[order.token]),
+            metadata={"order_id": order.pk, "reference": order.reference},
+            idempotency_key=f"order:{order.pk}:payment-link",
+        )
+    except PaymentError as exc:
+        logger.warning("No payment link for order %s: %s", order_id, exc.message)
+        return order.status
+    url = session.redirect_url
+    if url.startswith("/"):
+        url = settings.SITE_URL + url
+    deadline = min(
+        now + timedelta(hours=settings.PENDING_ORDER_PAYMENT_LINK_HOURS),
+        max(order.slot.starts_at, now + timedelta(hours=1)),
+    )
+    with transaction.atomic():
+        order = _for_update(Order.objects.filter(pk=order_id).select_related("slot__workshop")).get()
+        if order.status != OrderStatus.CAPTURE_FAILED or not can_move(
+            ORDER_TRANSITIONS, order.status, OrderStatus.PENDING_PAYMENT
+        ):
+            return order.status
+        order.status = OrderStatus.PENDING_PAYMENT
+        order.payment_provider = session.provider
+        order.payment_intent_id = session.reference
+        order.hold_expires_at = deadline
+        order.save(update_fields=["status", "payment_provider", "payment_intent_id", "hold_expires_at"])
+        _notify_customer(order, "payment_link", {"pay_url": url, "pay_by": deadline})
+    return order.status
 
 
 def captures_requeue_stuck(*, now=None, stuck_after=timedelta(minutes=10), limit=500) -> int:
@@ -403,15 +456,17 @@ def captures_requeue_stuck(*, now=None, stuck_after=timedelta(minutes=10), limit
 
 
 def _release_seats(orders) -> None:
-    """Give back the seats that capture-failed orders held (they took them at accept)."""
+    """Give back the seats of orders that hold some (capture failed after accept), once.
+
+    The caller holds the slot locks.
+    """
     seats = defaultdict(int)
     for order in orders:
-        if order.status == OrderStatus.CAPTURE_FAILED:
+        if order.holds_seats:
             seats[order.slot_id] += order.seats
-    if seats:
-        _lock_slots(seats.keys())
-        for slot_id, n in seats.items():
-            Slot.objects.filter(pk=slot_id).update(seats_taken=F("seats_taken") - n)
+            order.holds_seats = False
+    for slot_id, n in seats.items():
+        Slot.objects.filter(pk=slot_id).update(seats_taken=F("seats_taken") - n)
 
 
 def orders_refuse(*, artisan, order_ids, message: str = "", actor=None, now=None) -> DecisionBatch:
@@ -420,7 +475,7 @@ def orders_refuse(*, artisan, order_ids, message: str = "", actor=None, now=None
     ids = _clean_ids(order_ids)
     outcome = _Outcome([], [], {})
     with transaction.atomic():
-        for order in _lock_orders(artisan, ids):
+        for order in _lock_orders(artisan, ids)[0]:
             if order.status == OrderStatus.REFUSED:
                 outcome.already.append(order.pk)
             elif order.status not in OPEN_STATUSES or is_overdue(order, now):
@@ -430,7 +485,7 @@ def orders_refuse(*, artisan, order_ids, message: str = "", actor=None, now=None
         _release_seats(outcome.done)
         done_ids = [o.pk for o in outcome.done]
         Order.objects.filter(pk__in=done_ids).update(
-            status=OrderStatus.REFUSED, decision_message=message, closed_at=now
+            status=OrderStatus.REFUSED, decision_message=message, closed_at=now, holds_seats=False
         )
         for order in outcome.done:
             order.status, order.decision_message, order.closed_at = OrderStatus.REFUSED, message, now
@@ -453,20 +508,19 @@ def orders_expire_overdue(*, now=None, batch_size: int = 200, max_batches: int =
     now = now or timezone.now()
     total = 0
     for _round in range(max_batches):
+        overdue = Order.objects.filter(status__in=OPEN_STATUSES, requires_confirmation=True, decide_by__lte=now)
+        candidates = list(overdue.order_by("pk").values_list("pk", "slot_id")[:batch_size])
+        if not candidates:
+            break
         with transaction.atomic():
+            _lock_slots({slot_id for _pk, slot_id in candidates})
             orders = list(
-                _for_update(
-                    Order.objects.filter(
-                        status__in=OPEN_STATUSES, requires_confirmation=True, decide_by__lte=now
-                    ).order_by("pk"),
-                    skip_locked=True,
-                ).select_related("slot__workshop__artisan__user")[:batch_size]
+                _for_update(overdue.filter(pk__in=[pk for pk, _s in candidates]).order_by("pk"), skip_locked=True)
+                .select_related("slot__workshop__artisan__user")
             )
-            if not orders:
-                break
             _release_seats(orders)
             ids = [o.pk for o in orders]
-            Order.objects.filter(pk__in=ids).update(status=OrderStatus.EXPIRED, closed_at=now)
+            Order.objects.filter(pk__in=ids).update(status=OrderStatus.EXPIRED, closed_at=now, holds_seats=False)
             per_artisan = defaultdict(list)
             for order in orders:
                 order.status, order.closed_at = OrderStatus.EXPIRED, now
@@ -480,7 +534,7 @@ def orders_expire_overdue(*, now=None, batch_size: int = 200, max_batches: int =
                 )
             transaction.on_commit(lambda ids=ids: dispatch_releases(ids))
         total += len(orders)
-        if len(orders) < batch_size:
+        if len(candidates) < batch_size or not orders:
             break
     return total
 
@@ -504,7 +558,7 @@ def order_release_authorisation(*, order_id: int) -> str:
         return "not_closed"
     if not order.payment_intent_id or PaymentEvent.objects.filter(idempotency_key=release_key(order_id)).exists():
         return "done"
-    if PaymentEvent.objects.filter(idempotency_key=capture_key(order_id)).exists():
+    if PaymentEvent.objects.filter(order_id=order_id, kind=PaymentEventKind.CAPTURED).exists():
         return "captured"  # never happens by the state table; a refund is ops' decision
     gateway = _gateway()
     detail = ""

@@ -274,3 +274,95 @@ def test_digest_goes_once_per_batch_of_new_orders(slot):
 
     digests = Notification.objects.filter(recipient=artisan_of(first).email, template__endswith="orders_digest")
     assert digests.count() == 2
+
+
+# --- with the dev gateway and bookings' confirm step (no fake) ----------------------------------
+
+
+@pytest.fixture
+def confirm_first(slot):
+    from tests.factories import ConfirmFirstTicketTypeFactory
+
+    return ConfirmFirstTicketTypeFactory(workshop=slot.workshop)
+
+
+def dev_order(slot, ticket_type, **kw):
+    from pending_orders.demo import authorised_order
+
+    return authorised_order(slot=slot, ticket_type=ticket_type, customer_name="Inès", customer_email="ines@example.com", **kw)
+
+
+def test_accept_on_dev_gateway_issues_tickets_and_emails_qr_codes(slot, confirm_first, celery_eager, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        order = dev_order(slot, confirm_first, seats=2)
+    assert order.status == OrderStatus.AWAITING_CONFIRMATION and order.decide_by is not None
+    mail.outbox.clear()
+
+    accept([order], django_capture_on_commit_callbacks)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+    assert order.tickets.count() == 2
+    from bookings.models import DevPayment
+
+    assert DevPayment.objects.get(reference=order.payment_intent_id).status == "succeeded"
+    confirmation = [m for m in mail.outbox if m.to == ["ines@example.com"]]
+    assert len(confirmation) == 1
+    assert sum(1 for a in confirmation[0].attachments if a[2] == "image/png") == 2
+    assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.CAPTURED).count() == 1
+    slot.refresh_from_db()
+    assert slot.seats_taken == 2
+
+
+def test_declined_at_capture_on_dev_gateway_is_capture_failed(slot, confirm_first, celery_eager, django_capture_on_commit_callbacks):
+    from bookings.models import DevPayment
+
+    order = dev_order(slot, confirm_first)
+    DevPayment.objects.filter(reference=order.payment_intent_id).update(decline_on_capture=True)
+
+    accept([order], django_capture_on_commit_callbacks)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CAPTURE_FAILED
+    assert order.payment_error == "The card was declined when it was charged."
+    assert not order.tickets.exists()
+
+
+def test_lapsed_authorisation_sends_a_payment_link_with_its_own_deadline(slot, confirm_first, celery_eager, django_capture_on_commit_callbacks):
+    from bookings.models import DevPayment
+    from bookings.payments.dev import DevGateway
+    from bookings.services.orders import order_apply_payment_state
+
+    order = dev_order(slot, confirm_first)
+    DevPayment.objects.filter(reference=order.payment_intent_id).update(capture_before=timezone.now() - timedelta(minutes=1))
+    mail.outbox.clear()
+
+    accept([order], django_capture_on_commit_callbacks)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert order.holds_seats and order.hold_expires_at > timezone.now()
+    link_mail = [m for m in mail.outbox if m.to == ["ines@example.com"]]
+    assert len(link_mail) == 1 and f"/pay/dev/{order.payment_intent_id}/" in link_mail[0].body
+    assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.FAILED).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        state = DevGateway().customer_pays(order.payment_intent_id)
+        order_apply_payment_state(order_id=order.pk, state=state)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED and order.tickets.count() == 1
+    slot.refresh_from_db()
+    assert slot.seats_taken == 1
+
+
+def test_refuse_on_dev_gateway_cancels_the_authorisation(slot, confirm_first, celery_eager, django_capture_on_commit_callbacks):
+    from bookings.models import DevPayment
+
+    order = dev_order(slot, confirm_first)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.orders_refuse(artisan=artisan_of(order), order_ids=[order.pk], message="Fully booked, sorry.")
+
+    assert DevPayment.objects.get(reference=order.payment_intent_id).status == "cancelled"
+    assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.RELEASED).count() == 1
