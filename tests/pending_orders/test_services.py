@@ -366,3 +366,15 @@ def test_refuse_on_dev_gateway_cancels_the_authorisation(slot, confirm_first, ce
 
     assert DevPayment.objects.get(reference=order.payment_intent_id).status == "cancelled"
     assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.RELEASED).count() == 1
+
+
+def test_seed_demo_pending_orders_is_idempotent(celery_eager):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    call_command("seed_demo_pending_orders")
+    call_command("seed_demo_pending_orders")
+
+    waiting = Order.objects.filter(status=OrderStatus.AWAITING_CONFIRMATION)
+    assert waiting.count() == 2
+    assert all(o.payment_provider == "dev" and o.decide_by for o in waiting)
