@@ -42,6 +42,9 @@ class BookingForm(forms.Form):
         """(ticket type, bound field) pairs for the template."""
         return [(t, self[self.quantity_field(t)]) for t in self.ticket_types]
 
+    def customer_fields(self):
+        return [self[name] for name in ("customer_name", "customer_email", "customer_phone")]
+
     def quantities(self) -> dict[int, int]:
         return {t.pk: self.cleaned_data.get(self.quantity_field(t)) or 0 for t in self.ticket_types}
 

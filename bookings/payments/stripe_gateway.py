@@ -8,6 +8,7 @@ customer has paid, `retrieve` answers with the PaymentIntent id (`pi_…`), whic
 keeps from then on.
 """
 
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -171,7 +172,7 @@ class StripeGateway:
             event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
         except (stripe.SignatureVerificationError, ValueError) as exc:
             raise InvalidWebhook(str(exc)) from exc
-        obj = event["data"]["object"]
+        obj = json.loads(payload)["data"]["object"]  # verified above; read as plain JSON
         reference = obj.get("id", "")
         if event.type.startswith("checkout.session.") and obj.get("payment_intent"):
             intent = obj["payment_intent"]

@@ -3,6 +3,7 @@
 
 import hmac
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -80,7 +81,7 @@ def book(request, slot_id: int):
     return render(
         request,
         "bookings/checkout/book.html",
-        {"form": form, "slot": slot, "workshop": workshop, "started": slot.starts_at},
+        {"form": form, "slot": slot, "workshop": workshop, "hold_minutes": settings.CHECKOUT_HOLD_MINUTES},
         status=400 if request.method == "POST" else 200,
     )
 
