@@ -11,8 +11,8 @@
   const actions = form.querySelectorAll("[data-bulk-action]");
   const total = Number(form.dataset.total || 0);
   const waitingText = counter ? counter.textContent : "";
-  const lang = document.documentElement.lang || "en";
-  const tickedText = (n) => (lang.startsWith("fr") ? `${n} commande(s) cochée(s)` : `${n} order${n === 1 ? "" : "s"} ticked`);
+  // Translated in the template: data-ticked-one / data-ticked-many with "%s" for the number.
+  const tickedText = (n) => (n === 1 ? form.dataset.tickedOne : form.dataset.tickedMany).replace("%s", n);
 
   function show(el, visible) { if (el) el.hidden = !visible; }
 
