@@ -16,7 +16,9 @@ def order_url(order) -> str:
 def ticket_qr_svg(code: str) -> str:
     """An inline <svg> of the ticket's QR code (no external file: the page keeps a strict CSP)."""
     buffer = io.BytesIO()
-    segno.make(code, error="m").save(buffer, kind="svg", scale=5, border=2, xmldecl=False, svgns=True, svgclass="qr")
+    segno.make(code, error="m").save(
+        buffer, kind="svg", border=2, xmldecl=False, svgns=True, svgclass="qr", omitsize=True, title="QR code"
+    )
     return buffer.getvalue().decode()
 
 

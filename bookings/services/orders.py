@@ -300,7 +300,7 @@ def order_start_payment(*, order_id: int, return_url: str, cancel_url: str):
     session = gateway.create_payment(
         amount_cents=order.total_cents,
         currency=order.currency,
-        description=f"{workshop.title} — {starts:%Y-%m-%d %H:%M} — {order.seats} × ({order.reference})",
+        description=f"{order.seats} × {workshop.title} · {starts:%Y-%m-%d %H:%M} · {order.reference}",
         manual_capture=order.requires_confirmation,
         customer_email=order.customer_email,
         return_url=return_url,
