@@ -122,3 +122,29 @@ def test_pending_list_on_a_phone_reads_as_cards(live_server, phone_context, scre
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate("""Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 391).slice(0, 5).map(e => e.tagName + '.' + e.className)""")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px): {wide}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_header_box_offers_to_tick_all_that_match_the_filter(live_server, page, screenshot):
+    from tests.factories import PendingOrderFactory
+
+    artisan = ArtisanFactory()
+    slot = SlotFactory(workshop=WorkshopFactory(artisan=artisan), capacity=40)
+    for _ in range(30):
+        PendingOrderFactory(slot=slot)
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/backoffice/login/")
+    page.fill("#id_username", artisan.user.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/backoffice/orders/pending/")
+
+    page.locator("#check-all").check()
+    expect(page.get_by_text("All 25 orders on this page are ticked.")).to_be_visible()
+    page.get_by_role("button", name="Tick all 30 orders that match the filter").click()
+    expect(page.locator("[data-selected-count]")).to_have_text("30 orders ticked")
+    screenshot(page, "all-matching")
+    page.get_by_text("Actions").click()
+    page.get_by_role("button", name="Accept orders").click()
+
+    expect(page.get_by_role("heading", name="Accept 30 orders?")).to_be_visible()
