@@ -142,3 +142,22 @@ def test_list_reads_in_french(signed_in, artisan, slot):
     PendingOrderFactory(slot=slot)
     html = signed_in.get(LIST, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Commandes en attente" in html
+
+
+def test_summary_page_query_count_does_not_grow_with_orders(signed_in, artisan, slot, gateway, django_assert_max_num_queries, monkeypatch):
+    from pending_orders import services
+
+    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    few = services.orders_accept(artisan=artisan, order_ids=[PendingOrderFactory(slot=slot).pk])
+    many = services.orders_accept(artisan=artisan, order_ids=[PendingOrderFactory(slot=slot).pk for _ in range(8)])
+    with django_assert_max_num_queries(10) as captured:
+        signed_in.get(reverse("pending_orders:batch", args=[few.pk]))
+    with django_assert_max_num_queries(len(captured.captured_queries)):
+        response = signed_in.get(reverse("pending_orders:batch", args=[many.pk]), HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 2s"' in response.content.decode()  # still capturing: the summary polls
+
+
+def test_staff_without_an_artisan_get_a_404_not_a_crash(client, django_user_model):
+    staff = django_user_model.objects.create_user("ops@example.com", "ops@example.com", PASSWORD, is_staff=True)
+    client.force_login(staff)
+    assert client.get(LIST).status_code == 404
