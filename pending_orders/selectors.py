@@ -10,10 +10,13 @@ from bookings.states import OrderStatus
 
 
 def _listed(now) -> Q:
-    """Awaiting a decision (and not past its deadline), or accepted and still capturing / failed."""
-    return Q(status=OrderStatus.AWAITING_CONFIRMATION, decide_by__gt=now) | Q(
-        status__in=(OrderStatus.CAPTURING, OrderStatus.CAPTURE_FAILED)
-    ) & (Q(decide_by__isnull=True) | Q(decide_by__gt=now) | Q(status=OrderStatus.CAPTURING))
+    """Awaiting a decision (before its deadline), accepted and still capturing, capture failed
+    (before the deadline), or sent a payment link after the card hold lapsed."""
+    return (
+        Q(status__in=(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CAPTURE_FAILED), decide_by__gt=now)
+        | Q(status=OrderStatus.CAPTURING)
+        | Q(status=OrderStatus.PENDING_PAYMENT, decide_by__isnull=False, hold_expires_at__gt=now)
+    )
 
 
 def pending_orders_for(*, artisan, now=None, workshop_id=None, date_from=None, date_to=None, tz=None):
@@ -31,6 +34,11 @@ def pending_orders_for(*, artisan, now=None, workshop_id=None, date_from=None, d
     if date_to:
         qs = qs.filter(slot__starts_at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz))
     return qs.select_related("slot__workshop").order_by("created_at", "pk")
+
+
+def actionable(queryset):
+    """The listed orders an action can apply to (what "tick all that match" takes)."""
+    return queryset.filter(status__in=(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CAPTURE_FAILED))
 
 
 def with_lines(queryset):

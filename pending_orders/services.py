@@ -124,7 +124,7 @@ def _lock_orders(artisan, ids: list[int]) -> tuple[list[Order], dict[int, Slot]]
     mine = Order.objects.filter(pk__in=ids, slot__workshop__artisan=artisan, requires_confirmation=True)
     slot_ids = set(mine.values_list("slot_id", flat=True))
     slots = _lock_slots(slot_ids)
-    orders = list(_for_update(mine.select_related("slot__workshop").order_by("pk")))
+    orders = list(_for_update(mine.select_related("slot__workshop__artisan").order_by("pk")))
     if not ids or len(orders) != len(ids):
         raise OrdersNotFound(_("Some of these orders do not exist."))
     return orders, slots
@@ -556,6 +556,8 @@ def order_release_authorisation(*, order_id: int) -> str:
         return "missing"
     if order.status not in (OrderStatus.REFUSED, OrderStatus.EXPIRED, OrderStatus.CANCELLED):
         return "not_closed"
+    if order.decide_by is None:
+        return "not_ours"  # never waited for the artisan: bookings settles its payment
     if not order.payment_intent_id or PaymentEvent.objects.filter(idempotency_key=release_key(order_id)).exists():
         return "done"
     if PaymentEvent.objects.filter(order_id=order_id, kind=PaymentEventKind.CAPTURED).exists():
@@ -590,7 +592,7 @@ def releases_requeue_missing(*, limit: int = 200) -> int:
     """Re-publish releases that never ran (refused/expired orders with a hold and no ledger row)."""
     ids = list(
         Order.objects.filter(
-            requires_confirmation=True, status__in=(OrderStatus.REFUSED, OrderStatus.EXPIRED)
+            requires_confirmation=True, status__in=(OrderStatus.REFUSED, OrderStatus.EXPIRED), decide_by__isnull=False
         )
         .exclude(payment_intent_id="")
         .exclude(payment_events__kind__in=(PaymentEventKind.RELEASED, PaymentEventKind.CAPTURED))

@@ -108,6 +108,8 @@ def order_action(request):
             messages.error(request, error)
         return redirect(f"{reverse('pending_orders:list')}?{_query_string(filter_form)}")
     data = form.cleaned_data
+    if data["select_all"]:
+        orders = selectors.actionable(orders)
     ids = list(orders.values_list("pk", flat=True)) if data["select_all"] else data["order"]
     action = data["action"]
     if not data["confirmed"]:

@@ -161,3 +161,13 @@ def test_staff_without_an_artisan_get_a_404_not_a_crash(client, django_user_mode
     staff = django_user_model.objects.create_user("ops@example.com", "ops@example.com", PASSWORD, is_staff=True)
     client.force_login(staff)
     assert client.get(LIST).status_code == 404
+
+
+def test_order_sent_a_payment_link_stays_visible_but_not_tickable(signed_in, slot):
+    order = PendingOrderFactory(slot=slot, status=OrderStatus.PENDING_PAYMENT, hold_expires_at=timezone.now() + timedelta(hours=20),
+                                payment_error="The card authorisation has expired or was released.")
+
+    html = signed_in.get(LIST).content.decode()
+
+    assert order.reference in html and "Payment link sent" in html
+    assert f'value="{order.pk}" class="order-check"' not in html
