@@ -98,7 +98,7 @@ class DevGateway:
                     payment.status = IntentStatus.SUCCEEDED
                     payment.captured_cents = payment.amount_cents
                 payment.error = ""
-                payment.save()
+                payment.save(update_fields=["status", "capture_before", "captured_cents", "error", "updated_at"])
         return _state(payment)
 
     def customer_declines(self, reference: str) -> IntentState:
@@ -107,7 +107,7 @@ class DevGateway:
             if payment.status == IntentStatus.REQUIRES_PAYMENT:
                 payment.status = IntentStatus.FAILED
                 payment.error = "Your card was declined."
-                payment.save()
+                payment.save(update_fields=["status", "error", "updated_at"])
         return _state(payment)
 
     # --- the merchant's side ---------------------------------------------------------------

@@ -141,13 +141,29 @@ def _release_seats(order: Order) -> list[str]:
     return ["holds_seats"]
 
 
-def _lock(order_id: int) -> Order:
-    """Lock the order's slot, then the order (one lock order everywhere)."""
-    slot_id = Order.objects.filter(pk=order_id).values_list("slot_id", flat=True).first()
-    if slot_id is None:
-        raise Order.DoesNotExist(f"order {order_id}")
-    list(Slot.objects.select_for_update().filter(pk=slot_id))
-    return Order.objects.select_for_update(of=("self",)).select_related("slot__workshop").get(pk=order_id)
+class _NeedSlotLock(Exception):
+    """Raised inside a transaction that locked only the order but must move seats: retry."""
+
+
+def _lock(order_id: int, *, slot: bool = True) -> Order:
+    """Lock the order's slot, then the order (one lock order everywhere).
+
+    `slot=False` locks the order alone: for confirming an order that already holds its seats,
+    so confirmations on a busy slot do not queue behind each other. Seats are only ever
+    released under the order's lock, so `holds_seats` cannot change while it is held.
+    """
+    if slot:
+        slot_id = Order.objects.filter(pk=order_id).values_list("slot_id", flat=True).first()
+        if slot_id is None:
+            raise Order.DoesNotExist(f"order {order_id}")
+        list(Slot.objects.select_for_update().filter(pk=slot_id))
+    order = Order.objects.select_for_update(of=("self",)).select_related("slot__workshop__artisan").get(pk=order_id)
+    order._slot_locked = slot
+    return order
+
+
+def _holds_seats(order_id: int) -> bool:
+    return bool(Order.objects.filter(pk=order_id).values_list("holds_seats", flat=True).first())
 
 
 def order_take_seats(*, order_id: int) -> Order:
@@ -324,9 +340,19 @@ def order_apply_payment_state(*, order_id: int, state: IntentState) -> Order:
     The one reconciliation service: the Stripe webhook, the dev checkout page and the return
     page all end here.
     """
+    light = state.status == IntentStatus.SUCCEEDED and _holds_seats(order_id)
+    try:
+        return _apply_payment_state(order_id, state, lock_slot=not light)
+    except _NeedSlotLock:
+        return _apply_payment_state(order_id, state, lock_slot=True)
+
+
+def _apply_payment_state(order_id: int, state: IntentState, *, lock_slot: bool) -> Order:
     settle_after = False
     with transaction.atomic():
-        order = _lock(order_id)
+        order = _lock(order_id, slot=lock_slot)
+        if not lock_slot and not order.holds_seats:
+            raise _NeedSlotLock
         fields = []
         if state.reference and state.reference != order.payment_intent_id and state.reference.startswith(("pi_", "dev_")):
             order.payment_intent_id = state.reference  # the Checkout Session became a PaymentIntent
@@ -441,12 +467,17 @@ def _await_confirmation(order: Order, state: IntentState) -> None:
 
 def order_confirm(*, order_id: int) -> Order:
     """Confirm a paid (or captured) order: tickets, email with QR codes and .ics, SMS, hooks."""
-    with transaction.atomic():
-        order = _lock(order_id)
-        if order.status == OrderStatus.CONFIRMED:
+    for lock_slot in (not _holds_seats(order_id), True):
+        try:
+            with transaction.atomic():
+                order = _lock(order_id, slot=lock_slot)
+                if order.status == OrderStatus.CONFIRMED:
+                    return order
+                _confirm(order)
             return order
-        _confirm(order)
-    return order
+        except _NeedSlotLock:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _confirm(order: Order) -> None:
@@ -454,6 +485,8 @@ def _confirm(order: Order) -> None:
     if not can_move(ORDER_TRANSITIONS, order.status, OrderStatus.CONFIRMED):
         raise BookingError(_("This order cannot be confirmed in its current state."))
     if not order.holds_seats:
+        if not getattr(order, "_slot_locked", True):
+            raise _NeedSlotLock
         _take_seats(order.slot, order.seats)
         order.holds_seats = True
     order.status = OrderStatus.CONFIRMED

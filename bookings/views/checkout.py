@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -59,6 +59,7 @@ def book(request, slot_id: int):
     slot = get_object_or_404(
         Slot.objects.select_related("workshop__artisan"),
         pk=slot_id, kind=SlotKind.PUBLIC, status=SlotStatus.OPEN, workshop__is_published=True,
+        starts_at__gt=timezone.now(),
     )
     workshop = slot.workshop
     ticket_types = workshop.ticket_types.filter(is_active=True)

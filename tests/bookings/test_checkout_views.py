@@ -156,3 +156,53 @@ def test_slot_action_links_to_the_booking_form_or_says_full(slot):
     assert reverse("storefront:book", args=[slot.pk]) in html
     slot.seats_taken = slot.capacity
     assert "Full" in render_to_string("bookings/storefront/_slot_action.html", {"slot": slot, "workshop": slot.workshop})
+
+
+@pytest.mark.parametrize("seats", [1, 4])
+def test_order_page_queries_do_not_grow_with_tickets(client, slot, adult, seats, django_assert_num_queries):
+    response = client.post(reverse("storefront:book", args=[slot.pk]), form_data(adult, seats))
+    client.post(response.url, {"action": "pay"})
+    order = Order.objects.get()
+    assert order.tickets.count() == seats
+    with django_assert_num_queries(3):  # order (+slot, workshop, artisan), lines, tickets
+        assert client.get(reverse("storefront:order", args=[order.token])).status_code == 200
+
+
+def test_booking_form_is_404_for_a_private_cancelled_or_past_slot(client, adult, slot):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.states import SlotKind, SlotStatus
+
+    private = SlotFactory(workshop=slot.workshop, kind=SlotKind.PRIVATE, status=SlotStatus.HELD)
+    cancelled = SlotFactory(workshop=slot.workshop, status=SlotStatus.CANCELLED)
+    past = SlotFactory(workshop=slot.workshop, starts_at=timezone.now() - timedelta(days=1))
+    for other in (private, cancelled, past):
+        assert client.get(reverse("storefront:book", args=[other.pk])).status_code == 404
+
+
+def test_return_page_reconciles_when_the_callback_was_lost(client, slot, adult):
+    from bookings.payments import get_gateway
+
+    response = client.post(reverse("storefront:book", args=[slot.pk]), form_data(adult, 1))
+    order = Order.objects.get()
+    get_gateway("dev").customer_pays(order.payment_intent_id)  # paid, no event delivered
+    assert Order.objects.get().status == OrderStatus.PENDING_PAYMENT
+    response = client.get(reverse("storefront:checkout_return", args=[order.token]))
+    assert response.status_code == 302
+    assert Order.objects.get().status == OrderStatus.CONFIRMED
+
+
+def test_payment_service_down_keeps_the_order_with_a_retry_button(client, slot, adult, monkeypatch):
+    from bookings.payments import PaymentUnavailable
+    from bookings.payments.dev import DevGateway
+
+    def down(self, **kwargs):
+        raise PaymentUnavailable("The payment service cannot be reached right now. Please try again in a moment.")
+
+    monkeypatch.setattr(DevGateway, "create_payment", down)
+    response = client.post(reverse("storefront:book", args=[slot.pk]), form_data(adult, 1), follow=True)
+    body = response.content.decode()
+    assert "cannot be reached right now" in body and "Continue to payment" in body
+    assert Order.objects.get().status == OrderStatus.PENDING_PAYMENT

@@ -2,7 +2,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core import mail
 from django.utils import timezone
 
 from bookings.hooks import order_hooks
@@ -299,3 +298,51 @@ def test_cancelled_slot_refunds_and_tells_every_participant(slot, adult, on_requ
     assert Notification.objects.filter(idempotency_key__endswith=":cancelled:email").count() == 3
     slot.refresh_from_db()
     assert slot.seats_taken == 0
+
+
+def test_confirmation_email_is_in_the_customers_language(slot, adult):
+    order = place(slot, {adult.pk: 1}, language="fr")
+    order_confirm(order_id=order.pk)
+    email = Notification.objects.get(idempotency_key=f"order:{order.pk}:confirmed:email")
+    assert email.language == "fr"
+    assert email.subject.startswith("Votre réservation est confirmée")
+    assert "Bonjour Ada," in email.body_text and "Numéro de commande" in email.body_text
+    sms = Notification.objects.get(idempotency_key=f"order:{order.pk}:confirmed:sms")
+    assert "confirmée" in sms.body_text and len(sms.body_text) < 320
+
+
+def test_customer_name_is_escaped_in_the_html_email_and_plain_in_the_text(slot, adult):
+    order = place(slot, {adult.pk: 1}, customer_name="Ada <b>&</b> Bo")
+    order_confirm(order_id=order.pk)
+    email = Notification.objects.get(idempotency_key=f"order:{order.pk}:confirmed:email")
+    assert "Ada &lt;b&gt;&amp;&lt;/b&gt; Bo" in email.body_html
+    assert "Hello Ada <b>&</b> Bo," in email.body_text
+
+
+def test_refund_that_fails_transiently_is_retried_by_the_sweeper(slot, adult, monkeypatch, django_capture_on_commit_callbacks):
+    from bookings.payments import PaymentUnavailable
+    from bookings.payments.dev import DevGateway
+    from bookings.services.orders import orders_settle_payments
+    from bookings.tasks import settle_order_payment
+
+    order = place(slot, {adult.pk: 1})
+    with django_capture_on_commit_callbacks(execute=True):
+        pay_on_dev_gateway(order)
+    real_refund = DevGateway.refund
+
+    def down(self, **kwargs):
+        raise PaymentUnavailable("The payment service cannot be reached right now.")
+
+    monkeypatch.setattr(DevGateway, "refund", down)
+    published = []
+    monkeypatch.setattr(settle_order_payment, "apply_async", lambda **kw: published.append(kw))
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel_and_refund(order_id=order.pk, reason="Kiln broken")
+    assert not PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.REFUNDED).exists()
+    assert published and published[0]["args"] == [order.pk]  # a retry is scheduled
+
+    monkeypatch.setattr(DevGateway, "refund", real_refund)
+    assert orders_settle_payments() == 1
+    assert orders_settle_payments() == 0
+    assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.REFUNDED).count() == 1
+    assert DevPayment.objects.get(reference=Order.objects.get(pk=order.pk).payment_intent_id).refunded_cents == 4000

@@ -82,3 +82,24 @@ def test_booking_on_a_phone(live_server, phone_context, screenshot, slot):
     assert width <= 390, f"page overflows the phone: {width}px"
     page.get_by_role("button", name="Print the tickets").click()
     screenshot(page, "phone-tickets")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_confirm_first_booking_in_french_waits_for_the_artisan(live_server, browser, screenshot, slot):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/book/{slot.pk}/")
+    expect(page.get_by_role("button", name="Continuer vers le paiement")).to_be_visible()
+    page.get_by_label("Private coaching").fill("1")
+    page.get_by_label("Votre nom").fill("Zoé Martin")
+    page.get_by_label("E-mail").fill("zoe@example.com")
+    page.get_by_label("Téléphone mobile").fill("+33 6 98 76 54 32")
+    page.get_by_role("button", name="Continuer vers le paiement").click()
+    expect(page.get_by_text("Autorisation seulement")).to_be_visible()
+    page.get_by_role("button", name="Payer", exact=True).click()
+    expect(page.get_by_text("En attente de confirmation", exact=True)).to_be_visible()
+    screenshot(page, "fr-pending")
+    order = Order.objects.get()
+    assert order.status == OrderStatus.AWAITING_CONFIRMATION and order.language == "fr"
+    assert order.tickets.count() == 0
+    context.close()

@@ -1,0 +1,267 @@
+"""Booking under load: N customers book and pay through the HTTP endpoints for D seconds.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/atelier python bench/booking.py
+
+Makes its own database (`<name>_bench_booking`, dropped and re-created), loads a workshop
+with slots of 8 seats, starts gunicorn on 127.0.0.1 with the dev payment gateway, and lets
+BENCH_CUSTOMERS (50) customers loop for BENCH_SECONDS (10): open the booking form, book 1-2
+seats on a random slot still open, pay on the dev checkout page, land on the confirmed order.
+Then it checks in the database that no slot holds more seats than its capacity.
+
+Prints one figure a line: orders_per_s, p99_ms (one HTTP request), booking_p99_ms (a whole
+booking, form to confirmed order), oversold (must be 0), and a few counts.
+"""
+
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", 50))
+SECONDS = float(os.environ.get("BENCH_SECONDS", 10))
+SLOTS = int(os.environ.get("BENCH_SLOTS", 150))
+CAPACITY = 8
+LOG = tempfile.TemporaryFile()  # the server's output (shown if it fails to start)
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def bench_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("bench/booking.py needs DATABASE_URL pointing at PostgreSQL")
+    parts = urlsplit(url)
+    name = (parts.path.lstrip("/") or "atelier") + "_bench_booking"
+    return urlunsplit(parts._replace(path="/" + name)), name
+
+
+def recreate_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    parts = urlsplit(admin_url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(db_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "STRIPE_SECRET_KEY")}
+    env.update(
+        DATABASE_URL=db_url,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        # Test adapters for what is not measured here: in-memory broker and local email,
+        # plain static files; the booking path (PostgreSQL, locks, dev gateway) is the real one.
+        ATELIER_TESTING="1",
+        DJANGO_DEBUG="false",
+        RATE_LIMIT_PUBLIC_FORMS="1000000/s",
+        LOG_LEVEL="WARNING",
+        STRIPE_SECRET_KEY="",
+    )
+    return env
+
+
+def setup_data(env: dict) -> list[int]:
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    code = f"""
+from datetime import timedelta
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from bookings.models import Artisan, Slot, TicketType, Workshop
+user = get_user_model().objects.create_user("bench@atelier.local", "bench@atelier.local", "x")
+artisan = Artisan.objects.create(user=user, display_name="Bench pottery", slug="bench-pottery")
+workshop = Workshop.objects.create(artisan=artisan, title="Bench wheel throwing", slug="bench-wheel",
+    city="Paris", price_cents=5000, is_published=True)
+TicketType.objects.create(workshop=workshop, name="Adult", price_cents=5000)
+start = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+slots = Slot.objects.bulk_create(Slot(workshop=workshop, starts_at=start + timedelta(hours=3 * i),
+    ends_at=start + timedelta(hours=3 * i, minutes=120), capacity={CAPACITY}) for i in range({SLOTS}))
+print(workshop.ticket_types.get().pk, *[s.pk for s in Slot.objects.order_by("pk")])
+"""
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip().splitlines()[-1].split()
+    return [int(x) for x in out]
+
+
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
+            "--bind", f"127.0.0.1:{port}", "--workers", os.environ.get("BENCH_WORKERS", "6"), "--worker-class", "sync",
+            "--log-level", "warning", "--timeout", "30",
+        ],
+        cwd=ROOT, env=env, start_new_session=True, stdout=LOG, stderr=subprocess.STDOUT,
+    )
+    import requests
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except requests.RequestException:
+            time.sleep(0.2)
+    server.terminate()
+    LOG.seek(0)
+    sys.exit("gunicorn did not start:\n" + LOG.read().decode()[-2000:])
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests: list[float] = []
+        self.bookings: list[float] = []
+        self.confirmed = 0
+        self.sold_out = 0
+        self.errors = 0
+
+
+def customer(base: str, ticket_type: int, slots: list[int], full: set, stats: Stats, stop_at: float, seed: int):
+    import requests
+
+    rng = random.Random(seed)
+    session = requests.Session()
+    timings: list[float] = []
+
+    def call(method, url, **kwargs):
+        started = time.perf_counter()
+        response = session.request(method, url, allow_redirects=False, timeout=30, **kwargs)
+        timings.append(time.perf_counter() - started)
+        return response
+
+    while time.monotonic() < stop_at:
+        open_slots = [s for s in slots if s not in full]
+        if not open_slots:
+            break
+        slot = rng.choice(open_slots[:5])  # the first open slots: customers compete for seats
+        began = time.perf_counter()
+        try:
+            form = call("GET", f"{base}/book/{slot}/")
+            if form.status_code == 404:
+                full.add(slot)
+                continue
+            token = CSRF.search(form.text).group(1)
+            response = call(
+                "POST", f"{base}/book/{slot}/",
+                data={
+                    "csrfmiddlewaretoken": token, f"qty_{ticket_type}": str(rng.choice((1, 1, 2))),
+                    "customer_name": f"Customer {seed}", "customer_email": f"c{seed}@example.com",
+                    "customer_phone": "+33612345678",
+                },
+                headers={"Referer": f"{base}/book/{slot}/"},
+            )
+            if response.status_code == 400:
+                if "sold out" in response.text or "left for this session" in response.text:
+                    with stats.lock:
+                        stats.sold_out += 1
+                    if "sold out" in response.text:
+                        full.add(slot)
+                    continue
+                raise RuntimeError(f"booking refused: {response.status_code}")
+            pay_url = base + response.headers["Location"] if response.headers["Location"].startswith("/") else response.headers["Location"]
+            page = call("GET", pay_url)
+            token = CSRF.search(page.text).group(1)
+            back = call("POST", pay_url, data={"csrfmiddlewaretoken": token, "action": "pay"}, headers={"Referer": pay_url})
+            order_return = call("GET", back.headers["Location"])
+            order_page = call("GET", base + order_return.headers["Location"])
+            if order_page.status_code != 200 or "status-ok" not in order_page.text:
+                raise RuntimeError("order not confirmed")
+            with stats.lock:
+                stats.confirmed += 1
+                stats.bookings.append(time.perf_counter() - began)
+        except Exception:  # noqa: BLE001 - counted and reported
+            with stats.lock:
+                stats.errors += 1
+    with stats.lock:
+        stats.requests.extend(timings)
+
+
+def check_database(env: dict) -> dict:
+    code = """
+from django.db.models import Sum, Q
+from bookings.models import Slot, Order
+over = 0
+mismatch = 0
+for slot in Slot.objects.annotate(
+        held=Sum("orders__seats", filter=Q(orders__holds_seats=True)),
+        confirmed=Sum("orders__seats", filter=Q(orders__status="confirmed"))):
+    if slot.seats_taken > slot.capacity or (slot.confirmed or 0) > slot.capacity:
+        over += 1
+    if (slot.held or 0) != slot.seats_taken:
+        mismatch += 1
+print(over, mismatch, Order.objects.filter(status="confirmed").count())
+"""
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip().splitlines()[-1].split()
+    return {"oversold": int(out[0]), "seat_count_mismatch": int(out[1]), "confirmed_in_db": int(out[2])}
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    db_url, name = bench_database_url()
+    recreate_database(os.environ["DATABASE_URL"], name)
+    env = server_env(db_url)
+    ticket_type, *slots = setup_data(env)
+    port = free_port()
+    server = start_server(env, port)
+    base = f"http://127.0.0.1:{port}"
+    stats = Stats()
+    full: set[int] = set()
+    try:
+        started = time.monotonic()
+        stop_at = started + SECONDS
+        threads = [
+            threading.Thread(target=customer, args=(base, ticket_type, slots, full, stats, stop_at, n), daemon=True)
+            for n in range(CUSTOMERS)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=SECONDS + 60)
+        elapsed = time.monotonic() - started
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    db = check_database(env)
+    print(f"customers: {CUSTOMERS}")
+    print(f"seconds: {elapsed:.1f}")
+    print(f"orders_per_s: {stats.confirmed / elapsed:.1f}")
+    print(f"p99_ms: {percentile(stats.requests, 99) * 1000:.0f}")
+    print(f"p50_ms: {(statistics.median(stats.requests) if stats.requests else 0) * 1000:.0f}")
+    print(f"booking_p99_ms: {percentile(stats.bookings, 99) * 1000:.0f}")
+    print(f"confirmed: {stats.confirmed}")
+    print(f"confirmed_in_db: {db['confirmed_in_db']}")
+    print(f"sold_out_answers: {stats.sold_out}")
+    print(f"errors: {stats.errors}")
+    print(f"seat_count_mismatch: {db['seat_count_mismatch']}")
+    print(f"oversold: {db['oversold']}")
+    if db["oversold"] or db["seat_count_mismatch"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
