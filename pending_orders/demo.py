@@ -5,7 +5,12 @@ payment, let the customer "pay" on the dev gateway (an authorisation), reconcile
 """
 
 from bookings.payments.dev import DevGateway
-from bookings.services.orders import LineSpec, order_apply_payment_state, order_create, order_start_payment
+from bookings.services.orders import (
+    LineSpec,
+    order_apply_payment_state,
+    order_create,
+    order_start_payment,
+)
 
 
 def authorised_order(*, slot, ticket_type, customer_name: str, customer_email: str, seats: int = 1, language: str = "en"):

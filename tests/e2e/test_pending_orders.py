@@ -9,7 +9,13 @@ from playwright.sync_api import expect
 
 from bookings.models import Order
 from bookings.states import OrderStatus
-from tests.factories import PASSWORD, ArtisanFactory, ConfirmFirstTicketTypeFactory, SlotFactory, WorkshopFactory
+from tests.factories import (
+    PASSWORD,
+    ArtisanFactory,
+    ConfirmFirstTicketTypeFactory,
+    SlotFactory,
+    WorkshopFactory,
+)
 
 
 def book_confirm_first(page, base_url, slot, ticket_type, name, email, screenshot=None):

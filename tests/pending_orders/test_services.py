@@ -6,7 +6,7 @@ from django.core import mail
 from django.utils import timezone
 
 from bookings.models import Order, PaymentEvent
-from bookings.payments.base import AuthorisationLapsed, PaymentDeclined, PaymentUnavailable
+from bookings.payments.base import PaymentDeclined, PaymentUnavailable
 from bookings.states import OrderStatus, PaymentEventKind
 from notifications.models import Notification
 from pending_orders import services

@@ -6,7 +6,13 @@ from django.utils import timezone
 
 from bookings.states import OrderStatus
 from pending_orders.models import DecisionBatch
-from tests.factories import PASSWORD, ArtisanFactory, PendingOrderFactory, SlotFactory, WorkshopFactory
+from tests.factories import (
+    PASSWORD,
+    ArtisanFactory,
+    PendingOrderFactory,
+    SlotFactory,
+    WorkshopFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
