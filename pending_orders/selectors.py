@@ -1,7 +1,9 @@
 """Reads for the Pending orders screen, the nav badge and the CSV export."""
 
+import zoneinfo
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
@@ -28,7 +30,7 @@ def pending_orders_for(*, artisan, now=None, workshop_id=None, date_from=None, d
     qs = Order.objects.filter(_listed(now), slot__workshop__artisan=artisan, requires_confirmation=True)
     if workshop_id:
         qs = qs.filter(slot__workshop_id=workshop_id)
-    tz = tz or timezone.get_current_timezone()
+    tz = tz or zoneinfo.ZoneInfo(settings.DEFAULT_WORKSHOP_TIMEZONE)
     if date_from:
         qs = qs.filter(slot__starts_at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
     if date_to:

@@ -177,3 +177,18 @@ def test_order_sent_a_payment_link_stays_visible_but_not_tickable(signed_in, slo
 
     assert order.reference in html and "Payment link sent" in html
     assert f'value="{order.pk}" class="order-check"' not in html
+
+
+def test_date_filter_uses_the_session_day_in_the_workshop_time_zone(signed_in, artisan):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    workshop = WorkshopFactory(artisan=artisan, timezone="Europe/Paris")
+    late = datetime(2030, 6, 1, 23, 30, tzinfo=ZoneInfo("Europe/Paris"))  # 21:30 UTC, June 1st in Paris
+    order = PendingOrderFactory(slot=SlotFactory(workshop=workshop, starts_at=late))
+
+    on_the_day = signed_in.get(LIST, {"workshop": workshop.pk, "date_from": "2030-06-01", "date_to": "2030-06-01"})
+    next_day = signed_in.get(LIST, {"workshop": workshop.pk, "date_from": "2030-06-02"})
+
+    assert order.reference in on_the_day.content.decode()
+    assert order.reference not in next_day.content.decode()
