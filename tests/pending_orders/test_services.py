@@ -378,3 +378,33 @@ def test_seed_demo_pending_orders_is_idempotent(celery_eager):
     waiting = Order.objects.filter(status=OrderStatus.AWAITING_CONFIRMATION)
     assert waiting.count() == 2
     assert all(o.payment_provider == "dev" and o.decide_by for o in waiting)
+
+
+def test_capture_task_gives_up_after_its_retries_with_a_visible_reason(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+    gateway.fail_capture = PaymentUnavailable("The payment provider cannot be reached.")
+    order = PendingOrderFactory(slot=slot)
+
+    accept([order], django_capture_on_commit_callbacks)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CAPTURE_FAILED
+    assert order.payment_error == "The payment provider cannot be reached."
+    from pending_orders.tasks import CAPTURE_MAX_RETRIES
+
+    assert len(gateway.captures) == CAPTURE_MAX_RETRIES + 1
+
+
+def test_expiring_a_capture_failed_order_gives_back_its_seats(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+    gateway.fail_capture = PaymentDeclined("Declined.")
+    order = PendingOrderFactory(slot=slot, seats=2)
+    accept([order], django_capture_on_commit_callbacks)
+    Order.objects.filter(pk=order.pk).update(decide_by=timezone.now() - timedelta(minutes=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.orders_expire_overdue() == 1
+
+    order.refresh_from_db()
+    slot.refresh_from_db()
+    assert order.status == OrderStatus.EXPIRED and not order.holds_seats
+    assert slot.seats_taken == 0
+    assert gateway.cancels == [(order.payment_intent_id, f"order:{order.pk}:release")]
