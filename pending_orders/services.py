@@ -91,10 +91,11 @@ def display_status(order, now=None) -> str:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _gateway():
+def _gateway(provider: str = ""):
+    """The adapter the order was authorised with (the configured one if unknown)."""
     from bookings.payments import get_gateway
 
-    return get_gateway()
+    return get_gateway(provider or None)
 
 
 def _order_confirm(order_id: int) -> None:
@@ -316,7 +317,7 @@ def order_capture(*, order_id: int, now=None) -> str:
             state.save(update_fields=["capture_claimed_at", "capture_attempts"])
 
     if not captured:
-        gateway = _gateway()
+        gateway = _gateway(order.payment_provider)
         try:
             result = gateway.capture(
                 reference=order.payment_intent_id, amount_cents=order.total_cents, idempotency_key=capture_key(order_id)
@@ -393,7 +394,7 @@ def order_send_payment_link(*, order_id: int, now=None) -> str:
     order = Order.objects.select_related("slot__workshop").get(pk=order_id)
     if order.status != OrderStatus.CAPTURE_FAILED:
         return order.status
-    gateway = _gateway()
+    gateway = _gateway(order.payment_provider)
     workshop = order.slot.workshop
     starts = timezone.localtime(order.slot.starts_at, workshop.tzinfo)
     try:
@@ -562,7 +563,7 @@ def order_release_authorisation(*, order_id: int) -> str:
         return "done"
     if PaymentEvent.objects.filter(order_id=order_id, kind=PaymentEventKind.CAPTURED).exists():
         return "captured"  # never happens by the state table; a refund is ops' decision
-    gateway = _gateway()
+    gateway = _gateway(order.payment_provider)
     detail = ""
     try:
         gateway.cancel(reference=order.payment_intent_id, idempotency_key=release_key(order_id))

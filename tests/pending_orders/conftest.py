@@ -35,7 +35,7 @@ class FakeGateway:
 @pytest.fixture
 def gateway(monkeypatch):
     fake = FakeGateway()
-    monkeypatch.setattr(services, "_gateway", lambda: fake)
+    monkeypatch.setattr(services, "_gateway", lambda provider="": fake)
     return fake
 
 
