@@ -138,10 +138,25 @@ def _run(artisan, slot):
     client.force_login(artisan.user)
     ids = list(Order.objects.filter(status=OrderStatus.AWAITING_CONFIRMATION).values_list("pk", flat=True))
     assert len(ids) == ORDERS, len(ids)
+    profile = None
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        profile = cProfile.Profile()
     with CaptureQueriesContext(connection) as queries:
         t0 = time.perf_counter()
+        if profile:
+            profile.enable()
         response = client.post("/backoffice/orders/pending/action/", {"action": "accept", "select_all": "1", "confirmed": "1"})
         request_seconds = time.perf_counter() - t0
+        if profile:
+            profile.disable()
+    if profile:
+        import pstats
+
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+        for q in queries.captured_queries:
+            print(f"# {q['time']}s {q['sql'][:100]}", file=sys.stderr)
     if response.status_code != 302:
         print(f"# accept answered {response.status_code}", file=sys.stderr)
         return {"request": request_seconds, "capture": float("nan"), "queries": len(queries), "ok": False}
