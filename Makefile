@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # Each app loads its own part of the demo data (all idempotent).
-DEMO_COMMANDS := seed_demo seed_demo_privatisation
+DEMO_COMMANDS := seed_demo seed_demo_privatisation seed_demo_pending_orders
 
 .PHONY: run test bench install messages migrate demo lint makemessages clean
 

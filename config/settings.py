@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "config.context_processors.site",
                 "privatisation.context_processors.badge",
+                "pending_orders.context_processors.pending_orders_badge",
             ],
         },
     },
@@ -225,6 +226,8 @@ PRIVATISATION_REMINDER_HOURS = env.int("PRIVATISATION_REMINDER_HOURS", default=2
 PENDING_ORDER_DECISION_HOURS = env.int("PENDING_ORDER_DECISION_HOURS", default=4 * 24)
 PENDING_ORDER_AUTH_MARGIN_HOURS = env.int("PENDING_ORDER_AUTH_MARGIN_HOURS", default=12)
 PENDING_ORDER_REMINDER_HOURS = env.int("PENDING_ORDER_REMINDER_HOURS", default=24)
+# A capture that finds the card hold gone sends the customer a payment link valid this long.
+PENDING_ORDER_PAYMENT_LINK_HOURS = env.int("PENDING_ORDER_PAYMENT_LINK_HOURS", default=24)
 RATE_LIMIT_PUBLIC_FORMS = env.str("RATE_LIMIT_PUBLIC_FORMS", default="20/h")
 
 # --- Security -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("backoffice/orders/pending/", include("pending_orders.urls")),
     path("backoffice/", include((bookings_urls.backoffice_patterns, "backoffice"))),
     path("", include("privatisation.urls")),
     path("", include((bookings_urls.storefront_patterns, "storefront"))),

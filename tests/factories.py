@@ -119,3 +119,37 @@ def privatisation_submit(workshop, *, starts=None, participants=4, email=None, k
     return privatisation_request_submit(
         workshop_id=workshop.pk, contact=contact, participants=participants, starts=starts, message=message, now=now
     )
+
+
+# --- pending_orders ---------------------------------------------------------------------------
+
+
+class ConfirmFirstTicketTypeFactory(TicketTypeFactory):
+    name = "Adult — on request"
+    requires_confirmation = True
+
+
+class PendingOrderFactory(OrderFactory):
+    """A confirm-first order whose card is authorised, waiting for the artisan."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    status = OrderStatus.AWAITING_CONFIRMATION
+    requires_confirmation = True
+    payment_provider = "dev"
+    payment_intent_id = factory.Sequence(lambda n: f"pi_pending_{n}")
+    authorisation_expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    decide_by = factory.LazyFunction(lambda: timezone.now() + timedelta(days=4))
+
+    @factory.post_generation
+    def line(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        ticket_type = TicketType.objects.filter(workshop=obj.slot.workshop, requires_confirmation=True).first()
+        if ticket_type is None:
+            ticket_type = ConfirmFirstTicketTypeFactory(workshop=obj.slot.workshop)
+        OrderLine.objects.create(
+            order=obj, ticket_type=ticket_type, label=ticket_type.name, quantity=obj.seats,
+            unit_price_cents=ticket_type.price_cents,
+        )
