@@ -85,6 +85,12 @@ class DevGateway:
             raise PaymentError("This payment does not exist.", code="resource_missing")
         return _state(payment)
 
+    def checkout_url(self, reference: str) -> str | None:
+        payment = DevPayment.objects.filter(reference=reference).first()
+        if payment is None or payment.status != IntentStatus.REQUIRES_PAYMENT:
+            return None
+        return reverse("storefront:dev_checkout", args=[payment.reference])
+
     # --- the customer's side (the local checkout page) -----------------------------------
 
     def customer_pays(self, reference: str) -> IntentState:

@@ -124,6 +124,13 @@ class StripeGateway:
                 intent = self.client.v1.payment_intents.retrieve(reference, params={"expand": ["latest_charge"]})
         return _intent_state(intent)
 
+    def checkout_url(self, reference: str) -> str | None:
+        if not reference.startswith("cs_"):
+            return None  # a PaymentIntent: the customer already went through checkout
+        with _errors():
+            session = self.client.v1.checkout.sessions.retrieve(reference)
+        return session.url if _get(session, "status") == "open" else None
+
     def capture(self, *, reference: str, amount_cents: int, idempotency_key: str) -> IntentState:
         with _errors(capturing=True):
             intent = self.client.v1.payment_intents.capture(

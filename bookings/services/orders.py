@@ -33,6 +33,7 @@ from notifications.states import Channel
 from ..hooks import order_hooks
 from ..models import Order, OrderLine, PaymentEvent, Slot, Ticket, TicketType
 from ..payments import IntentState, IntentStatus, PaymentError, PaymentUnavailable, get_gateway
+from ..payments.base import PaymentSession
 from ..selectors.tickets import order_ics, order_url, ticket_qr_png
 from ..states import (
     ORDER_TRANSITIONS,
@@ -304,33 +305,40 @@ def hold_lapsed(order: Order, now=None) -> bool:
 def order_start_payment(*, order_id: int, return_url: str, cancel_url: str):
     """Open the gateway's checkout for an order awaiting payment. Returns a PaymentSession.
 
-    The gateway is called outside any transaction; the same order gets the same checkout
-    back (one idempotency key per order).
+    The gateway is called outside any transaction. While the order's current payment can
+    still be paid (a second click, or a payment link sent by the pending-orders flow), the
+    customer goes back to it. Once it cannot (declined, released, lapsed), a new checkout is
+    opened, keyed after the previous one so retries of this attempt give the same checkout.
     """
     order = Order.objects.select_related("slot__workshop").get(pk=order_id)
     if order.status != OrderStatus.PENDING_PAYMENT or hold_lapsed(order):
         raise BookingError(_("This order can no longer be paid. Please book again."))
     gateway = get_gateway(order.payment_provider or None)
+    previous = order.payment_intent_id
+    if previous:
+        url = gateway.checkout_url(previous)
+        if url:
+            return PaymentSession(provider=gateway.name, reference=previous, redirect_url=url)
     workshop = order.slot.workshop
     starts = timezone.localtime(order.slot.starts_at, workshop.tzinfo)
     session = gateway.create_payment(
         amount_cents=order.total_cents,
         currency=order.currency,
         description=f"{order.seats} × {workshop.title} · {starts:%Y-%m-%d %H:%M} · {order.reference}",
-        manual_capture=order.requires_confirmation,
+        # An order the artisan already accepted (a lapsed hold) is charged at once.
+        manual_capture=order.requires_confirmation and order.decide_by is None,
         customer_email=order.customer_email,
         return_url=return_url,
         cancel_url=cancel_url,
         metadata={"order_id": order.pk, "reference": order.reference},
-        idempotency_key=f"order:{order.pk}:checkout",
+        idempotency_key=f"order:{order.pk}:checkout" + (f":after:{previous}" if previous else ""),
     )
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status == OrderStatus.PENDING_PAYMENT and order.payment_intent_id != session.reference:
-            if not order.payment_intent_id or order.payment_provider != session.provider:
-                order.payment_provider = session.provider
-                order.payment_intent_id = session.reference
-                order.save(update_fields=["payment_provider", "payment_intent_id"])
+        if order.status == OrderStatus.PENDING_PAYMENT and order.payment_intent_id == previous:
+            order.payment_provider = session.provider
+            order.payment_intent_id = session.reference
+            order.save(update_fields=["payment_provider", "payment_intent_id"])
     return session
 
 

@@ -346,3 +346,54 @@ def test_refund_that_fails_transiently_is_retried_by_the_sweeper(slot, adult, mo
     assert orders_settle_payments() == 0
     assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.REFUNDED).count() == 1
     assert DevPayment.objects.get(reference=Order.objects.get(pk=order.pk).payment_intent_id).refunded_cents == 4000
+
+
+# --- Opening a checkout again ---------------------------------------------------------------
+
+
+def start(order):
+    return order_start_payment(order_id=order.pk, return_url="http://t/b", cancel_url="http://t/c")
+
+
+def test_a_second_click_on_pay_returns_to_the_same_open_checkout(slot, adult):
+    order = place(slot, {adult.pk: 1})
+    first, second = start(order), start(order)
+    assert second.reference == first.reference
+    assert second.redirect_url == first.redirect_url
+    assert DevPayment.objects.count() == 1
+
+
+def test_a_declined_checkout_is_replaced_by_a_new_one_on_the_next_try(slot, adult):
+    order = place(slot, {adult.pk: 1})
+    first = start(order)
+    get_gateway("dev").customer_declines(first.reference)  # the order is still within its hold
+    second = start(order)
+    assert second.reference != first.reference
+    assert DevPayment.objects.get(reference=second.reference).status == IntentStatus.REQUIRES_PAYMENT
+    order.refresh_from_db()
+    assert order.payment_intent_id == second.reference
+    assert start(order).reference == second.reference  # and that one is reused in turn
+
+
+def test_pay_button_after_a_lapsed_hold_opens_the_payment_link_not_the_old_authorisation(slot, on_request):
+    order = place(slot, {on_request.pk: 1})
+    authorisation = start(order)
+    gateway = get_gateway("dev")
+    gateway.customer_pays(authorisation.reference)  # authorised, waiting for the artisan
+    link = gateway.create_payment(  # what the pending-orders flow sends once the hold lapsed
+        amount_cents=order.total_cents, currency="EUR", description="x", manual_capture=False,
+        customer_email=order.customer_email, return_url="http://t/b", cancel_url="http://t/c",
+        metadata={"order_id": order.pk}, idempotency_key=f"order:{order.pk}:payment-link",
+    )
+    Order.objects.filter(pk=order.pk).update(
+        status=OrderStatus.PENDING_PAYMENT, payment_intent_id=link.reference,
+        decide_by=timezone.now(), hold_expires_at=timezone.now() + timedelta(hours=24),
+    )
+    session = start(order)
+    assert session.reference == link.reference
+    assert session.reference != authorisation.reference
+    # Once that link is dead too, a new checkout charges at once (the artisan already accepted).
+    gateway.customer_declines(link.reference)
+    fresh = start(order)
+    assert fresh.reference not in (link.reference, authorisation.reference)
+    assert DevPayment.objects.get(reference=fresh.reference).manual_capture is False
