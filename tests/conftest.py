@@ -40,3 +40,21 @@ def redis_url():
     if not settings.REDIS_URL:
         pytest.skip("needs Redis (set REDIS_URL)")
     return settings.CELERY_BROKER_URL
+
+
+STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+
+
+@pytest.fixture
+def stripe_http(settings, monkeypatch):
+    """The Stripe adapter on the real `stripe` client, its HTTP layer replaced by recorded answers."""
+    from bookings.payments.stripe_gateway import StripeGateway
+    from tests.bookings.stripe_fake import FakeStripeHTTP
+
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = "http://127.0.0.1:12111"
+    client = FakeStripeHTTP()
+    monkeypatch.setattr(StripeGateway, "http_client", client)
+    monkeypatch.setattr(StripeGateway, "max_network_retries", 0)
+    return client

@@ -19,21 +19,15 @@ from bookings.payments.stripe_gateway import StripeGateway
 from bookings.services.orders import order_cancel_and_refund, order_place, order_start_payment
 from bookings.states import OrderStatus, PaymentEventKind
 from tests.bookings import stripe_fake as fake
+from tests.conftest import STRIPE_WEBHOOK_SECRET as WEBHOOK_SECRET
 from tests.factories import SlotFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db
-WEBHOOK_SECRET = "whsec_test_secret"
 
 
 @pytest.fixture
-def http(settings, monkeypatch):
-    settings.STRIPE_SECRET_KEY = "sk_test_fake"
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = "http://127.0.0.1:12111"
-    client = fake.FakeStripeHTTP()
-    monkeypatch.setattr(StripeGateway, "http_client", client)
-    monkeypatch.setattr(StripeGateway, "max_network_retries", 0)
-    return client
+def http(stripe_http):
+    return stripe_http
 
 
 @pytest.fixture

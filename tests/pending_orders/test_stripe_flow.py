@@ -7,27 +7,20 @@ from django.core import mail
 from django.urls import reverse
 
 from bookings.models import Order, PaymentEvent
-from bookings.payments.stripe_gateway import StripeGateway
 from bookings.services.orders import order_place, order_start_payment
 from bookings.states import OrderStatus, PaymentEventKind
 from pending_orders import services
 from tests.bookings import stripe_fake as fake
+from tests.conftest import STRIPE_WEBHOOK_SECRET as SECRET
 from tests.factories import SlotFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db
-SECRET = "whsec_test_secret"
 PI = "pi_3PabcDEF"
 
 
 @pytest.fixture
-def http(settings, monkeypatch):
-    settings.STRIPE_SECRET_KEY = "sk_test_fake"
-    settings.STRIPE_WEBHOOK_SECRET = SECRET
-    settings.STRIPE_API_BASE = "http://127.0.0.1:12111"
-    client = fake.FakeStripeHTTP()
-    monkeypatch.setattr(StripeGateway, "http_client", client)
-    monkeypatch.setattr(StripeGateway, "max_network_retries", 0)
-    return client
+def http(stripe_http):
+    return stripe_http
 
 
 def webhook(client, type_, obj, event_id):
