@@ -40,3 +40,12 @@ def redis_url():
     if not settings.REDIS_URL:
         pytest.skip("needs Redis (set REDIS_URL)")
     return settings.CELERY_BROKER_URL
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the storefront caches whole pages)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

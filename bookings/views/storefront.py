@@ -4,8 +4,10 @@ import hashlib
 import pickle
 from datetime import UTC
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -19,6 +21,9 @@ WORKSHOPS_PER_PAGE = 12
 # is a digest of every row shown); the timeout only frees memory.
 SLOT_LIST_CACHE_SECONDS = 600
 SLOT_LIST_TEMPLATE = "bookings/storefront/_slot_days.html"
+# The whole workshop page, by a digest of everything it shows (see workshop_detail).
+PAGE_CACHE_KEY = "storefront:page:{digest}"
+PAGE_CACHE_SECONDS = 600
 
 
 def workshop_list(request):
@@ -42,6 +47,15 @@ def _parse_after(value: str | None):
     return parsed
 
 
+def _content_digest(*parts) -> str:
+    return hashlib.blake2b(pickle.dumps(parts), digest_size=16).hexdigest()
+
+
+def _fields(instance) -> list:
+    return [str(value) if attname == "photo" else value
+            for attname, value in ((f.attname, getattr(instance, f.attname)) for f in instance._meta.concrete_fields)]
+
+
 def _slot_list_html(*, workshop, rows) -> str:
     """The dates of a workshop page, rendered once per distinct content.
 
@@ -49,11 +63,7 @@ def _slot_list_html(*, workshop, rows) -> str:
     taken), every field of the workshop, the language. Any booking, cancellation, edit or
     slot that starts changes the rows, hence the key: never a stale seat count.
     """
-    fields = [getattr(workshop, f.attname) for f in workshop._meta.concrete_fields]
-    digest = hashlib.blake2b(
-        pickle.dumps((fields, str(workshop.photo), translation.get_language(), rows)), digest_size=16
-    ).hexdigest()
-    key = f"storefront:slots:{digest}"
+    key = "storefront:slots:" + _content_digest(_fields(workshop), translation.get_language(), rows)
     html = cache.get(key)
     if html is None:
         slots = selectors.slots_from_rows(rows, workshop=workshop)
@@ -64,9 +74,35 @@ def _slot_list_html(*, workshop, rows) -> str:
 
 
 def workshop_detail(request, slug):
+    """A workshop's page, cached whole by content: never stale, whoever changed the rows.
+
+    Both queries run on every request (the workshop with its artisan; one page of slot rows
+    as plain tuples). The page is then a function of those rows, the language and the path
+    only: it holds nothing per visitor (no CSRF token, no user: the language switcher is a
+    GET form, and the layout's `hx-headers` is left out). So the rendered bytes are cached
+    under a digest of exactly that, and served with it as ETag (a browser revalidating gets
+    a 304). A booking, a cancelled slot, an edit, a slot that starts — made through a
+    service, the admin or raw SQL — changes the rows, hence the key. A per-workshop version
+    bumped by the services would also save the two queries, but it would trust every writer
+    to bump it (the tests update rows directly); the digest cannot go stale.
+    Not cached: any query string other than `after`, or a flash message waiting for this
+    visitor (it would be shown in the layout).
+    """
     workshop = selectors.published_workshop(slug=slug)
     after = _parse_after(request.GET.get("after"))
     rows, next_after = selectors.workshop_upcoming_slot_rows(workshop=workshop, after=after)
+    cacheable = set(request.GET) <= {"after"} and not _has_messages(request)
+    digest = _content_digest(
+        _fields(workshop), _fields(workshop.artisan), translation.get_language(), request.get_full_path(),
+        rows, next_after,
+    ) if cacheable else None
+    if digest:
+        etag = f'"{digest}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            return _with_etag(HttpResponseNotModified(), etag)
+        content = cache.get(PAGE_CACHE_KEY.format(digest=digest))
+        if content is not None:
+            return _with_etag(HttpResponse(content), etag)
     context = {
         "workshop": workshop,
         "artisan": workshop.artisan,
@@ -75,4 +111,18 @@ def workshop_detail(request, slug):
         "paged": after is not None,
         "next_after": next_after.astimezone(UTC).isoformat() if next_after else "",
     }
-    return render(request, "bookings/storefront/workshop_detail.html", context)
+    response = render(request, "bookings/storefront/workshop_detail.html", context)
+    if digest:
+        cache.set(PAGE_CACHE_KEY.format(digest=digest), response.content, PAGE_CACHE_SECONDS)
+        _with_etag(response, f'"{digest}"')
+    return response
+
+
+def _with_etag(response, etag: str):
+    response.headers["ETag"] = etag
+    return response
+
+
+def _has_messages(request) -> bool:
+    """A flash message waits for this visitor (counted, not consumed)."""
+    return bool(len(messages.get_messages(request)))
