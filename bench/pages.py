@@ -9,8 +9,13 @@ with a small asyncio HTTP client on this machine only. Prints one figure a line,
 ending with `workshop_page_ratio` and `calendar_ratio` (page requests/s ÷ /healthz requests/s).
 A page that is not there yet (404) prints `n/a` instead of failing.
 
+gunicorn runs as in production (docker-compose.yml, Dockerfile): `gthread` workers, WORKERS
+processes of THREADS threads each (a thread waiting on PostgreSQL or Redis does not hold a
+core); persistent database connections (CONN_MAX_AGE) as in settings.
+
 Knobs (environment): BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_WORKERS (2×cores+1),
-BENCH_CALENDAR_PATH (/backoffice/calendar/), BENCH_KEEP_DATABASE (1: keep it, to profile).
+BENCH_THREADS (4), BENCH_WORKER_CLASS (gthread), BENCH_CALENDAR_PATH (/backoffice/calendar/),
+BENCH_KEEP_DATABASE (1: keep it, to profile).
 """
 
 import asyncio
@@ -32,6 +37,8 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP_SECONDS = 1.5
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 N_ARTISANS, N_WORKSHOPS, N_SLOTS = 50, 200, 20_000
 CALENDAR_PATH = os.environ.get("BENCH_CALENDAR_PATH", "/backoffice/calendar/")
 
@@ -145,6 +152,7 @@ def start_server(port: int, env: dict) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application",
         "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+        "--worker-class", WORKER_CLASS, "--threads", str(THREADS),
         "--log-level", "warning", "--backlog", "2048",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
@@ -180,7 +188,7 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 async def fetch(port: int, request: bytes) -> int:
-    """One GET on a fresh connection (gunicorn's sync workers close it); returns the status."""
+    """One GET on a fresh connection (`Connection: close`, as sync workers would); returns the status."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         writer.write(request)
@@ -272,6 +280,9 @@ def main() -> int:
             if probe(port, workshop_path) != 200:
                 raise SystemExit(f"{workshop_path} does not answer 200")
             print(f"workers: {WORKERS}")
+            print(f"worker_class: {WORKER_CLASS}")
+            print(f"threads: {THREADS}")
+            print(f"loadavg: {Path('/proc/loadavg').read_text().split()[0] if Path('/proc/loadavg').exists() else 'n/a'}")
             print(f"concurrency: {CONCURRENCY}")
             health = measure(port, "healthz", "/healthz")
             page = measure(port, "workshop_page", workshop_path)
@@ -279,6 +290,7 @@ def main() -> int:
             calendar = measure(port, "calendar", CALENDAR_PATH, cookie) if calendar_status == 200 else None
             if calendar is None:
                 log(f"{CALENDAR_PATH} answered {calendar_status}: not measured")
+            print(f"loadavg_end: {Path('/proc/loadavg').read_text().split()[0] if Path('/proc/loadavg').exists() else 'n/a'}")
             print(f"workshop_page_ratio: {page['rps'] / health['rps']:.2f}")
             print(f"calendar_ratio: {calendar['rps'] / health['rps']:.2f}" if calendar else "calendar_ratio: n/a")
         finally:
