@@ -1,9 +1,12 @@
 """Customer pages: the list of published workshops and a workshop's page. No account needed."""
 
+import functools
 import hashlib
 import pickle
 from datetime import UTC
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -47,8 +50,28 @@ def _parse_after(value: str | None):
     return parsed
 
 
+@functools.cache
+def _code_version() -> str:
+    """A digest of what turns rows into HTML besides the rows: templates, translations, the
+    static files manifest, this module and the template tags. A deploy that changes any of
+    them changes every cache key and ETag (no old page served after a release)."""
+    root = Path(settings.BASE_DIR)
+    paths = [
+        *sorted((root / "templates").rglob("*.html")),
+        *sorted((root / "locale").rglob("*.mo")),
+        *sorted((root / "bookings" / "templatetags").glob("*.py")),
+        Path(__file__),
+        Path(settings.STATIC_ROOT) / "staticfiles.json",
+    ]
+    digest = hashlib.blake2b(digest_size=8)
+    for path in paths:
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _content_digest(*parts) -> str:
-    return hashlib.blake2b(pickle.dumps(parts), digest_size=16).hexdigest()
+    return hashlib.blake2b(pickle.dumps((_code_version(), parts)), digest_size=16).hexdigest()
 
 
 def _fields(instance) -> list:
@@ -85,16 +108,16 @@ def workshop_detail(request, slug):
     service, the admin or raw SQL — changes the rows, hence the key. A per-workshop version
     bumped by the services would also save the two queries, but it would trust every writer
     to bump it (the tests update rows directly); the digest cannot go stale.
-    Not cached: any query string other than `after`, or a flash message waiting for this
-    visitor (it would be shown in the layout).
+    Not cached: a request with a query string (the "more dates" pages: rarely visited, and
+    any string would make a new entry), or with a flash message waiting for this visitor
+    (the layout shows it).
     """
     workshop = selectors.published_workshop(slug=slug)
     after = _parse_after(request.GET.get("after"))
     rows, next_after = selectors.workshop_upcoming_slot_rows(workshop=workshop, after=after)
-    cacheable = set(request.GET) <= {"after"} and not _has_messages(request)
+    cacheable = not request.GET and not _has_messages(request)
     digest = _content_digest(
-        _fields(workshop), _fields(workshop.artisan), translation.get_language(), request.get_full_path(),
-        rows, next_after,
+        _fields(workshop), _fields(workshop.artisan), translation.get_language(), request.path, rows, next_after
     ) if cacheable else None
     if digest:
         etag = f'"{digest}"'
