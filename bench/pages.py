@@ -9,8 +9,14 @@ with a small asyncio HTTP client on this machine only. Prints one figure a line,
 ending with `workshop_page_ratio` and `calendar_ratio` (page requests/s ÷ /healthz requests/s).
 A page that is not there yet (404) prints `n/a` instead of failing.
 
+gunicorn runs as in production (docker-compose.yml, Dockerfile): `gthread` workers, WORKERS
+processes of THREADS threads each (a thread waiting on PostgreSQL or Redis does not hold a
+core); persistent database connections (CONN_MAX_AGE) as in settings.
+
 Knobs (environment): BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_WORKERS (2×cores+1),
-BENCH_CALENDAR_PATH (/backoffice/calendar/), BENCH_KEEP_DATABASE (1: keep it, to profile).
+BENCH_THREADS (4), BENCH_WORKER_CLASS (gthread), BENCH_ROUNDS (5: slices each page's time is cut
+into, interleaved with the others), BENCH_CALENDAR_PATH (/backoffice/calendar/),
+BENCH_KEEP_DATABASE (1: keep it, to profile).
 """
 
 import asyncio
@@ -32,6 +38,9 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP_SECONDS = 1.5
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 N_ARTISANS, N_WORKSHOPS, N_SLOTS = 50, 200, 20_000
 CALENDAR_PATH = os.environ.get("BENCH_CALENDAR_PATH", "/backoffice/calendar/")
 
@@ -145,6 +154,7 @@ def start_server(port: int, env: dict) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application",
         "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+        "--worker-class", WORKER_CLASS, "--threads", str(THREADS),
         "--log-level", "warning", "--backlog", "2048",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
@@ -180,7 +190,7 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 async def fetch(port: int, request: bytes) -> int:
-    """One GET on a fresh connection (gunicorn's sync workers close it); returns the status."""
+    """One GET on a fresh connection (`Connection: close`, as sync workers would); returns the status."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         writer.write(request)
@@ -226,7 +236,8 @@ async def load(port: int, request: bytes, seconds: float) -> dict:
     def pct(p):
         return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000 if latencies else float("nan")
 
-    return {"rps": len(latencies) / elapsed, "p50_ms": pct(0.50), "p99_ms": pct(0.99), "errors": errors}
+    return {"rps": len(latencies) / elapsed, "p50_ms": pct(0.50), "p99_ms": pct(0.99), "errors": errors,
+            "latencies": latencies, "elapsed": elapsed}
 
 
 def probe(port: int, path: str, cookie: str = "") -> int:
@@ -237,15 +248,33 @@ def probe(port: int, path: str, cookie: str = "") -> int:
         return 0
 
 
-def measure(port: int, name: str, path: str, cookie: str = "") -> dict:
-    request = make_request(path, cookie)
-    asyncio.run(load(port, request, WARMUP_SECONDS))
-    result = asyncio.run(load(port, request, SECONDS))
-    print(f"{name}_rps: {result['rps']:.1f}")
-    print(f"{name}_p50_ms: {result['p50_ms']:.2f}")
-    print(f"{name}_p99_ms: {result['p99_ms']:.2f}")
-    print(f"{name}_errors: {result['errors']}", flush=True)
-    return result
+def measure(port: int, targets: list[tuple[str, str, str]]) -> dict[str, dict]:
+    """Load each (name, path, cookie) for SECONDS in all, in ROUNDS interleaved slices
+    (healthz, page, calendar, healthz, …): a change of load on a shared machine then weighs
+    on every figure alike, so the ratios hold even when the absolute figures move."""
+    requests = {name: make_request(path, cookie) for name, path, cookie in targets}
+    for request in requests.values():
+        asyncio.run(load(port, request, WARMUP_SECONDS))
+    totals = {name: {"latencies": [], "elapsed": 0.0, "errors": 0} for name in requests}
+    for _ in range(ROUNDS):
+        for name, request in requests.items():
+            part = asyncio.run(load(port, request, SECONDS / ROUNDS))
+            totals[name]["latencies"] += part["latencies"]
+            totals[name]["elapsed"] += part["elapsed"]
+            totals[name]["errors"] += part["errors"]
+    results = {}
+    for name, total in totals.items():
+        latencies = sorted(total["latencies"])
+
+        def pct(p, latencies=latencies):
+            return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000 if latencies else float("nan")
+
+        results[name] = {"rps": len(latencies) / total["elapsed"], "errors": total["errors"]}
+        print(f"{name}_rps: {results[name]['rps']:.1f}")
+        print(f"{name}_p50_ms: {pct(0.50):.2f}")
+        print(f"{name}_p99_ms: {pct(0.99):.2f}")
+        print(f"{name}_errors: {total['errors']}", flush=True)
+    return results
 
 
 def main() -> int:
@@ -272,13 +301,19 @@ def main() -> int:
             if probe(port, workshop_path) != 200:
                 raise SystemExit(f"{workshop_path} does not answer 200")
             print(f"workers: {WORKERS}")
+            print(f"worker_class: {WORKER_CLASS}")
+            print(f"threads: {THREADS}")
+            print(f"loadavg: {Path('/proc/loadavg').read_text().split()[0] if Path('/proc/loadavg').exists() else 'n/a'}")
             print(f"concurrency: {CONCURRENCY}")
-            health = measure(port, "healthz", "/healthz")
-            page = measure(port, "workshop_page", workshop_path)
+            targets = [("healthz", "/healthz", ""), ("workshop_page", workshop_path, "")]
             calendar_status = probe(port, CALENDAR_PATH, cookie)
-            calendar = measure(port, "calendar", CALENDAR_PATH, cookie) if calendar_status == 200 else None
-            if calendar is None:
+            if calendar_status == 200:
+                targets.append(("calendar", CALENDAR_PATH, cookie))
+            else:
                 log(f"{CALENDAR_PATH} answered {calendar_status}: not measured")
+            results = measure(port, targets)
+            health, page, calendar = results["healthz"], results["workshop_page"], results.get("calendar")
+            print(f"loadavg_end: {Path('/proc/loadavg').read_text().split()[0] if Path('/proc/loadavg').exists() else 'n/a'}")
             print(f"workshop_page_ratio: {page['rps'] / health['rps']:.2f}")
             print(f"calendar_ratio: {calendar['rps'] / health['rps']:.2f}" if calendar else "calendar_ratio: n/a")
         finally:

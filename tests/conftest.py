@@ -58,3 +58,12 @@ def stripe_http(settings, monkeypatch):
     monkeypatch.setattr(StripeGateway, "http_client", client)
     monkeypatch.setattr(StripeGateway, "max_network_retries", 0)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the storefront caches whole pages)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -49,6 +49,14 @@ def week_range(day: date) -> tuple[date, date]:
     return start, start + timedelta(days=7)
 
 
+# What the calendar shows of a slot (a month holds hundreds: the rest is not loaded). Add a
+# field here before the calendar shows it, or each slot costs a query (the tests count them).
+CALENDAR_SLOT_FIELDS = (
+    "starts_at", "ends_at", "capacity", "seats_taken", "status", "kind",
+    "workshop__title", "workshop__timezone", "workshop__artisan_id",
+)
+
+
 def calendar_slots(*, artisan: Artisan, start: date, end: date) -> list[Slot]:
     """The artisan's slots whose local start day is in [start, end): one query.
 
@@ -60,6 +68,7 @@ def calendar_slots(*, artisan: Artisan, start: date, end: date) -> list[Slot]:
     slots = (
         Slot.objects.filter(workshop__artisan=artisan, starts_at__gte=since, starts_at__lt=until)
         .select_related("workshop")
+        .only(*CALENDAR_SLOT_FIELDS)
         .order_by("starts_at", "pk")
     )
     result = []

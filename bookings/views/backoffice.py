@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -83,6 +84,20 @@ def home(request, artisan):
 # --- Calendar -------------------------------------------------------------------------------
 
 
+def _label_days(days) -> None:
+    """Give each day its labels (`l j F Y`, `j F`, weekday and month names, localised).
+
+    Names are formatted once per weekday and per month rather than five times per day.
+    """
+    weekday_names, month_names = {}, {}
+    for d in days:
+        weekday = weekday_names.setdefault(d.day.weekday(), date_format(d.day, "l"))
+        month = month_names.setdefault((d.day.year, d.day.month), date_format(d.day, "F"))
+        d.weekday_name, d.month_name = weekday, month
+        d.label = f"{weekday} {d.day.day} {month} {d.day.year}"
+        d.short_label = f"{d.day.day} {month}"
+
+
 @artisan_required
 def calendar_view(request, artisan):
     today = _today()
@@ -108,6 +123,7 @@ def calendar_view(request, artisan):
         busy = [d.day for d in days if d.in_period and d.slots]
         week_anchor = today if period[0] <= today < period[1] else (busy[0] if busy else anchor)
         switch = {"view": "week", "date": week_anchor.isoformat()}
+    _label_days(days)
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
     has_slots = any(day.slots for day in days)
     return render(
@@ -128,6 +144,7 @@ def calendar_view(request, artisan):
             "switch": "?" + urlencode(switch),
             "new_slot_date": (today if period[0] <= today < period[1] else period[0]).isoformat(),
             "weekdays": [d.day for d in days[:7]],
+            "slot_create_url": reverse("backoffice:slot_create"),
         },
     )
 
