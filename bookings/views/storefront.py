@@ -1,6 +1,7 @@
 """Customer pages: the list of published workshops and a workshop's page. No account needed."""
 
 import hashlib
+import logging
 import pickle
 from datetime import UTC
 
@@ -13,6 +14,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
 from ..selectors import storefront as selectors
+
+logger = logging.getLogger(__name__)
 
 WORKSHOPS_PER_PAGE = 12
 # The rendered list of dates is reused while the data it shows is unchanged (its cache key
@@ -54,12 +57,20 @@ def _slot_list_html(*, workshop, rows) -> str:
         pickle.dumps((fields, str(workshop.photo), translation.get_language(), rows)), digest_size=16
     ).hexdigest()
     key = f"storefront:slots:{digest}"
-    html = cache.get(key)
+    try:
+        html = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache (Redis) is down: render without it
+        logger.warning("Cache unavailable; rendering the dates of %s", workshop.slug)
+        html, key = None, None
     if html is None:
         slots = selectors.slots_from_rows(rows, workshop=workshop)
         days = selectors.group_by_local_date(slots, workshop.tzinfo)
         html = render_to_string(SLOT_LIST_TEMPLATE, {"workshop": workshop, "slot_days": days})
-        cache.set(key, html, SLOT_LIST_CACHE_SECONDS)
+        if key is not None:
+            try:
+                cache.set(key, html, SLOT_LIST_CACHE_SECONDS)
+            except Exception:  # noqa: BLE001 - went down meanwhile; the next view renders again
+                logger.warning("Cache unavailable; the dates of %s are not kept", workshop.slug)
     return mark_safe(html)  # noqa: S308 - rendered by our template, escaped there
 
 
