@@ -330,7 +330,9 @@ def order_capture(*, order_id: int, now=None) -> str:
             )
         except PaymentError as exc:
             if exc.transient:
+                # Retried by the task; meanwhile the Pending orders page shows why.
                 PendingOrderState.objects.filter(pk=order_id).update(capture_claimed_at=None)
+                Order.objects.filter(pk=order_id, status=OrderStatus.CAPTURING).update(payment_error=exc.message[:2000])
                 raise
             return order_capture_failed(order_id=order_id, reason=exc.message, lapsed=isinstance(exc, AuthorisationLapsed))
         if result.status != IntentStatus.SUCCEEDED:
