@@ -5,6 +5,8 @@ with its reason on the Pending orders page, can be retried, and is never charged
 when the provider charged the card and then timed out before answering.
 """
 
+from collections import Counter
+
 import pytest
 from django.urls import reverse
 
@@ -139,3 +141,28 @@ def test_the_retrying_reason_reads_in_french(client, order, provider, django_cap
     client.login(username=order.slot.workshop.artisan.user.username, password=PASSWORD)
     page = client.get(LIST, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Nouvel essai : The payment provider did not answer in time." in page
+
+
+def test_refusing_an_order_the_provider_charged_unseen_gives_the_money_back(
+    order, provider, celery_eager, django_capture_on_commit_callbacks
+):
+    # The capture charged the card, timed out, and the provider stayed down: capture_failed.
+    provider.script = ["timeout-after-charge"] + ["down"] * CAPTURE_MAX_RETRIES
+    accept(order, django_capture_on_commit_callbacks)
+    assert order.status == OrderStatus.CAPTURE_FAILED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.orders_refuse(artisan=order.slot.workshop.artisan, order_ids=[order.pk], message="Sorry, the kiln broke.")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUSED
+    payment = DevPayment.objects.get(reference=order.payment_intent_id)
+    assert payment.captured_cents == payment.refunded_cents == order.total_cents
+    kinds = Counter(PaymentEvent.objects.filter(order=order).values_list("kind", flat=True))
+    assert kinds[PaymentEventKind.CAPTURED] == 1 and kinds[PaymentEventKind.REFUNDED] == 1
+    # Run again (a redelivered task, the sweeper): nothing more is refunded.
+    services.order_release_authorisation(order_id=order.pk)
+    services.releases_requeue_missing()
+    payment.refresh_from_db()
+    assert payment.refunded_cents == order.total_cents
+    assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.REFUNDED).count() == 1
