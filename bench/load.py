@@ -117,12 +117,14 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.timings = defaultdict(list)
+        self.outcomes = defaultdict(Counter)
         self.errors = 0
         self.error_samples = []
 
-    def record(self, action: str, seconds: float) -> None:
+    def record(self, action: str, seconds: float, outcome: str = "ok") -> None:
         with self.lock:
             self.timings[action].append(seconds)
+            self.outcomes[action][outcome] += 1
 
     def error(self, action: str, detail: str) -> None:
         with self.lock:
@@ -182,6 +184,7 @@ def browse(b: Browser, rng, workshops):
     page = b.get(f"/w/{rng.choice(workshops)['slug']}/")
     if page.status_code != 200:
         raise ServerError(f"workshop page answered {page.status_code}")
+    return "ok"
 
 
 def book(b: Browser, rng, workshops, n):
@@ -236,15 +239,15 @@ def customer(base, workshops, stats, stop_at, seed):
         began = time.perf_counter()
         try:
             if action == "browse":
-                browse(b, rng, workshops)
+                outcome = browse(b, rng, workshops)
             elif action == "book":
-                book(b, rng, workshops, seed * 100000 + n)
+                outcome = book(b, rng, workshops, seed * 100000 + n)
             else:
-                privatise(b, rng, workshops, seed * 100000 + n)
+                outcome = privatise(b, rng, workshops, seed * 100000 + n)
         except Exception as exc:  # noqa: BLE001 - counted and reported
             stats.error(action, repr(exc)[:300])
             continue
-        stats.record(action, time.perf_counter() - began)
+        stats.record(action, time.perf_counter() - began, outcome)
 
 
 # --- what artisans do ---------------------------------------------------------------------------
@@ -266,12 +269,16 @@ def answer(b: Browser, rng):
         return "none"
     data = {"csrfmiddlewaretoken": csrf(page), "action": "answer", "message": "Happy to host you.",
             "offers-TOTAL_FORMS": "0", "offers-INITIAL_FORMS": "0", "confirm_removal": "on"}
-    if rng.random() < 0.8:
-        data.update(decision="answer", accept=boxes[:1])
-    else:
+    refuse = rng.random() >= 0.8
+    if refuse:
         data.update(decision="refuse", message="Sorry, not this time.")
-    b.follow(b.post(path, data))
-    return "answered"
+    else:
+        data.update(decision="answer", accept=boxes[:1])
+    response = b.post(path, data)
+    if response.status_code != 302:
+        return "not_saved"  # a form error (the slot became busy meanwhile): shown to the artisan
+    b.follow(response)
+    return "refused" if refuse else "answered"
 
 
 def bulk_accept(b: Browser, rng):
@@ -285,6 +292,8 @@ def bulk_accept(b: Browser, rng):
     done = b.post("/backoffice/orders/pending/action/", {
         "csrfmiddlewaretoken": csrf(step), "action": "accept", "order": ids, "confirmed": "1", "message": "See you!",
     })
+    if done.status_code != 302:
+        return "not_saved"
     b.follow(done)
     return "accepted"
 
@@ -301,7 +310,7 @@ def artisan(base, data, stats, stop_at, seed):
             stats.error(action, repr(exc)[:300])
             continue
         if outcome != "none":
-            stats.record(action, time.perf_counter() - began)
+            stats.record(action, time.perf_counter() - began, outcome)
         time.sleep(rng.uniform(0.3, 1.0))  # an artisan reads before clicking
 
 
@@ -414,6 +423,8 @@ def main() -> int:
         print(f"{action}_p50_ms: {percentile(values, 50) * 1000:.0f}")
         print(f"{action}_p99_ms: {percentile(values, 99) * 1000:.0f}")
     print(f"seconds: {elapsed:.1f}")
+    outcomes = {action: dict(counts) for action, counts in sorted(stats.outcomes.items())}
+    print(f"outcomes: {json.dumps(outcomes, sort_keys=True)}")
     print(f"orders_by_status: {json.dumps(check['orders'], sort_keys=True)}")
     print(f"requests_by_status: {json.dumps(check['requests'], sort_keys=True)}")
     print(f"notifications: {check['notifications']}")
