@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -215,7 +215,7 @@ def privatise(b: Browser, rng, workshops, n):
     workshop = rng.choice(workshops)
     path = f"/workshops/{workshop['slug']}/privatise/"
     form = b.get(path)
-    day = date.today() + timedelta(days=rng.randint(8, 60))
+    day = datetime.now(UTC).date() + timedelta(days=rng.randint(8, 60))
     response = b.post(path, {
         "csrfmiddlewaretoken": csrf(form), "kind": "individual", "contact_name": f"Private {n}",
         "email": f"p{n}-{rng.randrange(10**9)}@load.example", "phone": "06 12 34 56 78", "participants": "4",

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from bookings.models import Order
-from tests.factories import SlotFactory, TicketTypeFactory, WorkshopFactory
+from tests.factories import SlotFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from bookings.models import Order, Slot
@@ -53,7 +54,7 @@ def test_pending_orders_expiry_run_three_times_at_once_expires_each_order_once(p
     # Half were accepted and then failed at capture: they hold seats that must come back once.
     for order in orders[::2]:
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.CAPTURE_FAILED, holds_seats=True)
-        Slot.objects.filter(pk=order.slot_id).update(seats_taken=models_f("seats_taken") + order.seats)
+        Slot.objects.filter(pk=order.slot_id).update(seats_taken=F("seats_taken") + order.seats)
     later = timezone.now() + timedelta(hours=2)
 
     counts = run_concurrently(lambda: services.orders_expire_overdue(now=later, batch_size=4))
@@ -71,12 +72,6 @@ def test_pending_orders_expiry_run_three_times_at_once_expires_each_order_once(p
     for n in Notification.objects.filter(template__endswith="orders_expired"):
         listed.update(o.reference for o in orders if o.reference in n.body_text)
     assert len(listed) == 30 and set(listed.values()) == {1}
-
-
-def models_f(name):
-    from django.db.models import F
-
-    return F(name)
 
 
 def test_lapsed_holds_job_run_three_times_at_once_gives_seats_back_once(postgres_only):

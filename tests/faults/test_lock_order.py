@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings.hooks import OrderHandlers, order_hooks
-from bookings.models import Order, Slot
+from bookings.models import Slot
 from bookings.services.orders import orders_release_lapsed_holds
 from bookings.states import OrderStatus, SlotStatus
 from notifications.models import Notification
