@@ -9,12 +9,15 @@ When over the limit the view is not called: the client gets a 429 page that says
 """
 
 import functools
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -32,16 +35,24 @@ def client_ip(request) -> str:
 
 
 def hit(scope: str, request, rate: str | None = None) -> bool:
-    """Count one attempt; True while the client is within the limit."""
+    """Count one attempt; True while the client is within the limit.
+
+    A cache that is down (Redis stopped) lets the attempt through: a customer's booking
+    matters more than the limit for the minute Redis is away.
+    """
     limit, window = parse_rate(rate or settings.RATE_LIMIT_PUBLIC_FORMS)
     bucket = int(time.time() // window)
     key = f"rl:{scope}:{client_ip(request)}:{bucket}"
-    cache.add(key, 0, timeout=window + 5)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
+        cache.add(key, 0, timeout=window + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window + 5)
+            count = 1
+    except Exception:  # noqa: BLE001 - the cache is unavailable: fail open, say so in the log
+        logger.warning("Cache unavailable; rate limit %s not counted", scope)
+        return True
     return count <= limit
 
 

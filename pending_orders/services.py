@@ -330,7 +330,9 @@ def order_capture(*, order_id: int, now=None) -> str:
             )
         except PaymentError as exc:
             if exc.transient:
+                # Retried by the task; meanwhile the Pending orders page shows why.
                 PendingOrderState.objects.filter(pk=order_id).update(capture_claimed_at=None)
+                Order.objects.filter(pk=order_id, status=OrderStatus.CAPTURING).update(payment_error=exc.message[:2000])
                 raise
             return order_capture_failed(order_id=order_id, reason=exc.message, lapsed=isinstance(exc, AuthorisationLapsed))
         if result.status != IntentStatus.SUCCEEDED:
@@ -578,6 +580,8 @@ def order_release_authorisation(*, order_id: int) -> str:
     except PaymentError as exc:
         if exc.transient:
             raise
+        if _refund_unseen_capture(gateway, order):
+            return "refunded"
         detail = exc.message
         logger.warning("Release of order %s failed: %s", order_id, exc.message)
     PaymentEvent.objects.get_or_create(
@@ -593,6 +597,35 @@ def order_release_authorisation(*, order_id: int) -> str:
         },
     )
     return "released"
+
+
+def _refund_unseen_capture(gateway, order) -> bool:
+    """The hold cannot be released because the card was charged after all: a capture that
+    timed out after the provider took it, then gave up (capture_failed), then the order was
+    refused or expired. Record the charge and give the money back. True if refunded.
+    """
+    try:
+        state = gateway.retrieve(order.payment_intent_id)
+    except PaymentError as exc:
+        if exc.transient:
+            raise
+        return False
+    if state.status != IntentStatus.SUCCEEDED:
+        return False
+    common = {"order": order, "amount_cents": order.total_cents, "currency": order.currency, "provider": gateway.name}
+    PaymentEvent.objects.get_or_create(
+        idempotency_key=captured_key(order.pk),
+        defaults={**common, "kind": PaymentEventKind.CAPTURED, "provider_ref": order.payment_intent_id},
+    )
+    key = f"order:{order.pk}:refund"  # bookings' key for a refund: one refund per order
+    refund_id = gateway.refund(reference=order.payment_intent_id, amount_cents=order.total_cents, idempotency_key=key)
+    PaymentEvent.objects.get_or_create(
+        idempotency_key=key,
+        defaults={**common, "kind": PaymentEventKind.REFUNDED, "provider_ref": refund_id,
+                  "detail": "charged by a capture that timed out; refunded when the order closed"},
+    )
+    logger.warning("Order %s was charged by a capture that timed out; refunded", order.pk)
+    return True
 
 
 def releases_requeue_missing(*, limit: int = 200) -> int:

@@ -551,11 +551,16 @@ def _context(order: Order) -> dict:
 
 def order_expire_hold(*, order_id: int, now=None) -> Order:
     """End an unpaid checkout whose hold has lapsed: seats go back, once."""
+    return _expire_hold(order_id, now)[0]
+
+
+def _expire_hold(order_id: int, now=None) -> tuple[Order, bool]:
+    """`order_expire_hold`, and whether this call expired it (not a concurrent job)."""
     now = now or timezone.now()
     with transaction.atomic():
         order = _lock(order_id)
         if order.status != OrderStatus.PENDING_PAYMENT or not hold_lapsed(order, now):
-            return order
+            return order, False
         order.status = OrderStatus.EXPIRED
         order.closed_at = now
         fields = ["status", "closed_at", *_release_seats(order)]
@@ -564,7 +569,7 @@ def order_expire_hold(*, order_id: int, now=None) -> Order:
         if order.payment_intent_id:
             # Close the checkout at the provider, so nobody pays for seats that went back.
             transaction.on_commit(lambda: _settle_soon(order.pk))
-    return order
+    return order, True
 
 
 def orders_release_lapsed_holds(*, now=None, batch_size: int = 500) -> int:
@@ -587,8 +592,7 @@ def orders_release_lapsed_holds(*, now=None, batch_size: int = 500) -> int:
             if state is not None and state.status in (IntentStatus.SUCCEEDED, IntentStatus.AUTHORISED):
                 order_apply_payment_state(order_id=pk, state=state)
                 continue
-        if order_expire_hold(order_id=pk, now=now).status == OrderStatus.EXPIRED:
-            expired += 1
+        expired += _expire_hold(pk, now)[1]  # a concurrent run may have expired it first
     return expired
 
 

@@ -2,6 +2,7 @@
 
 import functools
 import hashlib
+import logging
 import pickle
 from datetime import UTC
 from pathlib import Path
@@ -27,6 +28,26 @@ SLOT_LIST_TEMPLATE = "bookings/storefront/_slot_days.html"
 # The whole workshop page, by a digest of everything it shows (see workshop_detail).
 PAGE_CACHE_KEY = "storefront:page:{digest}"
 PAGE_CACHE_SECONDS = 600
+
+
+
+logger = logging.getLogger(__name__)
+
+
+def _cache_get(key: str):
+    """The cache, or None when it is down (Redis stopped): the page renders without it."""
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - any cache backend failure
+        logger.warning("Cache unavailable; rendering %s without it", key)
+        return None
+
+
+def _cache_set(key: str, value, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception:  # noqa: BLE001 - went down meanwhile; the next view renders again
+        logger.warning("Cache unavailable; %s is not kept", key)
 
 
 def workshop_list(request):
@@ -87,12 +108,12 @@ def _slot_list_html(*, workshop, rows) -> str:
     slot that starts changes the rows, hence the key: never a stale seat count.
     """
     key = "storefront:slots:" + _content_digest(_fields(workshop), translation.get_language(), rows)
-    html = cache.get(key)
+    html = _cache_get(key)
     if html is None:
         slots = selectors.slots_from_rows(rows, workshop=workshop)
         days = selectors.group_by_local_date(slots, workshop.tzinfo)
         html = render_to_string(SLOT_LIST_TEMPLATE, {"workshop": workshop, "slot_days": days})
-        cache.set(key, html, SLOT_LIST_CACHE_SECONDS)
+        _cache_set(key, html, SLOT_LIST_CACHE_SECONDS)
     return mark_safe(html)  # noqa: S308 - rendered by our template, escaped there
 
 
@@ -123,7 +144,7 @@ def workshop_detail(request, slug):
         etag = f'"{digest}"'
         if etag in request.headers.get("If-None-Match", ""):
             return _with_etag(HttpResponseNotModified(), etag)
-        content = cache.get(PAGE_CACHE_KEY.format(digest=digest))
+        content = _cache_get(PAGE_CACHE_KEY.format(digest=digest))
         if content is not None:
             return _with_etag(HttpResponse(content), etag)
     context = {
@@ -136,7 +157,7 @@ def workshop_detail(request, slug):
     }
     response = render(request, "bookings/storefront/workshop_detail.html", context)
     if digest:
-        cache.set(PAGE_CACHE_KEY.format(digest=digest), response.content, PAGE_CACHE_SECONDS)
+        _cache_set(PAGE_CACHE_KEY.format(digest=digest), response.content, PAGE_CACHE_SECONDS)
         _with_etag(response, f'"{digest}"')
     return response
 

@@ -75,9 +75,13 @@ def privatisation_request_submit(
         intervals = check_proposed_starts(workshop, starts, now=now, earliest_delta=window)
 
         # One request in progress per customer and workshop; an overdue one is expired first.
-        existing = PrivatisationRequest.objects.select_for_update().filter(
+        open_requests = PrivatisationRequest.objects.filter(
             workshop=workshop, email__iexact=contact.email.strip(), status__in=OPEN_STATUSES
         )
+        from .deadlines import lock_offer_slots
+
+        lock_offer_slots(open_requests)  # slots before requests: expiring one updates its slots
+        existing = open_requests.select_for_update()
         for previous in existing:
             if previous.is_overdue(now):
                 from .deadlines import expire_locked
