@@ -26,7 +26,7 @@ from .services.customer import (
     privatisation_offer_choose,
     privatisation_request_withdraw,
 )
-from .services.errors import PrivatisationError
+from .services.errors import PrivatisationError, RequestNotFound
 from .services.notify import MANAGE_SALT
 from .services.respond import (
     QuoteInput,
@@ -360,6 +360,8 @@ def _manage(request, privreq, post_url, *, signed):
 @require_POST
 def suggestion_decide(request, pk, decision):
     artisan = get_object_or_404(Artisan, user=request.user)
+    if decision not in ("accept", "decline"):
+        raise Http404
     try:
         if decision == "accept":
             date_suggestion_accept(artisan=artisan, suggestion_id=pk)
@@ -367,6 +369,8 @@ def suggestion_decide(request, pk, decision):
         else:
             date_suggestion_decline(artisan=artisan, suggestion_id=pk)
             messages.success(request, _("Suggestion declined."))
+    except RequestNotFound:
+        raise Http404 from None  # another artisan's suggestion: as if it did not exist
     except PrivatisationError as exc:
         messages.error(request, exc.message)
     return redirect(reverse("privatisation:list") + "?status=to_answer")
