@@ -1,5 +1,6 @@
 """Thin views: bind a form, call one service, map domain errors onto the form, redirect."""
 
+import hmac
 from datetime import timedelta
 
 from django.contrib import messages
@@ -115,9 +116,16 @@ def price(request, slug):
 
 
 def _customer_request(token):
-    return get_object_or_404(
-        PrivatisationRequest.objects.select_related("workshop", "workshop__artisan", "quote"), token=token
+    """The request of this token link, else 404 (the same page whether or not some request exists).
+
+    Found by an indexed equality lookup; the value found is then compared in constant time too."""
+    privreq = (
+        PrivatisationRequest.objects.select_related("workshop", "workshop__artisan", "quote").filter(token=token).first()
+        if 20 <= len(token) <= 64 else None
     )
+    if privreq is None or not hmac.compare_digest(privreq.token, token):
+        raise Http404
+    return privreq
 
 
 def customer_request(request, token):

@@ -58,7 +58,8 @@ def world(db):
     slot = SlotFactory(workshop=workshop)
     empty_slot = SlotFactory(workshop=workshop, starts_at=slot.starts_at + timedelta(days=3), ends_at=slot.ends_at + timedelta(days=3))
     order = OrderFactory(slot=slot, customer_name="Alpha Customer", status=OrderStatus.CONFIRMED)
-    OrderLineFactory(order=order)
+    line = OrderLineFactory(order=order)
+    order.tickets.create(line=line, label="Adult")
     privreq = privatisation_submit(workshop, message="Alpha private party")
     suggestion = date_suggestion_submit(
         workshop_id=workshop.pk, starts_at=timezone.now() + timedelta(days=20), name="Alpha Suggester",
