@@ -282,6 +282,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # twilio logs every request and its headers at INFO.
         "twilio.http_client": {"level": "WARNING"},
+        # axes logs every sign-in at INFO; lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 
