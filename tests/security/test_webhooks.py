@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures imported from test_payments_stripe are used by name
 """Webhook signatures: what tests/bookings/test_payments_stripe.py does not already cover."""
 
 import json
