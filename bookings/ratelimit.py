@@ -74,3 +74,15 @@ def ratelimit_post(scope: str, rate: str | None = None):
         return wrapper
 
     return decorator
+
+
+def axes_client_ip(request) -> str | None:
+    """The client address for django-axes: `client_ip`, or None when it is not an IP address
+    (a request built in code has no REMOTE_ADDR; axes stores the address in an IP column)."""
+    import ipaddress
+
+    value = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None

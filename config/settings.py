@@ -5,6 +5,7 @@ Secrets and provider keys default to empty; the local adapters take over when th
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "notifications",
     "bookings",
     "privatisation",
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -166,6 +170,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): 5 wrong passwords for one username from one address lock that
+# pair out for 15 minutes, even with the right password. Attempts are rows in the database (works the
+# same for web processes, tests and production); a successful sign-in clears them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "bookings/backoffice/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "bookings.ratelimit.axes_client_ip"  # the same client address as the form limits
+AXES_VERBOSE = False
 LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "backoffice:login"
@@ -272,6 +291,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # twilio logs every request and its headers at INFO.
         "twilio.http_client": {"level": "WARNING"},
+        # axes logs every sign-in at INFO; lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -1,5 +1,6 @@
 """Forms check shape; services check the rules against the database."""
 
+import functools
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -21,8 +22,16 @@ def combine(day, at, tz) -> datetime:
     return datetime.combine(day, at, tzinfo=tz)
 
 
+def within_two_years(day) -> None:
+    """Shape check of a date field: no further than two years ahead (year 9999 overflowed the date
+    arithmetic); past dates within a year are left to the clearer "in the past" checks."""
+    today = timezone.localdate()
+    if not today - timedelta(days=365) <= day <= today + timedelta(days=2 * 365):
+        raise forms.ValidationError(_("Choose a date within the next two years."), code="out_of_range")
+
+
 class SlotRowForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET, validators=[within_two_years])
     time = forms.TimeField(label=_("Start time"), widget=TIME_WIDGET)
 
 
@@ -92,6 +101,13 @@ def slot_formset(*, workshop, data=None, prefix="slots", min_rows=1, earliest=No
     return formset
 
 
+@functools.cache
+def _known_timezones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
+
+
 class RequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("I am"), choices=RequestKind.choices, widget=forms.RadioSelect, initial=RequestKind.INDIVIDUAL)
     company_name = forms.CharField(label=_("Company name"), max_length=160, required=False)
@@ -115,14 +131,10 @@ class RequestForm(forms.Form):
         field.help_text = _("From 1 to %(max)s.") % {"max": workshop.private_max_capacity}
 
     def clean_customer_timezone(self):
-        import zoneinfo
-
+        # A known zone name, else the workshop's (never ZoneInfo(anything): a long or odd value
+        # is a file lookup that can raise OSError).
         value = self.cleaned_data.get("customer_timezone") or ""
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return self.workshop.timezone
-        return value
+        return value if value in _known_timezones() else self.workshop.timezone
 
     def clean(self):
         data = super().clean()
@@ -209,7 +221,7 @@ class ManageForm(forms.Form):
 
 
 class SuggestionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET, validators=[within_two_years])
     time = forms.TimeField(label=_("Start time"), widget=TIME_WIDGET)
     contact_name = forms.CharField(label=_("Your name"), max_length=160)
     email = forms.EmailField(label=_("Email"))

@@ -1,5 +1,6 @@
 """Thin views: bind a form, call one service, map domain errors onto the form, redirect."""
 
+import hmac
 from datetime import timedelta
 
 from django.contrib import messages
@@ -26,7 +27,7 @@ from .services.customer import (
     privatisation_offer_choose,
     privatisation_request_withdraw,
 )
-from .services.errors import PrivatisationError
+from .services.errors import PrivatisationError, RequestNotFound
 from .services.notify import MANAGE_SALT
 from .services.respond import (
     QuoteInput,
@@ -115,9 +116,16 @@ def price(request, slug):
 
 
 def _customer_request(token):
-    return get_object_or_404(
-        PrivatisationRequest.objects.select_related("workshop", "workshop__artisan", "quote"), token=token
+    """The request of this token link, else 404 (the same page whether or not some request exists).
+
+    Found by an indexed equality lookup; the value found is then compared in constant time too."""
+    privreq = (
+        PrivatisationRequest.objects.select_related("workshop", "workshop__artisan", "quote").filter(token=token).first()
+        if 20 <= len(token) <= 64 else None
     )
+    if privreq is None or not hmac.compare_digest(privreq.token, token):
+        raise Http404
+    return privreq
 
 
 def customer_request(request, token):
@@ -360,6 +368,8 @@ def _manage(request, privreq, post_url, *, signed):
 @require_POST
 def suggestion_decide(request, pk, decision):
     artisan = get_object_or_404(Artisan, user=request.user)
+    if decision not in ("accept", "decline"):
+        raise Http404
     try:
         if decision == "accept":
             date_suggestion_accept(artisan=artisan, suggestion_id=pk)
@@ -367,6 +377,8 @@ def suggestion_decide(request, pk, decision):
         else:
             date_suggestion_decline(artisan=artisan, suggestion_id=pk)
             messages.success(request, _("Suggestion declined."))
+    except RequestNotFound:
+        raise Http404 from None  # another artisan's suggestion: as if it did not exist
     except PrivatisationError as exc:
         messages.error(request, exc.message)
     return redirect(reverse("privatisation:list") + "?status=to_answer")

@@ -177,9 +177,12 @@ class StripeGateway:
             raise InvalidWebhook("missing signature")
         try:
             event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
-        except (stripe.SignatureVerificationError, ValueError) as exc:
+            obj = json.loads(payload)["data"]["object"]  # verified above; read as plain JSON
+            if not isinstance(obj, dict) or not event.id or not event.type:
+                raise ValueError("not an event")
+        except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            # A signed body that is not an event is refused like a bad signature (400), never a 500.
             raise InvalidWebhook(str(exc)) from exc
-        obj = json.loads(payload)["data"]["object"]  # verified above; read as plain JSON
         reference = obj.get("id", "")
         if event.type.startswith("checkout.session.") and obj.get("payment_intent"):
             intent = obj["payment_intent"]

@@ -6,6 +6,10 @@ from django.utils import timezone
 from ..models import Message, PrivatisationRequest
 from .errors import DeadlinePassed, RequestNotFound, WrongState
 
+# Proposed slots and suggested dates are for the next two years: further is a typo (or an attack on
+# date arithmetic: year 9999 plus the workshop's duration overflows).
+MAX_AHEAD = timedelta(days=2 * 365)
+
 
 def now_utc():
     # Deadlines are UTC arithmetic: 72 hours are 72 real hours whatever the clocks do (DST).

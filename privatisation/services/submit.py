@@ -11,7 +11,7 @@ from bookings.models import Workshop
 from ..models import PrivatisationRequest, ProposedSlot
 from ..states import OPEN_STATUSES, MessageAuthor, RequestKind
 from . import notify
-from ._common import add_message, now_utc, respond_window
+from ._common import MAX_AHEAD, add_message, now_utc, respond_window
 from .errors import PrivatisationError
 from .pricing import private_price
 
@@ -34,6 +34,8 @@ def check_proposed_starts(workshop, starts: list[datetime], *, now, earliest_del
     """The rules on proposed slots (the form checks the same shape first)."""
     if not 1 <= len(starts) <= MAX_PROPOSED:
         raise PrivatisationError(_("Propose between 1 and 10 slots."), field="slots")
+    if any(start > now + MAX_AHEAD for start in starts):
+        raise PrivatisationError(_("Propose slots within the next two years."), field="slots")
     duration = timedelta(minutes=workshop.duration_minutes)
     intervals = sorted((s, s + duration) for s in starts)
     for start, _end in intervals:

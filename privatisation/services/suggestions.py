@@ -14,7 +14,7 @@ from notifications.states import Channel
 from ..models import DateSuggestion
 from ..selectors import availability
 from ..states import SUGGESTION_TRANSITIONS, SuggestionStatus
-from ._common import now_utc
+from ._common import MAX_AHEAD, now_utc
 from .errors import PrivatisationError, RequestNotFound, SlotUnavailable, WrongState
 
 T = "privatisation/emails/"
@@ -30,6 +30,8 @@ def date_suggestion_submit(
             raise PrivatisationError(_("This workshop is not open for suggestions."))
         if starts_at <= now:
             raise PrivatisationError(_("Suggest a date in the future."), field="starts_at")
+        if starts_at > now + MAX_AHEAD:
+            raise PrivatisationError(_("Suggest a date within the next two years."), field="starts_at")
         suggestion = DateSuggestion.objects.create(
             workshop=workshop, starts_at=starts_at, contact_name=name.strip(), email=email.strip().lower(),
             message=message.strip(), language=language,

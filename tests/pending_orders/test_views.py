@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,7 +32,7 @@ def slot(artisan):
 
 @pytest.fixture
 def signed_in(client, artisan):
-    client.login(username=artisan.user.username, password=PASSWORD)
+    client.login(request=RequestFactory().post("/"), username=artisan.user.username, password=PASSWORD)
     return client
 
 

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -149,7 +150,7 @@ def test_customer_withdraws_from_the_page(client, workshop):
 
 @pytest.fixture
 def artisan_client(client, workshop):
-    client.login(username=workshop.artisan.user.username, password=PASSWORD)
+    client.login(request=RequestFactory().post("/"), username=workshop.artisan.user.username, password=PASSWORD)
     return client
 
 
@@ -178,7 +179,7 @@ def test_list_query_count_does_not_grow_with_rows(artisan_client, workshop, djan
 def test_another_artisans_request_is_404(client, workshop):
     req = privatisation_submit(workshop)
     stranger = ArtisanFactory()
-    client.login(username=stranger.user.username, password=PASSWORD)
+    client.login(request=RequestFactory().post("/"), username=stranger.user.username, password=PASSWORD)
     assert client.get(reverse("privatisation:manage", args=[req.pk])).status_code == 404
 
 
@@ -287,7 +288,7 @@ def test_suggest_a_date_and_artisan_adds_it(client, workshop):
     response = client.post(url, {"date": str(day(20)), "time": "18:00", "contact_name": "Ada", "email": "ada@example.com"})
     assert response.status_code == 200 and "Thank you" in response.content.decode()
     s = DateSuggestion.objects.get()
-    client.login(username=workshop.artisan.user.username, password=PASSWORD)
+    client.login(request=RequestFactory().post("/"), username=workshop.artisan.user.username, password=PASSWORD)
     assert "Suggested public dates" in client.get(reverse("privatisation:list")).content.decode()
     client.post(reverse("privatisation:suggestion_decide", args=[s.pk, "accept"]))
     s.refresh_from_db()
