@@ -18,7 +18,7 @@ from notifications.models import Notification
 from pending_orders import services
 from pending_orders.demo import authorised_order
 from pending_orders.tasks import CAPTURE_MAX_RETRIES
-from tests.factories import PASSWORD, ConfirmFirstTicketTypeFactory, SlotFactory
+from tests.factories import ConfirmFirstTicketTypeFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_provider_down_through_every_retry_shows_the_failure_and_a_retry_charges
     assert order.payment_error == "The payment provider did not answer in time."
     assert not PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.CAPTURED).exists()
 
-    client.login(username=order.slot.workshop.artisan.user.username, password=PASSWORD)
+    client.force_login(order.slot.workshop.artisan.user)
     page = client.get(LIST).content.decode()
     assert "Capture failed" in page and "The payment provider did not answer in time." in page
     retry_url = reverse("pending_orders:retry", args=[order.pk])
@@ -122,7 +122,7 @@ def test_while_the_capture_is_retried_the_page_says_why(
     with pytest.raises(PaymentUnavailable):
         services.order_capture(order_id=order.pk)  # the task retries it later
 
-    client.login(username=order.slot.workshop.artisan.user.username, password=PASSWORD)
+    client.force_login(order.slot.workshop.artisan.user)
     page = client.get(LIST).content.decode()
     assert "Capturing payment" in page
     assert "Trying again: The payment provider did not answer in time." in page
@@ -138,7 +138,7 @@ def test_the_retrying_reason_reads_in_french(client, order, provider, django_cap
     accept(order, django_capture_on_commit_callbacks)
     with pytest.raises(PaymentUnavailable):
         services.order_capture(order_id=order.pk)
-    client.login(username=order.slot.workshop.artisan.user.username, password=PASSWORD)
+    client.force_login(order.slot.workshop.artisan.user)
     page = client.get(LIST, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Nouvel essai : The payment provider did not answer in time." in page
 

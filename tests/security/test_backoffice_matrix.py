@@ -31,6 +31,7 @@ PUBLIC = {
     "healthz": "load balancer probe, says nothing",
     "media": "uploaded workshop photos (public storefront images)",
     "set_language": "language switcher (django.conf.urls.i18n)",
+    "language_switch": "language switcher by GET (a cookie, then a same-site redirect)",
     # Storefront and customer pages: public, or reached with the customer's unguessable token
     # (tests/security/test_tokens.py).
     "storefront:home": "public", "storefront:workshop": "public", "storefront:book": "public booking form",
