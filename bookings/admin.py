@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.admin_tools import ViewOnlyAdminMixin
+
 from .models import (
     Artisan,
     Order,
@@ -182,7 +184,7 @@ class PaymentEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["reference", "created_at", "customer_name", "customer_email", "slot", "seats", "total_cents", "currency", "status", "source"]
     list_filter = ["status", "source", "requires_confirmation", ("created_at", admin.DateFieldListFilter), ("slot__starts_at", admin.DateFieldListFilter)]
     search_fields = ["reference", "customer_email", "customer_name", "customer_phone", "slot__workshop__title", "payment_intent_id"]
@@ -190,46 +192,20 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, TicketInline, PaymentEventInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PaymentEvent)
-class PaymentEventAdmin(admin.ModelAdmin):
+class PaymentEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "order", "kind", "amount_cents", "currency", "provider", "provider_ref"]
     list_filter = ["kind", "provider", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["order__reference", "order__customer_email", "provider_ref", "idempotency_key"]
     list_select_related = ["order"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["received_at", "provider", "event_type", "event_id"]
     list_filter = ["provider", "event_type", ("received_at", admin.DateFieldListFilter)]
     search_fields = ["event_id", "event_type"]
     date_hierarchy = "received_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

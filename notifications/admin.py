@@ -9,12 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from config.admin_tools import ViewOnlyAdminMixin
+
 from .models import Notification
 from .services import notification_resend
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Read-only outbox: ops look, filter, search and resend failed rows; nothing is edited."""
 
     list_display = ["created_at", "status", "channel", "recipient", "summary", "attempts", "sent_at"]
@@ -30,14 +32,6 @@ class NotificationAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("subject or text"))
     def summary(self, obj):
