@@ -192,19 +192,26 @@ def customer_payment_return(request, token):
     return redirect("privatisation:customer_request", token=privreq.token)
 
 
+def _post_message(request, form, privreq, author) -> bool:
+    """Post the conversation message in `form`; False with the reason on the form otherwise."""
+    if not form.is_valid():
+        return False
+    try:
+        privatisation_message_post(request_id=privreq.pk, author=author, body=form.cleaned_data["body"])
+    except PrivatisationError as exc:
+        form.add_error("body", str(exc.message))
+        return False
+    messages.success(request, _("Message sent."))
+    return True
+
+
 @require_POST
 @ratelimit_post("privatisation-message")
 def customer_message(request, token):
     privreq = _customer_request(token)
     form = MessageForm(request.POST)
-    if form.is_valid():
-        try:
-            privatisation_message_post(request_id=privreq.pk, author=MessageAuthor.CUSTOMER, body=form.cleaned_data["body"])
-        except PrivatisationError as exc:
-            form.add_error("body", str(exc.message))
-        else:
-            messages.success(request, _("Message sent."))
-            return redirect("privatisation:customer_request", token=privreq.token)
+    if _post_message(request, form, privreq, MessageAuthor.CUSTOMER):
+        return redirect("privatisation:customer_request", token=privreq.token)
     return render(request, "privatisation/customer_request.html", _customer_context(privreq, message_form=form), status=400)
 
 
@@ -300,14 +307,8 @@ def _manage(request, privreq, post_url, *, signed):
     message_form = MessageForm()
     if request.method == "POST" and request.POST.get("action") == "message":
         message_form = MessageForm(request.POST)
-        if message_form.is_valid():
-            try:
-                privatisation_message_post(request_id=privreq.pk, author=MessageAuthor.ARTISAN, body=message_form.cleaned_data["body"])
-            except PrivatisationError as exc:
-                message_form.add_error("body", str(exc.message))
-            else:
-                messages.success(request, _("Message sent."))
-                return redirect(post_url)
+        if _post_message(request, message_form, privreq, MessageAuthor.ARTISAN):
+            return redirect(post_url)
     elif request.method == "POST" and can_answer:
         form = ManageForm(request.POST, request_obj=privreq, marks=marks)
         offers_formset = slot_formset(workshop=workshop, prefix="offers", min_rows=0, data=request.POST)

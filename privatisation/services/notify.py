@@ -48,31 +48,31 @@ def _context(request, **extra) -> dict:
     }
 
 
-def to_customer(request, event: str, *, sms: bool = False, template_event: str | None = None, **extra):
+def _email_and_sms(request, side: str, *, recipient_email, phone, language, event, sms, template_event, extra):
+    """The email of one event to one side of the request, and its SMS when asked (one key each)."""
     context = _context(request, **extra)
-    notification_enqueue(
-        channel=Channel.EMAIL, recipient=request.email, template=f"{T}customer_{template_event or event}",
-        context=context, language=request.language, key=f"privreq:{request.pk}:{event}:customer:email",
-    )
-    if sms:
+    template = f"{T}{side}_{template_event or event}"
+    channels = [(Channel.EMAIL, recipient_email)] + ([(Channel.SMS, phone)] if sms else [])
+    for channel, recipient in channels:
         notification_enqueue(
-            channel=Channel.SMS, recipient=request.phone, template=f"{T}customer_{template_event or event}",
-            context=context, language=request.language, key=f"privreq:{request.pk}:{event}:customer:sms",
+            channel=channel, recipient=recipient, template=template, context=context, language=language,
+            key=f"privreq:{request.pk}:{event}:{side}:{channel}",
         )
+
+
+def to_customer(request, event: str, *, sms: bool = False, template_event: str | None = None, **extra):
+    _email_and_sms(
+        request, "customer", recipient_email=request.email, phone=request.phone, language=request.language,
+        event=event, sms=sms, template_event=template_event, extra=extra,
+    )
 
 
 def to_artisan(request, event: str, *, sms: bool = False, template_event: str | None = None, **extra):
     artisan = request.workshop.artisan
-    context = _context(request, **extra)
-    notification_enqueue(
-        channel=Channel.EMAIL, recipient=artisan.email, template=f"{T}artisan_{template_event or event}",
-        context=context, language=artisan.language, key=f"privreq:{request.pk}:{event}:artisan:email",
+    _email_and_sms(
+        request, "artisan", recipient_email=artisan.email, phone=artisan.phone, language=artisan.language,
+        event=event, sms=sms, template_event=template_event, extra=extra,
     )
-    if sms:
-        notification_enqueue(
-            channel=Channel.SMS, recipient=artisan.phone, template=f"{T}artisan_{template_event or event}",
-            context=context, language=artisan.language, key=f"privreq:{request.pk}:{event}:artisan:sms",
-        )
 
 
 def _render(channel, template, context, language, compiled: dict):
