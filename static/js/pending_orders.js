@@ -26,6 +26,7 @@
     }
     if (counter) counter.textContent = matching ? tickedText(total) : ticked ? tickedText(ticked) : waitingText;
     actions.forEach((button) => { button.disabled = !matching && ticked === 0; });
+    show(form.querySelector("[data-bulk-hint]"), !matching && ticked === 0);
     if (banner) {
       const pageFull = all.length > 0 && ticked === all.length;
       show(banner, pageFull);
