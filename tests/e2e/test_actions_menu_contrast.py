@@ -5,7 +5,13 @@ English. The contrast is read from the computed colours in real Chromium (WCAG 2
 import pytest
 from django.conf import settings
 
-from tests.factories import PASSWORD, ArtisanFactory, PendingOrderFactory, SlotFactory, WorkshopFactory
+from tests.factories import (
+    PASSWORD,
+    ArtisanFactory,
+    PendingOrderFactory,
+    SlotFactory,
+    WorkshopFactory,
+)
 
 # Text colour against the colour actually painted behind it: every ancestor's background is
 # composited (alpha included), and the element's and its ancestors' opacity fade the text.
