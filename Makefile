@@ -47,6 +47,7 @@ bench: messages
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 makemessages: install
 	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=tests
