@@ -29,6 +29,10 @@ migrate: install
 demo: migrate
 	@for cmd in $(DEMO_COMMANDS); do $(PY) manage.py $$cmd || exit 1; done
 
+# Links in emails and SMS follow the served address: SITE_URL defaults to the port we run on.
+ATELIER_PORT ?= 8000
+export ATELIER_PORT
+run: export SITE_URL ?= http://127.0.0.1:$(ATELIER_PORT)
 run: messages demo
 	@$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) -m config.banner
@@ -43,6 +47,7 @@ bench: messages
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 makemessages: install
 	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=tests

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.admin_tools import ViewOnlyAdminMixin
+from notifications.admin_tools import ViewOnlyAdminMixin
 
 from .models import (
     Artisan,

@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from config.admin_tools import ViewOnlyAdminMixin
-
+from .admin_tools import ViewOnlyAdminMixin
 from .models import Notification
 from .services import notification_resend
 

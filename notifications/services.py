@@ -34,13 +34,14 @@ How another app sends an email or an SMS (inside its own `transaction.atomic()`)
 
 import base64
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template import Context, engines
 from django.template.exceptions import TemplateDoesNotExist
 from django.utils import timezone, translation
@@ -135,6 +136,19 @@ def _clean_recipient(channel: str, recipient: str) -> str:
 
 # --- Enqueue ----------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One email or SMS to write to the outbox (see the module docstring for the fields)."""
+
+    channel: str
+    recipient: str
+    template: str
+    context: dict
+    language: str
+    key: str
+    attachments: tuple[Attachment, ...] = ()
+
+
 def notification_enqueue(
     *,
     channel: str,
@@ -152,42 +166,93 @@ def notification_enqueue(
     number or address) gives a row already `failed`, visible in admin, rather than an
     exception that would roll back the caller's change.
     """
-    if not recipient:
-        return None
-    existing = Notification.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
-    language = _language(language)
+    message = OutgoingMessage(
+        channel=channel, recipient=recipient, template=template, context=context, language=language,
+        key=key, attachments=tuple(attachments),
+    )
+    rows = notifications_enqueue_bulk(messages=[message])
+    return rows[0] if rows else None
+
+
+def notifications_enqueue_bulk(*, messages: Iterable[OutgoingMessage]) -> list[Notification]:
+    """Write many notifications in one insert and publish the new ones once, after commit.
+
+    The same rules as `notification_enqueue`, row by row: a message without a recipient is
+    skipped, a key already in the outbox (or twice in `messages`) gives its existing row and
+    no second one, an unreachable recipient gives a `failed` row. Returns one row per message
+    kept, in the order given.
+    """
+    messages = [m for m in messages if m.recipient]
+    keys = list(dict.fromkeys(m.key for m in messages))
+    if not keys:
+        return []
+    by_key = {n.idempotency_key: n for n in Notification.objects.filter(idempotency_key__in=keys)}
+    first = {}
+    for message in messages:
+        first.setdefault(message.key, message)
+    new = [_build(message) for key, message in first.items() if key not in by_key]
+    created = _insert(new)
+    by_key.update({n.idempotency_key: n for n in new})
+    for notification in created:
+        if notification.status == NotificationStatus.FAILED:
+            logger.warning("Notification %s not sent: %s", notification.idempotency_key, notification.last_error)
+    ids = [n.pk for n in created if n.status == NotificationStatus.QUEUED]
+    if ids:
+        transaction.on_commit(lambda: publish_many(ids))
+    return [by_key[key] for key in keys]
+
+
+def _build(message: OutgoingMessage) -> Notification:
+    """The unsaved row of one message: rendered in its language, its recipient cleaned."""
+    language = _language(message.language)
     with translation.override(language):
-        subject, text, html = _render(channel, template, {**context, "language": language})
-    status, error = NotificationStatus.QUEUED, ""
+        subject, text, html = _render(message.channel, message.template, {**message.context, "language": language})
+    status, error, recipient = NotificationStatus.QUEUED, "", message.recipient
     try:
-        recipient = _clean_recipient(channel, recipient)
+        recipient = _clean_recipient(message.channel, recipient)
     except ValueError as exc:
         status, error = NotificationStatus.FAILED, f"unreachable recipient: {exc}"
-    # get_or_create runs the INSERT in a savepoint: if a concurrent caller committed the same
-    # key first, the unique index refuses ours and we return theirs (no second row or send).
-    notification, created = Notification.objects.get_or_create(
-        idempotency_key=key,
-        defaults={
-            "channel": channel,
-            "recipient": recipient[:254],
-            "template": template,
-            "language": language,
-            "subject": subject,
-            "body_text": text,
-            "body_html": html,
-            "attachments": [a.as_json() for a in attachments],
-            "status": status,
-            "last_error": error,
-            "queued_at": timezone.now(),
-        },
+    return Notification(
+        channel=message.channel,
+        recipient=recipient.strip()[:254],
+        template=message.template,
+        language=language,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        attachments=[a.as_json() for a in message.attachments],
+        status=status,
+        last_error=error,
+        idempotency_key=message.key,
+        queued_at=timezone.now(),
     )
-    if created and status == NotificationStatus.QUEUED:
-        transaction.on_commit(lambda: publish(notification.pk))
-    elif created:
-        logger.warning("Notification %s not sent: %s", key, error)
-    return notification
+
+
+def _insert(rows: list[Notification]) -> list[Notification]:
+    """Insert the rows; return those this call created (a racing caller may own some keys).
+
+    One INSERT in a savepoint. If a concurrent caller committed one of the keys first, the
+    unique index refuses the batch: each row is then inserted on its own (get_or_create, a
+    savepoint each) and a key already taken keeps its first row, replaced in `rows`.
+    """
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        pass
+    created = []
+    for index, row in enumerate(rows):
+        fields = {f.attname: getattr(row, f.attname) for f in Notification._meta.concrete_fields if not f.primary_key}
+        fields.pop("idempotency_key")
+        rows[index], was_created = Notification.objects.get_or_create(idempotency_key=row.idempotency_key, defaults=fields)
+        if was_created:
+            created.append(rows[index])
+    return created
+
+
+PUBLISH_CHUNK = 200
 
 
 def publish(notification_id: int) -> bool:
@@ -200,6 +265,25 @@ def publish(notification_id: int) -> bool:
         logger.warning("Broker unavailable; notification %s stays queued for the sweeper", notification_id)
         return False
     return True
+
+
+def publish_many(notification_ids: list[int]) -> None:
+    """Publish new rows: one task for one row, one task per chunk of rows for a batch.
+
+    A chunk's task sends its rows one by one; a row whose send fails transiently stays
+    queued with its retry due time, and the sweeper publishes it again then.
+    """
+    if len(notification_ids) == 1:
+        publish(notification_ids[0])
+        return
+    from .tasks import send_notifications
+
+    for start in range(0, len(notification_ids), PUBLISH_CHUNK):
+        chunk = notification_ids[start:start + PUBLISH_CHUNK]
+        try:
+            send_notifications.apply_async(args=[chunk], retry=False)
+        except Exception:  # noqa: BLE001 - any broker failure; the rows stay queued
+            logger.warning("Broker unavailable; %s notifications stay queued for the sweeper", len(chunk))
 
 
 # --- Send -------------------------------------------------------------------------------------

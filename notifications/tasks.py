@@ -1,8 +1,12 @@
 """Celery tasks: take ids, call a service."""
 
+import logging
+
 from celery import shared_task
 
 from .services import RetryLater, notification_send, notifications_requeue_stuck
+
+logger = logging.getLogger(__name__)
 
 # A live send ends well before this (provider timeouts are ~15-30 s) and far before the
 # sweeper's lease (services.SENDING_LEASE), so the sweeper never takes back a send in flight.
@@ -23,3 +27,17 @@ def send_notification(self, notification_id: int) -> str:
 @shared_task
 def requeue_stuck() -> int:
     return notifications_requeue_stuck()
+
+
+@shared_task
+def send_notifications(notification_ids: list[int]) -> int:
+    """Send a chunk of rows written together (`notifications_enqueue_bulk`). A row whose send
+    fails stays in the outbox (queued with its retry due time, or failed): the sweeper
+    publishes it again on its own. Returns how many were sent."""
+    sent = 0
+    for pk in notification_ids:
+        try:
+            sent += notification_send(notification_id=pk) == "sent"
+        except RetryLater:
+            logger.warning("Notification %s not sent yet; left to the outbox sweeper", pk)
+    return sent

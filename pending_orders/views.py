@@ -3,15 +3,16 @@
 import csv
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from bookings.access import artisan_required, get_artisan_object_or_404
+from bookings.spreadsheets import csv_safe
 from bookings.states import OrderStatus
 
 from . import selectors, services
@@ -19,13 +20,6 @@ from .forms import ActionForm, FilterForm
 from .models import DecisionAction, DecisionBatch
 
 PAGE_SIZE = 25
-
-
-def _artisan(request):
-    artisan = getattr(request.user, "artisan", None)
-    if artisan is None:
-        raise Http404
-    return artisan
 
 
 def _filtered(request, artisan, data):
@@ -47,10 +41,9 @@ def _query_string(form) -> str:
     return urlencode({k: v for k, v in params.items() if v})
 
 
-@login_required
+@artisan_required
 @require_GET
-def order_list(request):
-    artisan = _artisan(request)
+def order_list(request, artisan):
     form, orders = _filtered(request, artisan, request.GET or None)
     if request.GET.get("format") == "csv":
         return _csv(orders)
@@ -81,9 +74,9 @@ def _csv(orders):
     for order in selectors.with_lines(orders).iterator(chunk_size=500):
         tz = order.slot.workshop.tzinfo
         writer.writerow([
-            order.reference, _safe(order.customer_name), order.customer_email, order.customer_phone,
-            _safe(order.slot.workshop.title), order.slot.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            _safe(_lines(order)), order.seats, f"{order.total_cents / 100:.2f}", order.currency,
+            order.reference, csv_safe(order.customer_name), csv_safe(order.customer_email), csv_safe(order.customer_phone),
+            csv_safe(order.slot.workshop.title), order.slot.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            csv_safe(_lines(order)), order.seats, f"{order.total_cents / 100:.2f}", order.currency,
             order.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
             order.decide_by.astimezone(tz).strftime("%Y-%m-%d %H:%M") if order.decide_by else "",
             order.authorisation_expires_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if order.authorisation_expires_at else "",
@@ -92,15 +85,9 @@ def _csv(orders):
     return response
 
 
-def _safe(value: str) -> str:
-    """No formula injection when the CSV is opened in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
-@login_required
+@artisan_required
 @require_POST
-def order_action(request):
-    artisan = _artisan(request)
+def order_action(request, artisan):
     form = ActionForm(request.POST)
     filter_form, orders = _filtered(request, artisan, request.POST)
     if not form.is_valid():
@@ -132,11 +119,10 @@ def order_action(request):
     return redirect("pending_orders:batch", pk=batch.pk)
 
 
-@login_required
+@artisan_required
 @require_GET
-def batch_detail(request, pk):
-    artisan = _artisan(request)
-    batch = get_object_or_404(DecisionBatch, pk=pk, artisan=artisan)
+def batch_detail(request, artisan, pk):
+    batch = get_artisan_object_or_404(DecisionBatch, artisan, owner="artisan", pk=pk)
     orders = list(selectors.batch_orders(batch=batch))
     counts = {status: 0 for status in OrderStatus.values}
     for order in orders:
@@ -157,10 +143,9 @@ def batch_detail(request, pk):
     return render(request, template, context)
 
 
-@login_required
+@artisan_required
 @require_POST
-def order_retry(request, pk):
-    artisan = _artisan(request)
+def order_retry(request, artisan, pk):
     try:
         batch = services.orders_retry_capture(artisan=artisan, order_ids=[pk], actor=request.user)
     except services.OrdersNotFound as exc:

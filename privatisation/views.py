@@ -4,7 +4,6 @@ import hmac
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +12,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings.models import Artisan, Workshop
+from bookings.access import artisan_required, get_artisan_object_or_404
+from bookings.models import Workshop
 from bookings.ratelimit import ratelimit_post
 
 from . import selectors
@@ -256,9 +256,8 @@ FILTER_LABELS = [
 ]
 
 
-@login_required
-def backoffice_list(request):
-    artisan = get_object_or_404(Artisan, user=request.user)
+@artisan_required
+def backoffice_list(request, artisan):
     current = request.GET.get("status") or "to_answer"
     if current not in selectors.FILTERS and current != "all":
         current = "to_answer"
@@ -274,11 +273,10 @@ def backoffice_list(request):
     })
 
 
-@login_required
-def backoffice_manage(request, pk):
-    privreq = get_object_or_404(
-        PrivatisationRequest.objects.select_related("workshop", "workshop__artisan"),
-        pk=pk, workshop__artisan__user=request.user,
+@artisan_required
+def backoffice_manage(request, artisan, pk):
+    privreq = get_artisan_object_or_404(
+        PrivatisationRequest.objects.select_related("workshop", "workshop__artisan"), artisan, pk=pk
     )
     return _manage(request, privreq, reverse("privatisation:manage", args=[pk]), signed=False)
 
@@ -365,10 +363,9 @@ def _manage(request, privreq, post_url, *, signed):
     })
 
 
-@login_required
+@artisan_required
 @require_POST
-def suggestion_decide(request, pk, decision):
-    artisan = get_object_or_404(Artisan, user=request.user)
+def suggestion_decide(request, artisan, pk, decision):
     if decision not in ("accept", "decline"):
         raise Http404
     try:

@@ -7,22 +7,20 @@ artisan's rows (another artisan's object is a 404).
 import csv
 import zoneinfo
 from datetime import date, timedelta
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from ..access import artisan_required, get_artisan_object_or_404
 from ..forms.backoffice import (
     SlotCancelForm,
     SlotCreateForm,
@@ -44,23 +42,10 @@ from ..selectors.backoffice import (
 )
 from ..services.slots import SlotError, slot_cancel, slot_create_series, slot_delete, slot_update
 from ..services.workshops import WORKSHOP_FIELDS, WorkshopError, workshop_save
+from ..spreadsheets import csv_safe
 from ..states import SlotStatus
 
 WORKSHOPS_PER_PAGE = 20
-
-
-def artisan_required(view):
-    """Signed in (else the login page) and an artisan (else 403); passes `artisan`."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        artisan = Artisan.objects.filter(user=request.user).first()
-        if artisan is None:
-            raise PermissionDenied(_("This account has no artisan back-office."))
-        return view(request, artisan, *args, **kwargs)
-
-    return wrapper
 
 
 def _today() -> date:
@@ -68,7 +53,7 @@ def _today() -> date:
 
 
 def _slot_of(artisan: Artisan, slot_id: int) -> Slot:
-    return get_object_or_404(Slot.objects.select_related("workshop"), pk=slot_id, workshop__artisan=artisan)
+    return get_artisan_object_or_404(Slot.objects.select_related("workshop"), artisan, pk=slot_id)
 
 
 def _add_error(form, error) -> None:
@@ -271,15 +256,6 @@ def slot_delete_view(request, artisan, slot_id: int):
 
 # --- Participants ---------------------------------------------------------------------------
 
-CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_DANGEROUS_PREFIXES) else text
-
-
 def _tickets(order) -> str:
     return ", ".join(f"{line.quantity} × {line.label}" for line in order.lines.all()) or str(order.seats)
 
@@ -371,5 +347,5 @@ def workshop_create(request, artisan):
 
 @artisan_required
 def workshop_edit(request, artisan, workshop_id: int):
-    workshop = get_object_or_404(Workshop, pk=workshop_id, artisan=artisan)
+    workshop = get_artisan_object_or_404(Workshop, artisan, owner="artisan", pk=workshop_id)
     return _workshop_form_view(request, artisan, workshop)

@@ -69,10 +69,10 @@ def test_anonymous_is_sent_to_sign_in(client):
         assert response["Location"].startswith(reverse("backoffice:login")), url
 
 
-def test_a_user_without_artisan_gets_403_not_500(client):
+def test_a_user_without_artisan_gets_404_like_another_artisans_object(client):
     client.force_login(UserFactory(is_staff=True))
     for url in PAGE_URLS:
-        assert client.get(url).status_code == 403, url
+        assert client.get(url).status_code == 404, url
 
 
 def test_another_artisans_objects_are_404(signed_in):

@@ -4,16 +4,18 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import services
+from notifications import services, tasks
 from notifications.channels import PermanentSendError, TransientSendError
 from notifications.models import Notification
 from notifications.services import (
     MAX_ATTEMPTS,
     SENDING_LEASE,
+    OutgoingMessage,
     RetryLater,
     notification_enqueue,
     notification_resend,
     notification_send,
+    notifications_enqueue_bulk,
     notifications_requeue_stuck,
 )
 from notifications.states import NotificationStatus
@@ -87,6 +89,75 @@ def test_an_unreachable_recipient_gives_a_failed_row_and_no_send(
     assert "unreachable recipient" in notification.last_error
     assert callbacks == []
     assert fake_channel.sent == []
+
+
+# --- Bulk enqueue: many rows in one insert, one publish, the same rules as one row ----------
+
+def _message(enqueue_kwargs, **overrides) -> OutgoingMessage:
+    return OutgoingMessage(**enqueue_kwargs(**overrides))
+
+
+def test_bulk_enqueue_writes_every_row_and_publishes_them_once_after_commit(
+    enqueue_kwargs, celery_eager, fake_channel, django_capture_on_commit_callbacks, monkeypatch
+):
+    published = []
+    real_apply_async = tasks.send_notifications.apply_async
+    monkeypatch.setattr(services, "PUBLISH_CHUNK", 2)
+    monkeypatch.setattr(
+        tasks.send_notifications, "apply_async",
+        lambda args, **kw: published.append(args[0]) or real_apply_async(args=args, **kw),
+    )
+    messages = [_message(enqueue_kwargs, key=f"test:{i}:email", recipient=f"p{i}@example.com") for i in range(3)]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            rows = notifications_enqueue_bulk(messages=messages)
+            assert fake_channel.sent == []  # nothing before the commit
+    assert len(callbacks) == 1  # one on_commit for the whole batch
+    assert [r.recipient for r in rows] == ["p0@example.com", "p1@example.com", "p2@example.com"]
+    assert published == [[rows[0].pk, rows[1].pk], [rows[2].pk]]  # chunks of PUBLISH_CHUNK
+    assert sorted(fake_channel.sent) == sorted(r.pk for r in rows)
+    assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
+
+
+def test_bulk_enqueue_keeps_keys_unique_against_the_outbox_and_within_the_batch(
+    enqueue_kwargs, fake_channel, django_capture_on_commit_callbacks
+):
+    before = notification_enqueue(**enqueue_kwargs(key="test:old:email"))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rows = notifications_enqueue_bulk(messages=[
+            _message(enqueue_kwargs, key="test:old:email", recipient="other@example.com"),
+            _message(enqueue_kwargs, key="test:new:email"),
+            _message(enqueue_kwargs, key="test:new:email", recipient="twice@example.com"),
+        ])
+    assert rows[0].pk == before.pk
+    assert rows[0].recipient == "ada@example.com"
+    assert rows[1].recipient == "ada@example.com"
+    assert Notification.objects.count() == 2
+    assert len(callbacks) == 1
+
+
+def test_bulk_enqueue_cleans_recipients_and_renders_like_one_by_one(enqueue_kwargs):
+    one = notification_enqueue(**enqueue_kwargs(channel="sms", recipient="06 11 22 33 44", key="one:sms"))
+    email = notification_enqueue(**enqueue_kwargs(language="fr", key="one:email"))
+    bulk_sms, bulk_email, bad = notifications_enqueue_bulk(messages=[
+        _message(enqueue_kwargs, channel="sms", recipient="06 11 22 33 44", key="bulk:sms"),
+        _message(enqueue_kwargs, language="fr", key="bulk:email"),
+        _message(enqueue_kwargs, channel="sms", recipient="12", key="bulk:bad"),
+        _message(enqueue_kwargs, channel="sms", recipient="", key="bulk:none"),
+    ])
+    assert bulk_sms.recipient == one.recipient == "+33611223344"
+    assert (bulk_sms.body_text, bulk_email.subject, bulk_email.body_text, bulk_email.body_html) == (
+        one.body_text, email.subject, email.body_text, email.body_html
+    )
+    assert bad.status == NotificationStatus.FAILED
+    assert not Notification.objects.filter(idempotency_key="bulk:none").exists()
+
+
+def test_bulk_enqueue_of_nothing_new_publishes_nothing(enqueue_kwargs, django_capture_on_commit_callbacks):
+    notification_enqueue(**enqueue_kwargs())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert len(notifications_enqueue_bulk(messages=[_message(enqueue_kwargs)])) == 1
+    assert callbacks == []
 
 
 # --- Rendering: recipient's language, HTML + text, escaping ---------------------------------

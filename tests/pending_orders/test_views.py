@@ -1,3 +1,5 @@
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -86,6 +88,16 @@ def test_csv_export_lists_what_is_filtered(signed_in, slot):
     body = response.content.decode()
     assert response["Content-Type"].startswith("text/csv")
     assert order.reference in body and "'=HYPERLINK()" in body
+
+
+@pytest.mark.parametrize("typed", ["\t=1+1", "\r=1+1", "-2+3", "@SUM(A1)"])
+def test_csv_export_neutralises_every_formula_prefix_in_text_cells(signed_in, slot, typed):
+    PendingOrderFactory(slot=slot, customer_name=typed, customer_email=f"{typed.strip()}x@example.com")
+
+    rows = list(csv.reader(io.StringIO(signed_in.get(LIST, {"format": "csv"}).content.decode())))
+
+    assert rows[1][1] == "'" + typed
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in rows[1])
 
 
 def test_accept_asks_for_confirmation_then_shows_a_summary(signed_in, slot, gateway, celery_eager, django_capture_on_commit_callbacks):

@@ -1,4 +1,5 @@
-"""Shared admin pieces (every app may import config; config imports no app)."""
+"""Admin pieces every app shares. They live in notifications, the lowest app, because every
+app may import it (no app imports config: see the import contract in pyproject.toml)."""
 
 
 class ViewOnlyAdminMixin:
