@@ -1,6 +1,7 @@
 """Per-client rate limits for public forms (booking, privatisation request, suggestions, chat).
 
-A fixed window counter in the cache (Redis in production), keyed by form and client IP:
+A fixed window counter in the cache (Redis in production), keyed by form and client IP
+(`client_ip`, the address django-axes locks out too):
 
     @ratelimit_post("privatisation-request")
     def request_form(request, slug): ...
@@ -9,6 +10,7 @@ When over the limit the view is not called: the client gets a 429 page that says
 """
 
 import functools
+import ipaddress
 import logging
 import time
 
@@ -29,9 +31,20 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def client_ip(request) -> str:
-    # Behind the production proxy the first X-Forwarded-For hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.SECURE else ""
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")) or "unknown"
+    """The client's address: the socket's, or, behind `TRUSTED_PROXY_COUNT` proxies, the address the
+    outermost one saw (each proxy appends the address it received from to X-Forwarded-For, and the
+    last one is the socket). What the client itself wrote in the header is never read."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    trusted = settings.TRUSTED_PROXY_COUNT
+    if trusted <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if len(hops) < trusted:  # did not come through the proxies (or they are misconfigured)
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-trusted]))
+    except ValueError:
+        return remote
 
 
 def hit(scope: str, request, rate: str | None = None) -> bool:
@@ -79,8 +92,6 @@ def ratelimit_post(scope: str, rate: str | None = None):
 def axes_client_ip(request) -> str | None:
     """The client address for django-axes: `client_ip`, or None when it is not an IP address
     (a request built in code has no REMOTE_ADDR; axes stores the address in an IP column)."""
-    import ipaddress
-
     value = client_ip(request)
     try:
         return str(ipaddress.ip_address(value))
