@@ -19,6 +19,8 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .selectors.sign_in import canonical_username
+
 logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -69,13 +71,15 @@ def hit(scope: str, request, rate: str | None = None) -> bool:
     return count <= limit
 
 
-def ratelimit_post(scope: str, rate: str | None = None):
-    """Limit the POSTs of a view per client; GETs are free."""
+def ratelimit_post(scope: str, rate: str | None = None, *, rate_setting: str | None = None):
+    """Limit the POSTs of a view per client; GETs are free. The rate is `rate`, else the setting
+    named `rate_setting` (read at each request), else RATE_LIMIT_PUBLIC_FORMS."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method == "POST" and not hit(scope, request, rate):
+            limit = rate or (getattr(settings, rate_setting) if rate_setting else None)
+            if request.method == "POST" and not hit(scope, request, limit):
                 return render(
                     request,
                     "includes/rate_limited.html",
@@ -97,3 +101,9 @@ def axes_client_ip(request) -> str | None:
         return str(ipaddress.ip_address(value))
     except ValueError:
         return None
+
+
+def axes_username(request, credentials) -> str:
+    """The username django-axes counts failures under: one key for every case of an email."""
+    value = (credentials or {}).get("username") or request.POST.get("username", "")
+    return canonical_username(value)

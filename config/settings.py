@@ -187,6 +187,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "bookings/backoffice/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "bookings.ratelimit.axes_client_ip"  # the same client address as the form limits
+AXES_USERNAME_CALLABLE = "bookings.ratelimit.axes_username"  # one key for every case of an email
 AXES_VERBOSE = False
 LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
@@ -264,6 +265,8 @@ PENDING_ORDER_REMINDER_HOURS = env.int("PENDING_ORDER_REMINDER_HOURS", default=2
 # A capture that finds the card hold gone sends the customer a payment link valid this long.
 PENDING_ORDER_PAYMENT_LINK_HOURS = env.int("PENDING_ORDER_PAYMENT_LINK_HOURS", default=24)
 RATE_LIMIT_PUBLIC_FORMS = env.str("RATE_LIMIT_PUBLIC_FORMS", default="20/h")
+# Sign-in attempts from one address, whatever the username (password spraying).
+RATE_LIMIT_SIGN_IN = env.str("RATE_LIMIT_SIGN_IN", default="20/15m")
 # Reverse proxies in front of the app that append to X-Forwarded-For: the client address (rate limits,
 # sign-in lockout) is the one the outermost of them saw. 0: the socket address, the header is ignored.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
