@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEMO_COMMANDS := seed_demo seed_demo_privatisation seed_demo_pending_orders
 
 .PHONY: run test bench install messages migrate demo lint makemessages clean
+# The local commands run with DEBUG on unless told otherwise (the start-up checks refuse the dev
+# secret key and the dev payment gateway without it).
+run migrate demo: export DJANGO_DEBUG ?= true
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
@@ -36,7 +39,7 @@ run: export SITE_URL ?= http://127.0.0.1:$(ATELIER_PORT)
 run: messages demo
 	@$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) -m config.banner
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(VENV)/bin/honcho -f Procfile.dev start
+	$(VENV)/bin/honcho -f Procfile.dev start
 
 test: messages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -1,6 +1,7 @@
 """Per-client rate limits for public forms (booking, privatisation request, suggestions, chat).
 
-A fixed window counter in the cache (Redis in production), keyed by form and client IP:
+A fixed window counter in the cache (Redis in production), keyed by form and client IP
+(`client_ip`, the address django-axes locks out too):
 
     @ratelimit_post("privatisation-request")
     def request_form(request, slug): ...
@@ -9,6 +10,7 @@ When over the limit the view is not called: the client gets a 429 page that says
 """
 
 import functools
+import ipaddress
 import logging
 import time
 
@@ -16,6 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from .selectors.sign_in import canonical_username
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +33,20 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def client_ip(request) -> str:
-    # Behind the production proxy the first X-Forwarded-For hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.SECURE else ""
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")) or "unknown"
+    """The client's address: the socket's, or, behind `TRUSTED_PROXY_COUNT` proxies, the address the
+    outermost one saw (each proxy appends the address it received from to X-Forwarded-For, and the
+    last one is the socket). What the client itself wrote in the header is never read."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    trusted = settings.TRUSTED_PROXY_COUNT
+    if trusted <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if len(hops) < trusted:  # did not come through the proxies (or they are misconfigured)
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-trusted]))
+    except ValueError:
+        return remote
 
 
 def hit(scope: str, request, rate: str | None = None) -> bool:
@@ -56,13 +71,15 @@ def hit(scope: str, request, rate: str | None = None) -> bool:
     return count <= limit
 
 
-def ratelimit_post(scope: str, rate: str | None = None):
-    """Limit the POSTs of a view per client; GETs are free."""
+def ratelimit_post(scope: str, rate: str | None = None, *, rate_setting: str | None = None):
+    """Limit the POSTs of a view per client; GETs are free. The rate is `rate`, else the setting
+    named `rate_setting` (read at each request), else RATE_LIMIT_PUBLIC_FORMS."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method == "POST" and not hit(scope, request, rate):
+            limit = rate or (getattr(settings, rate_setting) if rate_setting else None)
+            if request.method == "POST" and not hit(scope, request, limit):
                 return render(
                     request,
                     "includes/rate_limited.html",
@@ -79,10 +96,14 @@ def ratelimit_post(scope: str, rate: str | None = None):
 def axes_client_ip(request) -> str | None:
     """The client address for django-axes: `client_ip`, or None when it is not an IP address
     (a request built in code has no REMOTE_ADDR; axes stores the address in an IP column)."""
-    import ipaddress
-
     value = client_ip(request)
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
         return None
+
+
+def axes_username(request, credentials) -> str:
+    """The username django-axes counts failures under: one key for every case of an email."""
+    value = (credentials or {}).get("username") or request.POST.get("username", "")
+    return canonical_username(value)

@@ -20,7 +20,7 @@ storefront_patterns = [
 ]
 
 backoffice_patterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="bookings/backoffice/login.html"), name="login"),
+    path("login/", password_reset.sign_in, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Password reset (and the invitation link an artisan receives: the same confirm page).
     path("password-reset/", password_reset.password_reset, name="password_reset"),

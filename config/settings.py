@@ -21,10 +21,13 @@ TESTING = env.bool("ATELIER_TESTING", default="pytest" in sys.modules)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # DJANGO_SECURE=true in production: HTTPS only, secure cookies, HSTS (see Security below).
 SECURE = env.bool("DJANGO_SECURE", default=False)
+# The repository's key: for `make run` and tests only. With DEBUG off a system check refuses it
+# (bookings/checks.py), since anyone can sign artisan links with a key that is public.
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
 if SECURE:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default in production: refuse to start without it
 else:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute address of the site, used in links sent by email and SMS.
@@ -184,6 +187,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "bookings/backoffice/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "bookings.ratelimit.axes_client_ip"  # the same client address as the form limits
+AXES_USERNAME_CALLABLE = "bookings.ratelimit.axes_username"  # one key for every case of an email
 AXES_VERBOSE = False
 LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
@@ -243,6 +247,10 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # e.g. a localstripe server in tests
+# The local dev gateway confirms orders without any money: on by default only with DEBUG (and in
+# tests); elsewhere it must be asked for, and a system check refuses to start with neither it nor
+# Stripe configured (bookings/checks.py).
+PAYMENTS_DEV_GATEWAY = env.bool("PAYMENTS_DEV_GATEWAY", default=DEBUG or TESTING)
 
 # --- Business rules (documented in the README) ----------------------------------------------
 CHECKOUT_HOLD_MINUTES = env.int("CHECKOUT_HOLD_MINUTES", default=15)
@@ -257,6 +265,11 @@ PENDING_ORDER_REMINDER_HOURS = env.int("PENDING_ORDER_REMINDER_HOURS", default=2
 # A capture that finds the card hold gone sends the customer a payment link valid this long.
 PENDING_ORDER_PAYMENT_LINK_HOURS = env.int("PENDING_ORDER_PAYMENT_LINK_HOURS", default=24)
 RATE_LIMIT_PUBLIC_FORMS = env.str("RATE_LIMIT_PUBLIC_FORMS", default="20/h")
+# Sign-in attempts from one address, whatever the username (password spraying).
+RATE_LIMIT_SIGN_IN = env.str("RATE_LIMIT_SIGN_IN", default="20/15m")
+# Reverse proxies in front of the app that append to X-Forwarded-For: the client address (rate limits,
+# sign-in lockout) is the one the outermost of them saw. 0: the socket address, the header is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = SECURE

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from bookings.access import artisan_required, get_artisan_object_or_404
 from bookings.models import Workshop
 from bookings.ratelimit import ratelimit_post
+from bookings.views.decorators import token_page
 
 from . import selectors
 from .forms import ChooseForm, ManageForm, MessageForm, RequestForm, SuggestionForm, slot_formset
@@ -128,6 +129,7 @@ def _customer_request(token):
     return privreq
 
 
+@token_page
 def customer_request(request, token):
     privreq = _customer_request(token)
     return render(request, "privatisation/customer_request.html", _customer_context(privreq))
@@ -184,6 +186,7 @@ def customer_choose(request, token):
     return HttpResponseRedirect(url)
 
 
+@token_page
 def customer_payment_return(request, token):
     """Back from the payment page: ask the gateway (the webhook may not have come yet)."""
     privreq = _customer_request(token)
@@ -215,6 +218,7 @@ def customer_message(request, token):
     return render(request, "privatisation/customer_request.html", _customer_context(privreq, message_form=form), status=400)
 
 
+@token_page
 def quote_print(request, token):
     privreq = _customer_request(token)
     quote = getattr(privreq, "quote", None)
@@ -281,6 +285,7 @@ def backoffice_manage(request, artisan, pk):
     return _manage(request, privreq, reverse("privatisation:manage", args=[pk]), signed=False)
 
 
+@token_page
 def manage_signed(request, signature):
     """The artisan's link from the SMS/email: this request only, until its deadline."""
     try:

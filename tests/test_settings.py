@@ -29,6 +29,9 @@ def production_env(**overrides):
         SITE_URL="https://atelier.example.com",
         DATABASE_URL="postgres://atelier:secret@postgres:5432/atelier",
         REDIS_URL="redis://redis:6379/0",
+        # A real payment provider, as production has (the dev gateway is refused without one).
+        STRIPE_SECRET_KEY="sk_live_" + secrets.token_urlsafe(24),
+        STRIPE_WEBHOOK_SECRET="whsec_" + secrets.token_urlsafe(24),
     )
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -137,3 +140,10 @@ def test_the_dockerfile_runs_as_a_non_root_user_and_builds_what_production_needs
     assert "python -m config.compile_translations" in dockerfile
     assert "collectstatic --noinput" in dockerfile
     assert "gunicorn" in dockerfile
+
+
+def test_compose_gunicorn_does_not_trust_forwarded_headers_from_everyone(compose):
+    web = compose["services"]["web"]
+    assert "forwarded-allow-ips '*'" not in web["command"] and 'forwarded-allow-ips "*"' not in web["command"]
+    # Published on one interface (the local proxy's), not on all of them.
+    assert all(port.startswith("${ATELIER_HTTP_BIND:-127.0.0.1}:") for port in web["ports"])

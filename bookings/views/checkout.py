@@ -9,7 +9,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..forms.checkout import BookingForm
@@ -25,6 +24,7 @@ from ..services.orders import (
     order_start_payment,
 )
 from ..states import OrderStatus, SlotKind, SlotStatus
+from .decorators import token_page
 
 
 def _order_or_404(token: str) -> Order:
@@ -33,6 +33,15 @@ def _order_or_404(token: str) -> Order:
         if 20 <= len(token) <= 64 else None
     )
     if order is None or not hmac.compare_digest(order.token, token):
+        raise Http404
+    return order
+
+
+def _confirmed_order_or_404(token: str) -> Order:
+    """Tickets and the calendar file exist only for a confirmed order: an unpaid, pending or expired
+    one has no seat to show at the door."""
+    order = _order_or_404(token)
+    if order.status != OrderStatus.CONFIRMED:
         raise Http404
     return order
 
@@ -87,6 +96,7 @@ def book(request, slot_id: int):
     )
 
 
+@token_page
 def checkout_return(request, token: str):
     """Back from the payment page: ask the gateway (the webhook may not have come yet)."""
     order = _order_or_404(token)
@@ -100,6 +110,7 @@ def checkout_return(request, token: str):
     return redirect("storefront:order", token=order.token)
 
 
+@token_page
 def order_detail(request, token: str):
     order = _order_or_404(token)
     tickets = list(order.tickets.all()) if order.status == OrderStatus.CONFIRMED else []
@@ -121,11 +132,9 @@ def order_pay(request, token: str):
     return _go_pay(request, order)
 
 
+@token_page
 def order_tickets(request, token: str):
-    order = _order_or_404(token)
-    if order.status != OrderStatus.CONFIRMED:
-        messages.info(request, _("Your tickets will be here once the booking is confirmed."))
-        return redirect("storefront:order", token=order.token)
+    order = _confirmed_order_or_404(token)
     tickets = [(ticket, ticket_qr_svg(ticket.code)) for ticket in order.tickets.all()]
     return render(
         request,
@@ -134,8 +143,9 @@ def order_tickets(request, token: str):
     )
 
 
+@token_page
 def order_calendar(request, token: str):
-    order = _order_or_404(token)
+    order = _confirmed_order_or_404(token)
     response = HttpResponse(order_ics(order), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="atelier-{order.reference}.ics"'
     return response

@@ -33,8 +33,8 @@ def stripe_webhook(request):
 
 
 def dev_checkout(request, reference: str):
-    """The dev gateway's payment page (only when Stripe is not configured)."""
-    if settings.STRIPE_SECRET_KEY:
+    """The dev gateway's payment page (only when it is on and Stripe is not configured)."""
+    if settings.STRIPE_SECRET_KEY or not settings.PAYMENTS_DEV_GATEWAY:
         raise Http404
     payment = DevPayment.objects.filter(reference=reference).first()
     if payment is None:

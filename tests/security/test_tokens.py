@@ -183,3 +183,30 @@ def test_bad_signed_link_is_404_and_changes_nothing(client, world, signature):
     assert client.get(url).status_code == 404
     assert client.post(url, {"decision": "refuse", "message": "Sorry"}).status_code == 404
     assert db_snapshot() == before
+
+
+@pytest.mark.parametrize("name", [*ORDER_PAGES, *(n for n in REQUEST_PAGES if n != "privatisation:quote")])
+def test_token_pages_are_never_kept_by_a_shared_cache(client, world, name):
+    from bookings.states import OrderStatus
+
+    assert world.order.status == OrderStatus.CONFIRMED
+    token = world.privreq.token if name.startswith("privatisation") else world.order.token
+    response = client.get(reverse(name, args=[token]))
+    assert response.status_code in (200, 302), response.status_code
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
+
+
+def test_signed_manage_link_is_not_cached(client, world):
+    response = client.get(reverse("privatisation:manage_signed", args=[manage_signature(world.privreq.pk)]))
+    assert "no-store" in response.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("status", ["pending_payment", "expired", "awaiting_confirmation", "cancelled"])
+@pytest.mark.parametrize("name", ["storefront:order_tickets", "storefront:order_calendar"])
+def test_an_order_that_is_not_confirmed_has_no_ticket_and_no_calendar_file(client, world, status, name):
+    world.order.tickets.create(line=OrderLineFactory(order=world.order), label="Adult")
+    type(world.order).objects.filter(pk=world.order.pk).update(status=status)
+    response = client.get(reverse(name, args=[world.order.token]))
+    assert response.status_code == 404
+    assert all(code not in response.content.decode() for code in world.order.tickets.values_list("code", flat=True))
