@@ -3,7 +3,7 @@
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
-from ..models import PageVersion, Workshop
+from ..models import Artisan, PageVersion, Workshop
 
 
 def _version(kind: str, object_id):
@@ -23,6 +23,7 @@ def published_workshop_version(*, slug: str) -> tuple[int, int]:
     return row[0], row[1] or 0
 
 
-def artisan_version(*, artisan_id: int) -> int:
-    """The version of everything an artisan's calendar shows (slots and workshops)."""
-    return PageVersion.objects.filter(kind="a", object_id=artisan_id).values_list("version", flat=True).first() or 0
+def artisan_of_user(user) -> Artisan | None:
+    """The user's artisan with `page_version`: the version of everything their calendar shows
+    (slots and workshops), read in the same query."""
+    return Artisan.objects.filter(user=user).annotate(page_version=_version("a", OuterRef("pk"))).first()

@@ -45,7 +45,7 @@ from ..selectors.backoffice import (
     slot_participants,
     week_range,
 )
-from ..selectors.versions import artisan_version
+from ..selectors.versions import artisan_of_user
 from ..services.slots import SlotError, slot_cancel, slot_create_series, slot_delete, slot_update
 from ..services.workshops import WORKSHOP_FIELDS, WorkshopError, workshop_save
 from ..states import SlotStatus
@@ -59,7 +59,7 @@ def artisan_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        artisan = Artisan.objects.filter(user=request.user).first()
+        artisan = artisan_of_user(request.user)
         if artisan is None:
             raise PermissionDenied(_("This account has no artisan back-office."))
         request.user.artisan = artisan  # the nav badges read it: no second query
@@ -106,8 +106,8 @@ def _label_days(days) -> None:
 @artisan_required
 def calendar_view(request, artisan):
     """The month or week grid, cached under the artisan's `PageVersion` (bumped by database
-    triggers on every write to their slots and workshops): a repeat view costs one query
-    besides the session and the layout."""
+    triggers on every write to their slots and workshops, read with the artisan): a repeat
+    view runs no calendar query at all."""
     today = _today()
     view = "week" if request.GET.get("view") == "week" else "month"
     if view == "week":
@@ -117,7 +117,7 @@ def calendar_view(request, artisan):
         anchor = parse_month(request.GET.get("month"), today)
         key_part = f"month:{anchor}"
     key = ":".join((
-        "backoffice:calendar", str(artisan.pk), str(artisan_version(artisan_id=artisan.pk)), key_part,
+        "backoffice:calendar", str(artisan.pk), str(artisan.page_version or 0), key_part,
         str(today), translation.get_language(), timezone.get_current_timezone_name(), page_cache.code_version(),
     ))
     body = page_cache.get(key)
