@@ -128,7 +128,7 @@ def _start_workers(tmp):
     queue = os.environ["BENCH_QUEUE"]
     commands = {
         "worker": ["--concurrency", os.environ.get("BENCH_CONCURRENCY", "4"), "-n", f"default-{queue}@%h"],
-        "captures": ["-Q", f"{queue}-captures", "--pool=threads", "--concurrency", CAPTURE_THREADS, "-n", f"captures-{queue}@%h"],
+        "captures": ["-Q", f"{queue}-captures", "--pool=threads", "--concurrency", CAPTURE_THREADS, *os.environ.get("BENCH_CAPTURE_OPTIONS", "").split(), "-n", f"captures-{queue}@%h"],
     }
     processes = []
     for name, options in commands.items():
