@@ -8,7 +8,12 @@ orders authorised on the dev gateway through the real booking path, then:
   test client (the view, the service, the commit, publishing the capture fan-out);
 - capture_all_seconds: from that POST until a real `celery worker` process has captured and
   confirmed all 500 (tickets and confirmation emails queued);
-- accept_request_queries: SQL queries the POST ran.
+- accept_request_queries: SQL queries the POST ran;
+- capture_all_seconds_<N>ms: the same with the dev gateway answering in N ms
+  (BENCH_GATEWAY_LATENCY_MS, 300: a real provider's round trip), captures on their own queue
+  consumed by a worker with BENCH_CAPTURE_THREADS (32) threads, as in production;
+- captures_duplicated: payments charged more than once (must be 0); emails_queued: the
+  confirmation emails written for the accepted orders (must be BENCH_ORDERS).
 With no REDIS_URL the broker is kombu's filesystem transport under a temporary folder.
 """
 
@@ -23,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 ORDERS = int(os.environ.get("BENCH_ORDERS", "500"))
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "300"))
+LATENCY_MS = int(os.environ.get("BENCH_GATEWAY_LATENCY_MS", "300"))
+CAPTURE_THREADS = os.environ.get("BENCH_CAPTURE_THREADS", "32")
 
 
 def main() -> int:
@@ -46,33 +53,40 @@ def main() -> int:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{db_name}"')
-    worker = None
+    workers = []
     try:
         import django
 
         django.setup()
         from django.conf import settings
 
-        from config.celery import app
+        from config.celery import CAPTURE_TASKS, app
 
-        # A queue of our own: no other worker eats these tasks, and we eat nobody's.
+        # Queues of our own: no other worker eats these tasks, and we eat nobody's.
         os.environ["BENCH_QUEUE"] = f"bench-bulk-accept-{os.getpid()}"
+        os.environ["BENCH_DIR"] = tmp
         app.conf.task_default_queue = os.environ["BENCH_QUEUE"]
+        app.conf.task_routes = {name: {"queue": os.environ["BENCH_QUEUE"] + "-captures"} for name in CAPTURE_TASKS}
+        settings.DEV_GATEWAY_LATENCY_MS = 0  # seeding authorises 500 payments: no wait here
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
         artisan, slot, ticket_type = _seed()
-        worker = _start_worker(tmp)
-        _wait_for_worker(app)
+        workers = _start_workers(tmp)
+        _wait_for_workers(app, len(workers))
         result = _run(artisan, slot)
+        duplicated = _duplicated_captures(tmp)
+        emails = _emails_queued(slot)
         print(f"accept_request_seconds: {result['request']:.3f}")
-        print(f"capture_all_seconds: {result['capture']:.3f}")
+        print(f"capture_all_seconds_{LATENCY_MS}ms: {result['capture']:.3f}")
         print(f"accept_request_queries: {result['queries']}")
-        return 0 if result["ok"] else 1
+        print(f"captures_duplicated: {duplicated}")
+        print(f"emails_queued: {emails}")
+        return 0 if result["ok"] and duplicated == 0 and emails == ORDERS else 1
     finally:
-        if worker is not None:
+        for worker in workers:
             worker.terminate()
             try:
                 worker.wait(20)
@@ -108,22 +122,46 @@ def _seed():
     return artisan, slot, ticket_type
 
 
-def _start_worker(tmp):
-    env = dict(os.environ)
-    log = open(Path(tmp) / "worker.log", "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "_worker.py"), "--concurrency", os.environ.get("BENCH_CONCURRENCY", "4")],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+def _start_workers(tmp):
+    """The default worker (prefork, emails) and the captures worker (threads), as in production."""
+    env = {**os.environ, "DEV_GATEWAY_LATENCY_MS": str(LATENCY_MS)}
+    queue = os.environ["BENCH_QUEUE"]
+    commands = {
+        "worker": ["--concurrency", os.environ.get("BENCH_CONCURRENCY", "4"), "-n", f"default-{queue}@%h"],
+        "captures": ["-Q", f"{queue}-captures", "--pool=threads", "--concurrency", CAPTURE_THREADS, *os.environ.get("BENCH_CAPTURE_OPTIONS", "").split(), "-n", f"captures-{queue}@%h"],
+    }
+    processes = []
+    for name, options in commands.items():
+        log = open(Path(tmp) / f"{name}-worker.log", "w")  # noqa: SIM115 - closed with the process
+        processes.append(subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "_worker.py"), *options], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        ))
+    return processes
 
 
-def _wait_for_worker(app, timeout=60):
-    """Time the captures, not the worker's start: wait until it answers a ping."""
+def _wait_for_workers(app, count, timeout=60):
+    """Time the captures, not the workers' start: wait until both answer a ping."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if app.control.ping(timeout=1.0):
+        if len(app.control.ping(timeout=1.0) or []) >= count:
             return
-    raise RuntimeError("the Celery worker did not start")
+    raise RuntimeError("the Celery workers did not start")
+
+
+def _duplicated_captures(tmp) -> int:
+    path = Path(tmp) / "captures.log"
+    references = path.read_text().split() if path.exists() else []
+    return len(references) - len(set(references))
+
+
+def _emails_queued(slot) -> int:
+    """Confirmation emails written (queued or sent) for the slot's confirmed orders."""
+    from bookings.models import Order
+    from bookings.states import OrderStatus
+    from notifications.models import Notification
+
+    keys = [f"order:{pk}:confirmed:email" for pk in Order.objects.filter(slot=slot, status=OrderStatus.CONFIRMED).values_list("pk", flat=True)]
+    return Notification.objects.filter(idempotency_key__in=keys).count()
 
 
 def _run(artisan, slot):

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .models import Artisan
+from .selectors.versions import artisan_of_user
 
 
 def artisan_required(view):
@@ -24,9 +25,10 @@ def artisan_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        artisan = Artisan.objects.filter(user=request.user).first()
+        artisan = artisan_of_user(request.user)
         if artisan is None:
             raise Http404("This account has no artisan back-office.")
+        request.user.artisan = artisan  # the nav badges read it: no second query
         return view(request, artisan, *args, **kwargs)
 
     return wrapper

@@ -300,3 +300,26 @@ class DevPayment(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.status}"
+
+
+class PageVersion(models.Model):
+    """What a cached page shows has changed: a version per workshop ("w") and per artisan ("a").
+
+    Written only by database triggers (migration 0003_perf_versions), never by Python: every
+    insert, update or delete of a slot, workshop, ticket type or artisan — through a service,
+    the admin or raw SQL — bumps the versions of the pages that show it, in the same
+    transaction. The storefront workshop page and the back-office calendar key their cache
+    and ETag on it (`selectors.versions`). A version is a microsecond timestamp, never less
+    than the last one plus 1: a restored backup or a flushed test database never hands out
+    a version an older page was cached under.
+    """
+
+    kind = models.CharField(max_length=1)
+    object_id = models.BigIntegerField()
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="page_version_unique")]
+
+    def __str__(self):
+        return f"{self.kind}{self.object_id} v{self.version}"

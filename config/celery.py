@@ -15,6 +15,18 @@ app = Celery("atelier")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Captures and releases wait on the payment provider (hundreds of ms each, no CPU): they go to
+# a queue of their own, consumed by a worker with a thread pool (Procfile.dev, docker-compose.yml;
+# README "Captures in parallel"), so 500 accepted orders are charged 32 at a time while the
+# default worker (prefork: hard time limits for email/SMS sends) keeps sending.
+CAPTURES_QUEUE = "captures"
+CAPTURE_TASKS = (
+    "pending_orders.tasks.capture_order",
+    "pending_orders.tasks.release_authorisation",
+    "bookings.tasks.settle_order_payment",
+)
+app.conf.task_routes = {name: {"queue": CAPTURES_QUEUE} for name in CAPTURE_TASKS}
+
 # Every periodic job lives here, in one table. Each job is idempotent and safe to run twice.
 app.conf.beat_schedule = {
     "notifications-requeue-stuck": {

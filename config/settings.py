@@ -264,6 +264,9 @@ PENDING_ORDER_AUTH_MARGIN_HOURS = env.int("PENDING_ORDER_AUTH_MARGIN_HOURS", def
 PENDING_ORDER_REMINDER_HOURS = env.int("PENDING_ORDER_REMINDER_HOURS", default=24)
 # A capture that finds the card hold gone sends the customer a payment link valid this long.
 PENDING_ORDER_PAYMENT_LINK_HOURS = env.int("PENDING_ORDER_PAYMENT_LINK_HOURS", default=24)
+# Milliseconds the local dev gateway waits in each authorise/capture/release/refund call, to
+# stand in for a real provider in the benchmarks (bench/bulk_accept.py). 0: answer at once.
+DEV_GATEWAY_LATENCY_MS = env.int("DEV_GATEWAY_LATENCY_MS", default=0)
 RATE_LIMIT_PUBLIC_FORMS = env.str("RATE_LIMIT_PUBLIC_FORMS", default="20/h")
 # Sign-in attempts from one address, whatever the username (password spraying).
 RATE_LIMIT_SIGN_IN = env.str("RATE_LIMIT_SIGN_IN", default="20/15m")

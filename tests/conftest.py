@@ -65,5 +65,28 @@ def _empty_cache():
     """Each test starts with an empty cache (the storefront caches whole pages)."""
     from django.core.cache import cache
 
+    from bookings import page_cache
+
     cache.clear()
+    page_cache.clear_local()
+    yield
+
+
+# The page-version triggers (bookings migration 0003) are deferred to COMMIT on PostgreSQL; a
+# test that is rolled back never commits, so they run at once there (tests marked
+# transaction=True see the real, deferred, behaviour).
+PAGE_VERSION_TRIGGERS = ", ".join(
+    f"{table}_page_version" for table in ("bookings_artisan", "bookings_workshop", "bookings_tickettype", "bookings_slot")
+)
+
+
+@pytest.fixture(autouse=True)
+def _page_versions_at_once(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
+    rolled_back = not transactional and (marker is not None or "db" in request.fixturenames)
+    if rolled_back and connection.vendor == "postgresql":
+        request.getfixturevalue("db")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {PAGE_VERSION_TRIGGERS} IMMEDIATE")
     yield

@@ -100,13 +100,15 @@ def compose():
 
 def test_compose_has_the_production_services_each_with_a_health_check(compose):
     services = compose["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"web", "worker", "captures", "beat", "postgres", "redis"}
     for name, service in services.items():
         assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
     assert "gunicorn" in services["web"]["command"]
     assert "celery -A config worker" in services["worker"]["command"]
     assert "celery -A config beat" in services["beat"]["command"]
-    for name in ("web", "worker", "beat"):
+    # Captures wait on the provider: their own queue, a thread pool (config/celery.py).
+    assert "-Q captures" in services["captures"]["command"] and "--pool=threads" in services["captures"]["command"]
+    for name in ("web", "worker", "captures", "beat"):
         assert services[name]["env_file"] == ".env"
         assert "media:/app/var/media" in services[name]["volumes"]
     assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -48,6 +49,15 @@ def _sign(payload: bytes) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), payload, hashlib.sha256).hexdigest()
 
 
+def _provider_latency() -> None:
+    """Stand in for a real provider's round trip (DEV_GATEWAY_LATENCY_MS, 0 by default): the
+    benchmarks time captures as they would run against Stripe. Called before any transaction
+    is opened here, as a network call would be."""
+    latency_ms = settings.DEV_GATEWAY_LATENCY_MS
+    if latency_ms > 0:
+        time.sleep(latency_ms / 1000)
+
+
 class DevGateway:
     name = "dev"
 
@@ -55,6 +65,7 @@ class DevGateway:
         self, *, amount_cents, currency, description, manual_capture, customer_email, return_url,
         cancel_url, metadata, idempotency_key,
     ) -> PaymentSession:
+        _provider_latency()
         existing = DevPayment.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             try:
@@ -119,6 +130,7 @@ class DevGateway:
     # --- the merchant's side ---------------------------------------------------------------
 
     def capture(self, *, reference: str, amount_cents: int, idempotency_key: str) -> IntentState:
+        _provider_latency()
         with transaction.atomic():
             payment = DevPayment.objects.select_for_update().filter(reference=reference).first()
             if payment is None:
@@ -146,6 +158,7 @@ class DevGateway:
         return _state(payment)
 
     def cancel(self, *, reference: str, idempotency_key: str) -> IntentState:
+        _provider_latency()
         with transaction.atomic():
             payment = DevPayment.objects.select_for_update().filter(reference=reference).first()
             if payment is None:
@@ -158,6 +171,7 @@ class DevGateway:
         return _state(payment)
 
     def refund(self, *, reference: str, amount_cents: int, idempotency_key: str) -> str:
+        _provider_latency()
         with transaction.atomic():
             payment = DevPayment.objects.select_for_update().filter(reference=reference).first()
             if payment is None:

@@ -45,34 +45,6 @@ def published_workshop(*, slug: str) -> Workshop:
         raise Http404("No such workshop") from None
 
 
-# The columns a workshop page shows of a slot (kind and status are fixed by the filter).
-SLOT_PAGE_FIELDS = ("id", "starts_at", "ends_at", "capacity", "seats_taken", "series")
-
-
-def workshop_upcoming_slot_rows(
-    *, workshop: Workshop, after: datetime | None = None, now: datetime | None = None,
-    limit: int = WORKSHOP_PAGE_SLOTS,
-) -> tuple[list[tuple], datetime | None]:
-    """Like `workshop_upcoming_slots`, as plain tuples (SLOT_PAGE_FIELDS): cheap to fetch and
-    to hash, so the page can reuse its rendered slot list while these rows are unchanged."""
-    slots = bookable_slots(now=now).filter(workshop=workshop)
-    if after is not None:
-        slots = slots.filter(starts_at__gte=after)
-    rows = list(slots.values_list(*SLOT_PAGE_FIELDS)[: limit + 1])
-    next_after = rows[limit][1] if len(rows) > limit else None
-    return rows[:limit], next_after
-
-
-def slots_from_rows(rows, *, workshop: Workshop) -> list[Slot]:
-    """Slot instances from `workshop_upcoming_slot_rows` (no query)."""
-    slots = []
-    for row in rows:
-        slot = Slot(workshop=workshop, kind=SlotKind.PUBLIC, status=SlotStatus.OPEN, **dict(zip(SLOT_PAGE_FIELDS, row, strict=True)))
-        slot._state.adding = False
-        slots.append(slot)
-    return slots
-
-
 def workshop_upcoming_slots(
     *, workshop: Workshop, after: datetime | None = None, now: datetime | None = None,
     limit: int = WORKSHOP_PAGE_SLOTS,

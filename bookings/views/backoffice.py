@@ -14,12 +14,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from .. import page_cache
 from ..access import artisan_required, get_artisan_object_or_404
 from ..forms.backoffice import (
     SlotCancelForm,
@@ -85,10 +88,32 @@ def _label_days(days) -> None:
 
 @artisan_required
 def calendar_view(request, artisan):
+    """The month or week grid, cached under the artisan's `PageVersion` (bumped by database
+    triggers on every write to their slots and workshops, read with the artisan): a repeat
+    view runs no calendar query at all."""
     today = _today()
     view = "week" if request.GET.get("view") == "week" else "month"
     if view == "week":
         anchor = parse_day(request.GET.get("date"), today)
+        key_part = f"week:{anchor}"
+    else:
+        anchor = parse_month(request.GET.get("month"), today)
+        key_part = f"month:{anchor}"
+    key = ":".join((
+        "backoffice:calendar", str(artisan.pk), str(artisan.page_version or 0), key_part,
+        str(today), translation.get_language(), timezone.get_current_timezone_name(), page_cache.code_version(),
+    ))
+    body = page_cache.get(key)
+    if body is None:
+        body = _calendar_body(artisan=artisan, view=view, anchor=anchor, today=today)
+        page_cache.set(key, body)
+    return render(
+        request, "bookings/backoffice/calendar.html", {"nav": "calendar", "calendar_body": mark_safe(body)}  # noqa: S308 - our template
+    )
+
+
+def _calendar_body(*, artisan, view: str, anchor: date, today: date) -> str:
+    if view == "week":
         start, end = week_range(anchor)
         period = (start, end)
         previous = {"view": "week", "date": (start - timedelta(days=7)).isoformat()}
@@ -96,7 +121,6 @@ def calendar_view(request, artisan):
         current = {"view": "week", "date": today.isoformat()}
         switch = {"view": "month", "month": anchor.strftime("%Y-%m")}
     else:
-        anchor = parse_month(request.GET.get("month"), today)
         start, end = month_range(anchor)
         period = (anchor, (anchor + timedelta(days=32)).replace(day=1))
         previous = {"month": (anchor - timedelta(days=1)).strftime("%Y-%m")}
@@ -109,20 +133,15 @@ def calendar_view(request, artisan):
         week_anchor = today if period[0] <= today < period[1] else (busy[0] if busy else anchor)
         switch = {"view": "week", "date": week_anchor.isoformat()}
     _label_days(days)
-    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
-    has_slots = any(day.slots for day in days)
-    return render(
-        request,
-        "bookings/backoffice/calendar.html",
+    return render_to_string(
+        "bookings/backoffice/_calendar_body.html",
         {
-            "nav": "calendar",
             "view": view,
             "anchor": anchor,
             "period_start": period[0],
             "period_last": period[1] - timedelta(days=1),
-            "weeks": weeks,
             "days": days,
-            "has_slots": has_slots,
+            "has_slots": any(day.slots for day in days),
             "previous": "?" + urlencode(previous),
             "following": "?" + urlencode(following),
             "current": "?" + urlencode(current),

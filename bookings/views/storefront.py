@@ -1,54 +1,19 @@
 """Customer pages: the list of published workshops and a workshop's page. No account needed."""
 
-import functools
-import hashlib
-import logging
-import pickle
-from datetime import UTC
-from pathlib import Path
+from datetime import UTC, datetime
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
-from django.utils.safestring import mark_safe
 
+from .. import page_cache
 from ..selectors import storefront as selectors
+from ..selectors import versions
 
 WORKSHOPS_PER_PAGE = 12
-# The rendered list of dates is reused while the data it shows is unchanged (its cache key
-# is a digest of every row shown); the timeout only frees memory.
-SLOT_LIST_CACHE_SECONDS = 600
-SLOT_LIST_TEMPLATE = "bookings/storefront/_slot_days.html"
-# The whole workshop page, by a digest of everything it shows (see workshop_detail).
-PAGE_CACHE_KEY = "storefront:page:{digest}"
-PAGE_CACHE_SECONDS = 600
-
-
-
-logger = logging.getLogger(__name__)
-
-
-def _cache_get(key: str):
-    """The cache, or None when it is down (Redis stopped): the page renders without it."""
-    try:
-        return cache.get(key)
-    except Exception:  # noqa: BLE001 - any cache backend failure
-        logger.warning("Cache unavailable; rendering %s without it", key)
-        return None
-
-
-def _cache_set(key: str, value, timeout: int) -> None:
-    try:
-        cache.set(key, value, timeout)
-    except Exception:  # noqa: BLE001 - went down meanwhile; the next view renders again
-        logger.warning("Cache unavailable; %s is not kept", key)
-
 
 def workshop_list(request):
     paginator = Paginator(selectors.published_workshops(), WORKSHOPS_PER_PAGE)
@@ -71,95 +36,58 @@ def _parse_after(value: str | None):
     return parsed
 
 
-@functools.cache
-def _code_version() -> str:
-    """A digest of what turns rows into HTML besides the rows: templates, translations, the
-    static files manifest, this module and the template tags. A deploy that changes any of
-    them changes every cache key and ETag (no old page served after a release)."""
-    root = Path(settings.BASE_DIR)
-    paths = [
-        *sorted((root / "templates").rglob("*.html")),
-        *sorted((root / "locale").rglob("*.mo")),
-        *sorted((root / "bookings" / "templatetags").glob("*.py")),
-        Path(__file__),
-        Path(settings.STATIC_ROOT) / "staticfiles.json",
-    ]
-    digest = hashlib.blake2b(digest_size=8)
-    for path in paths:
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _content_digest(*parts) -> str:
-    return hashlib.blake2b(pickle.dumps((_code_version(), parts)), digest_size=16).hexdigest()
-
-
-def _fields(instance) -> list:
-    return [str(value) if attname == "photo" else value
-            for attname, value in ((f.attname, getattr(instance, f.attname)) for f in instance._meta.concrete_fields)]
-
-
-def _slot_list_html(*, workshop, rows) -> str:
-    """The dates of a workshop page, rendered once per distinct content.
-
-    The key covers everything the fragment may show: the rows (ids, times, capacity, seats
-    taken), every field of the workshop, the language. Any booking, cancellation, edit or
-    slot that starts changes the rows, hence the key: never a stale seat count.
-    """
-    key = "storefront:slots:" + _content_digest(_fields(workshop), translation.get_language(), rows)
-    html = _cache_get(key)
-    if html is None:
-        slots = selectors.slots_from_rows(rows, workshop=workshop)
-        days = selectors.group_by_local_date(slots, workshop.tzinfo)
-        html = render_to_string(SLOT_LIST_TEMPLATE, {"workshop": workshop, "slot_days": days})
-        _cache_set(key, html, SLOT_LIST_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 - rendered by our template, escaped there
+def _page_key(workshop_id: int, version: int) -> str:
+    return f"storefront:page:{workshop_id}:{version}:{translation.get_language()}:{page_cache.code_version()}"
 
 
 def workshop_detail(request, slug):
-    """A workshop's page, cached whole by content: never stale, whoever changed the rows.
+    """A workshop's page, cached whole under its database-kept version: never stale.
 
-    Both queries run on every request (the workshop with its artisan; one page of slot rows
-    as plain tuples). The page is then a function of those rows, the language and the path
-    only: it holds nothing per visitor (no CSRF token, no user: the language switcher is a
-    GET form, and the layout's `hx-headers` is left out). So the rendered bytes are cached
-    under a digest of exactly that, and served with it as ETag (a browser revalidating gets
-    a 304). A booking, a cancelled slot, an edit, a slot that starts — made through a
-    service, the admin or raw SQL — changes the rows, hence the key. A per-workshop version
-    bumped by the services would also save the two queries, but it would trust every writer
-    to bump it (the tests update rows directly); the digest cannot go stale.
+    One query reads the workshop's `PageVersion`, which triggers bump in the transaction of
+    every write the page shows (slot, seat count, workshop, ticket type, artisan: through a
+    service, the admin or raw SQL). The page holds nothing per visitor (no CSRF token, no
+    user: the language switcher is a GET form), so the rendered bytes are kept under
+    (workshop, version, language, code version) until the first shown slot starts, and
+    served with an ETag (a revalidating browser gets a 304).
     Not cached: a request with a query string (the "more dates" pages: rarely visited, and
     any string would make a new entry), or with a flash message waiting for this visitor
     (the layout shows it).
     """
+    cacheable = not request.GET and not _has_messages(request)
+    if cacheable:
+        # Read before the rows: what is rendered below is at least as new as this version.
+        workshop_id, version = versions.published_workshop_version(slug=slug)
+        key = _page_key(workshop_id, version)
+        entry = page_cache.get(key)
+        if entry is not None and timezone.now() < entry["valid_until"]:
+            return _answer(request, HttpResponse(entry["content"]), entry["etag"])
     workshop = selectors.published_workshop(slug=slug)
     after = _parse_after(request.GET.get("after"))
-    rows, next_after = selectors.workshop_upcoming_slot_rows(workshop=workshop, after=after)
-    cacheable = not request.GET and not _has_messages(request)
-    digest = _content_digest(
-        _fields(workshop), _fields(workshop.artisan), translation.get_language(), request.path, rows, next_after
-    ) if cacheable else None
-    if digest:
-        etag = f'"{digest}"'
-        if etag in request.headers.get("If-None-Match", ""):
-            return _with_etag(HttpResponseNotModified(), etag)
-        content = _cache_get(PAGE_CACHE_KEY.format(digest=digest))
-        if content is not None:
-            return _with_etag(HttpResponse(content), etag)
+    slots, next_after = selectors.workshop_upcoming_slots(workshop=workshop, after=after)
+    days = selectors.group_by_local_date(slots, workshop.tzinfo)
     context = {
         "workshop": workshop,
         "artisan": workshop.artisan,
-        "has_slots": bool(rows),
-        "slot_list": _slot_list_html(workshop=workshop, rows=rows) if rows else "",
+        "has_slots": bool(slots),
+        "slot_days": days,
         "paged": after is not None,
         "next_after": next_after.astimezone(UTC).isoformat() if next_after else "",
     }
     response = render(request, "bookings/storefront/workshop_detail.html", context)
-    if digest:
-        _cache_set(PAGE_CACHE_KEY.format(digest=digest), response.content, PAGE_CACHE_SECONDS)
-        _with_etag(response, f'"{digest}"')
-    return response
+    if not cacheable:
+        return response
+    # The page changes when its first slot starts (it leaves the list) even if no row does.
+    valid_until = slots[0].starts_at if slots else datetime.max.replace(tzinfo=UTC)
+    etag = f'"{key.split(":", 2)[2]}:{int(valid_until.timestamp())}"'
+    page_cache.set(key, {"content": response.content, "etag": etag, "valid_until": valid_until})
+    return _answer(request, response, etag)
+
+
+def _answer(request, response, etag: str):
+    """`response` with its ETag, or a 304 when the browser already holds it."""
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    return _with_etag(response, etag)
 
 
 def _with_etag(response, etag: str):

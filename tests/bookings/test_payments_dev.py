@@ -84,3 +84,24 @@ def test_dev_webhook_signature_is_checked(gateway):
         gateway.parse_webhook(payload=payload + b" ", headers=headers)
     with pytest.raises(InvalidWebhook):
         gateway.parse_webhook(payload=payload, headers={})
+
+
+@pytest.mark.django_db
+def test_the_dev_gateway_waits_the_configured_latency_on_each_provider_call(settings, monkeypatch):
+    from bookings.payments import dev
+
+    waits = []
+    monkeypatch.setattr(dev.time, "sleep", waits.append)
+    settings.DEV_GATEWAY_LATENCY_MS = 300
+    gateway = dev.DevGateway()
+    session = gateway.create_payment(
+        amount_cents=5000, currency="EUR", description="Bench", manual_capture=True, customer_email="a@example.com",
+        return_url="/ok/", cancel_url="/ko/", metadata={}, idempotency_key="order:1:authorise",
+    )
+    gateway.customer_pays(session.reference)
+    gateway.capture(reference=session.reference, amount_cents=5000, idempotency_key="order:1:capture")
+    gateway.refund(reference=session.reference, amount_cents=1000, idempotency_key="order:1:refund")
+    assert waits == [0.3, 0.3, 0.3]
+    settings.DEV_GATEWAY_LATENCY_MS = 0
+    gateway.refund(reference=session.reference, amount_cents=1000, idempotency_key="order:1:refund-2")
+    assert waits == [0.3, 0.3, 0.3]

@@ -143,7 +143,7 @@ def start_worker(private_redis, faults_dir):
         }
         log = faults_dir / f"{name}-{len(workers)}.log"
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tests.faults.worker_app", "worker", "--pool=solo",
+            [sys.executable, "-m", "celery", "-A", "tests.faults.worker_app", "worker", "--pool=solo", "-Q", "celery,captures",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO", "-n", f"{name}{len(workers)}@faults"],
             cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
         )
