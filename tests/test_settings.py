@@ -133,7 +133,9 @@ def test_the_dockerfile_runs_as_a_non_root_user_and_builds_what_production_needs
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert dockerfile.startswith("#") and "FROM python:3.11-slim" in dockerfile
     assert "USER atelier" in dockerfile
-    assert "pip install ." in dockerfile
+    # Runtime dependencies only, from the lock (versions and hashes), then the project alone.
+    assert "pip install --require-hashes --no-deps -r requirements/prod.txt" in dockerfile
+    assert "pip install --no-deps ." in dockerfile
     assert "python -m config.compile_translations" in dockerfile
     assert "collectstatic --noinput" in dockerfile
     assert "gunicorn" in dockerfile
