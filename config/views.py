@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.static import serve
@@ -19,7 +19,12 @@ def healthz(request):
 
 
 def media(request, path):
-    """Uploaded files (workshop photos), only from under MEDIA_ROOT, no directory listing."""
+    """Uploaded files (workshop photos), only from under MEDIA_ROOT, no directory listing.
+
+    Off behind the compose stack's proxy, which serves them from the volume (SERVE_MEDIA).
+    """
+    if not settings.SERVE_MEDIA:
+        raise Http404
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 

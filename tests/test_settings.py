@@ -97,17 +97,39 @@ def compose():
 
 def test_compose_has_the_production_services_each_with_a_health_check(compose):
     services = compose["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"proxy", "web", "worker", "beat", "migrate", "postgres", "redis"}
     for name, service in services.items():
-        assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
+        if name != "migrate":  # a one-off job: it exits
+            assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
     assert "gunicorn" in services["web"]["command"]
     assert "celery -A config worker" in services["worker"]["command"]
     assert "celery -A config beat" in services["beat"]["command"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "beat", "migrate"):
         assert services[name]["env_file"] == ".env"
         assert "media:/app/var/media" in services[name]["volumes"]
     assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert {"postgres-data", "media"} <= set(compose["volumes"])
+
+
+def test_migrations_run_once_before_web_worker_and_beat_start(compose):
+    services = compose["services"]
+    assert "migrate" in services["migrate"]["command"]
+    assert services["migrate"]["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        assert "migrate" not in services[name]["command"], f"{name} still migrates"
+        condition = services[name]["depends_on"]["migrate"]["condition"]
+        assert condition == "service_completed_successfully", name
+
+
+def test_the_proxy_serves_media_from_the_volume_and_django_does_not(compose):
+    proxy = compose["services"]["proxy"]
+    assert "media:/srv/media:ro" in proxy["volumes"]
+    conf_mount = next(v for v in proxy["volumes"] if v.endswith(":/etc/nginx/conf.d/default.conf:ro"))
+    conf = (ROOT / conf_mount.split(":")[0]).read_text(encoding="utf-8")
+    assert re.search(r"location /media/ \{\s*alias /srv/media/;", conf)
+    assert "proxy_pass http://web:8000;" in conf
+    assert "ports" not in compose["services"]["web"]  # reached through the proxy only
+    assert compose["x-app"]["environment"]["DJANGO_SERVE_MEDIA"] == "false"
 
 
 def _python_check(compose, service):
