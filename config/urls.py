@@ -8,6 +8,7 @@ from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/switch/", views.language_switch, name="language_switch"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

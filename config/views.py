@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import connection
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.static import serve
@@ -16,6 +17,11 @@ def healthz(request):
     except Exception:  # noqa: BLE001
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static one."""
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("favicon.ico"))
 
 
 def media(request, path):
