@@ -1,6 +1,6 @@
 from django.conf import settings
-from django.db import connection
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
