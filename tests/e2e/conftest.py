@@ -75,7 +75,8 @@ AXE_RUN = """async () => {
   });
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+    .map((v) => `${v.id} (${v.impact}): ` + v.nodes.slice(0, 3)
+      .map((n) => `${n.target.join(" ")} [${(n.any[0] || n.all[0] || {}).message || ""}]`).join(", "));
 }"""
 
 
@@ -101,8 +102,13 @@ class PageChecks:
         page.on("load", lambda _: self.check(page))
 
     def _console(self, page, msg):
-        if msg.type == "error":
-            self.console_errors.append(f"{page.url}: {msg.text}")
+        if msg.type != "error":
+            return
+        # A page answered 400 (a form with errors) or 404 is the journey's own business: it
+        # asserts what the page says. Its resources (styles, scripts, images) must all load.
+        if msg.text.startswith("Failed to load resource") and msg.location.get("url") == page.url:
+            return
+        self.console_errors.append(f"{page.url}: {msg.text} ({msg.location.get('url')})")
 
     def check(self, page):
         """Run axe on the page as it is now (each load, and once more at the end of the test)."""
