@@ -13,9 +13,12 @@ WORKDIR /app
 RUN groupadd --system --gid 10001 atelier \
     && useradd --system --uid 10001 --gid atelier --home-dir /app --no-create-home atelier
 
-# Dependencies first (from pyproject.toml only), so a code change does not reinstall them.
+# Dependencies first (the runtime lock, versions and hashes pinned), so a code change does
+# not reinstall them; then the project itself, which brings no dependency of its own.
+COPY requirements/prod.txt requirements/prod.txt
+RUN pip install --require-hashes --no-deps -r requirements/prod.txt
 COPY pyproject.toml ./
-RUN pip install .
+RUN pip install --no-deps . && pip check
 
 COPY . .
 

@@ -153,19 +153,19 @@ def customer(base: str, ticket_type: int, slots: list[int], full: set, stats: St
         slot = rng.choice(open_slots[:5])  # the first open slots: customers compete for seats
         began = time.perf_counter()
         try:
-            form = call("GET", f"{base}/book/{slot}/")
+            form = call("GET", f"{base}/workshops/bench-wheel/book/{slot}/")
             if form.status_code == 404:
                 full.add(slot)
                 continue
             token = CSRF.search(form.text).group(1)
             response = call(
-                "POST", f"{base}/book/{slot}/",
+                "POST", f"{base}/workshops/bench-wheel/book/{slot}/",
                 data={
                     "csrfmiddlewaretoken": token, f"qty_{ticket_type}": str(rng.choice((1, 1, 2))),
                     "customer_name": f"Customer {seed}", "customer_email": f"c{seed}@example.com",
                     "customer_phone": "+33612345678",
                 },
-                headers={"Referer": f"{base}/book/{slot}/"},
+                headers={"Referer": f"{base}/workshops/bench-wheel/book/{slot}/"},
             )
             if response.status_code == 400:
                 if "sold out" in response.text or "left for this session" in response.text:

@@ -181,7 +181,7 @@ def csrf(page) -> str:
 
 def browse(b: Browser, rng, workshops):
     b.get("/")
-    page = b.get(f"/w/{rng.choice(workshops)['slug']}/")
+    page = b.get(f"/workshops/{rng.choice(workshops)['slug']}/")
     if page.status_code != 200:
         raise ServerError(f"workshop page answered {page.status_code}")
     return "ok"
@@ -190,14 +190,14 @@ def browse(b: Browser, rng, workshops):
 def book(b: Browser, rng, workshops, n):
     workshop = rng.choice(workshops)
     slot = rng.choice(workshop["slots"][:6])  # the first dates: customers compete for seats
-    form = b.get(f"/book/{slot}/")
+    form = b.get(f"/workshops/{workshop['slug']}/book/{slot}/")
     if form.status_code != 200:
         return "full"
     fields = TICKET_FIELD.findall(form.text)
     if not fields:
         return "full"
     field = rng.choice(fields)
-    response = b.post(f"/book/{slot}/", {
+    response = b.post(f"/workshops/{workshop['slug']}/book/{slot}/", {
         "csrfmiddlewaretoken": csrf(form), field: str(rng.choice((1, 1, 2))),
         "customer_name": f"Customer {n}", "customer_email": f"c{n}@load.example", "customer_phone": "+33612345678",
     })

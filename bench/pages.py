@@ -297,7 +297,7 @@ def main() -> int:
         server = start_server(port, dict(os.environ))
         try:
             cookie = f"sessionid={data['session_key']}"
-            workshop_path = f"/w/{data['workshop_slug']}/"
+            workshop_path = f"/workshops/{data['workshop_slug']}/"
             if probe(port, workshop_path) != 200:
                 raise SystemExit(f"{workshop_path} does not answer 200")
             print(f"workers: {WORKERS}")

@@ -2,14 +2,20 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic.base import RedirectView
 
 from .views import backoffice, checkout, password_reset, payments, storefront
 
 storefront_patterns = [
     path("", storefront.workshop_list, name="home"),
-    path("w/<slug:slug>/", storefront.workshop_detail, name="workshop"),
-    # Booking, payment, the customer's order (token link).
-    path("book/<int:slot_id>/", checkout.book, name="book"),
+    # One tree per workshop: its page, booking one of its slots (privatisation adds its own).
+    path("workshops/<slug:slug>/", storefront.workshop_detail, name="workshop"),
+    path("workshops/<slug:slug>/book/<int:slot_id>/", checkout.book, name="book"),
+    # The addresses of the first release, still in sent emails and bookmarks: 301 to the tree.
+    path("w/<slug:slug>/", RedirectView.as_view(pattern_name="storefront:workshop", permanent=True,
+                                                query_string=True), name="workshop_old"),
+    path("book/<int:slot_id>/", checkout.book_redirect, name="book_old"),
+    # Payment, the customer's order (token link).
     path("o/<str:token>/", checkout.order_detail, name="order"),
     path("o/<str:token>/return/", checkout.checkout_return, name="checkout_return"),
     path("o/<str:token>/pay/", checkout.order_pay, name="order_pay"),

@@ -219,6 +219,9 @@ STORAGES = {
         )
     },
 }
+# Django serves uploaded files itself only where nothing else does (`make run`); the compose
+# stack's proxy serves them from the media volume and sets this to false.
+SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

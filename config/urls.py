@@ -8,6 +8,7 @@ from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/switch/", views.language_switch, name="language_switch"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -17,8 +18,8 @@ urlpatterns = [
     path("", include((bookings_urls.storefront_patterns, "storefront"))),
 ]
 
-# Uploaded workshop photos. The compose stack has no separate file server, so Django serves
-# them (only files under MEDIA_ROOT, no listing); a CDN or proxy may take this over later.
+# Uploaded workshop photos under `make run` (only files under MEDIA_ROOT, no listing); in the
+# compose stack the proxy serves them and this view answers 404 (SERVE_MEDIA).
 urlpatterns.insert(
     0, re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", views.media, name="media")
 )

@@ -1,6 +1,7 @@
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.static import serve
@@ -18,8 +19,18 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static one."""
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("favicon.ico"))
+
+
 def media(request, path):
-    """Uploaded files (workshop photos), only from under MEDIA_ROOT, no directory listing."""
+    """Uploaded files (workshop photos), only from under MEDIA_ROOT, no directory listing.
+
+    Off behind the compose stack's proxy, which serves them from the volume (SERVE_MEDIA).
+    """
+    if not settings.SERVE_MEDIA:
+        raise Http404
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 

@@ -26,6 +26,15 @@ def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+class PhoneInput(forms.TextInput):
+    """`<input type="tel">` (one type attribute: browsers take the first), phone keypad, autofill."""
+
+    input_type = "tel"
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "tel", "inputmode": "tel", **(attrs or {})})
+
+
 class PhoneField(forms.CharField):
     """A form field that accepts a phone number as people type it and cleans it to E.164."""
 
@@ -33,11 +42,11 @@ class PhoneField(forms.CharField):
         "invalid": _("Enter a valid mobile phone number, e.g. +33 6 12 34 56 78."),
     }
 
+    widget = PhoneInput
+
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 32)
         super().__init__(**kwargs)
-        self.widget.attrs.setdefault("type", "tel")
-        self.widget.attrs.setdefault("autocomplete", "tel")
 
     def clean(self, value):
         value = super().clean(value)

@@ -110,7 +110,10 @@ def _known_timezones() -> frozenset[str]:
 
 class RequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("I am"), choices=RequestKind.choices, widget=forms.RadioSelect, initial=RequestKind.INDIVIDUAL)
-    company_name = forms.CharField(label=_("Company name"), max_length=160, required=False)
+    company_name = forms.CharField(
+        label=_("Company name"), max_length=160, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
     billing_details = forms.CharField(
         label=_("Billing details"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Address, VAT number, purchase order…"),
@@ -118,7 +121,9 @@ class RequestForm(forms.Form):
     contact_name = forms.CharField(label=_("Contact name"), max_length=160, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     phone = PhoneField(label=_("Mobile phone"))
-    participants = forms.IntegerField(label=_("Number of participants"), min_value=1)
+    participants = forms.IntegerField(
+        label=_("Number of participants"), min_value=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
     message = forms.CharField(label=_("Message to the artisan"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
     customer_timezone = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -223,8 +228,8 @@ class ManageForm(forms.Form):
 class SuggestionForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET, validators=[within_two_years])
     time = forms.TimeField(label=_("Start time"), widget=TIME_WIDGET)
-    contact_name = forms.CharField(label=_("Your name"), max_length=160)
-    email = forms.EmailField(label=_("Email"))
+    contact_name = forms.CharField(label=_("Your name"), max_length=160, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     message = forms.CharField(label=_("Message (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, workshop, **kwargs):

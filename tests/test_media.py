@@ -14,3 +14,11 @@ def test_media_view_never_leaves_media_root(client, settings):
         response = client.get(url)
         assert response.status_code in (400, 404)
         assert b"SECRET_KEY" not in response.content
+
+
+def test_django_leaves_media_to_the_proxy_when_told(client, settings):
+    settings.SERVE_MEDIA = False
+    photo = settings.MEDIA_ROOT / "workshops" / "bowl.jpg"
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    photo.write_bytes(b"\xff\xd8\xff\xe0 fake jpeg")
+    assert client.get("/media/workshops/bowl.jpg").status_code == 404

@@ -100,19 +100,41 @@ def compose():
 
 def test_compose_has_the_production_services_each_with_a_health_check(compose):
     services = compose["services"]
-    assert set(services) == {"web", "worker", "captures", "beat", "postgres", "redis"}
+    assert set(services) == {"proxy", "web", "worker", "captures", "beat", "migrate", "postgres", "redis"}
     for name, service in services.items():
-        assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
+        if name != "migrate":  # a one-off job: it exits
+            assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
     assert "gunicorn" in services["web"]["command"]
     assert "celery -A config worker" in services["worker"]["command"]
     assert "celery -A config beat" in services["beat"]["command"]
     # Captures wait on the provider: their own queue, a thread pool (config/celery.py).
     assert "-Q captures" in services["captures"]["command"] and "--pool=threads" in services["captures"]["command"]
-    for name in ("web", "worker", "captures", "beat"):
+    for name in ("web", "worker", "captures", "beat", "migrate"):
         assert services[name]["env_file"] == ".env"
         assert "media:/app/var/media" in services[name]["volumes"]
     assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert {"postgres-data", "media"} <= set(compose["volumes"])
+
+
+def test_migrations_run_once_before_web_worker_and_beat_start(compose):
+    services = compose["services"]
+    assert "migrate" in services["migrate"]["command"]
+    assert services["migrate"]["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        assert "migrate" not in services[name]["command"], f"{name} still migrates"
+        condition = services[name]["depends_on"]["migrate"]["condition"]
+        assert condition == "service_completed_successfully", name
+
+
+def test_the_proxy_serves_media_from_the_volume_and_django_does_not(compose):
+    proxy = compose["services"]["proxy"]
+    assert "media:/srv/media:ro" in proxy["volumes"]
+    conf_mount = next(v for v in proxy["volumes"] if v.endswith(":/etc/nginx/conf.d/default.conf:ro"))
+    conf = (ROOT / conf_mount.split(":")[0]).read_text(encoding="utf-8")
+    assert re.search(r"location /media/ \{\s*alias /srv/media/;", conf)
+    assert "proxy_pass http://web:8000;" in conf
+    assert "ports" not in compose["services"]["web"]  # reached through the proxy only
+    assert compose["x-app"]["environment"]["DJANGO_SERVE_MEDIA"] == "false"
 
 
 def _python_check(compose, service):
@@ -138,7 +160,9 @@ def test_the_dockerfile_runs_as_a_non_root_user_and_builds_what_production_needs
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert dockerfile.startswith("#") and "FROM python:3.11-slim" in dockerfile
     assert "USER atelier" in dockerfile
-    assert "pip install ." in dockerfile
+    # Runtime dependencies only, from the lock (versions and hashes), then the project alone.
+    assert "pip install --require-hashes --no-deps -r requirements/prod.txt" in dockerfile
+    assert "pip install --no-deps ." in dockerfile
     assert "python -m config.compile_translations" in dockerfile
     assert "collectstatic --noinput" in dockerfile
     assert "gunicorn" in dockerfile
@@ -147,5 +171,7 @@ def test_the_dockerfile_runs_as_a_non_root_user_and_builds_what_production_needs
 def test_compose_gunicorn_does_not_trust_forwarded_headers_from_everyone(compose):
     web = compose["services"]["web"]
     assert "forwarded-allow-ips '*'" not in web["command"] and 'forwarded-allow-ips "*"' not in web["command"]
-    # Published on one interface (the local proxy's), not on all of them.
-    assert all(port.startswith("${ATELIER_HTTP_BIND:-127.0.0.1}:") for port in web["ports"])
+    # web publishes no port (the nginx proxy reaches it on the compose network); the proxy is
+    # published on one interface (the local TLS terminator's), not on all of them.
+    assert "ports" not in web
+    assert all(port.startswith("${ATELIER_HTTP_BIND:-127.0.0.1}:") for port in compose["services"]["proxy"]["ports"])

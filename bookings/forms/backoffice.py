@@ -26,6 +26,10 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+# Whole counts (seats, minutes): the number keypad on a phone. Fields deep-copy their widget.
+COUNT_INPUT = forms.NumberInput(attrs={"inputmode": "numeric"})
+
+
 class TimeInput(forms.TimeInput):
     input_type = "time"
 
@@ -108,7 +112,7 @@ class SlotCreateForm(SlotTimesMixin, forms.Form):
         help_text=_("Leave empty to use the workshop's duration."),
     )
     capacity = forms.IntegerField(
-        label=_("Capacity"),
+        widget=COUNT_INPUT, label=_("Capacity"),
         min_value=1,
         max_value=1000,
         required=False,
@@ -159,7 +163,7 @@ class SlotEditForm(SlotTimesMixin, forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput())
     start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
     end_time = forms.TimeField(label=_("End"), widget=TimeInput())
-    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=1000)
+    capacity = forms.IntegerField(widget=COUNT_INPUT, label=_("Capacity"), min_value=1, max_value=1000)
 
     def __init__(self, *args, slot, **kwargs):
         self.slot = slot
@@ -212,13 +216,18 @@ class WorkshopForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     remove_photo = forms.BooleanField(label=_("Remove the current photo"), required=False)
-    city = forms.CharField(label=_("City"), max_length=100)
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    city = forms.CharField(
+        label=_("City"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
+    )
+    address = forms.CharField(
+        label=_("Address"), max_length=255, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
     price_cents = MoneyField(label=_("Price per seat"), help_text=_("For example 65 or 65,50."))
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
-    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=24 * 60)
-    default_capacity = forms.IntegerField(label=_("Default capacity"), min_value=1, max_value=1000)
+    duration_minutes = forms.IntegerField(widget=COUNT_INPUT, label=_("Duration (minutes)"), min_value=1, max_value=24 * 60)
+    default_capacity = forms.IntegerField(widget=COUNT_INPUT, label=_("Default capacity"), min_value=1, max_value=1000)
     is_published = forms.BooleanField(
         label=_("Published"), required=False, help_text=_("Shown to customers on the storefront.")
     )
@@ -227,8 +236,8 @@ class WorkshopForm(forms.Form):
         required=False,
         help_text=_("Customers may ask to book a private session for their group."),
     )
-    private_min_capacity = forms.IntegerField(label=_("Private minimum participants"), min_value=1, max_value=1000)
-    private_max_capacity = forms.IntegerField(label=_("Private maximum participants"), min_value=1, max_value=1000)
+    private_min_capacity = forms.IntegerField(widget=COUNT_INPUT, label=_("Private minimum participants"), min_value=1, max_value=1000)
+    private_max_capacity = forms.IntegerField(widget=COUNT_INPUT, label=_("Private maximum participants"), min_value=1, max_value=1000)
 
     MAX_PHOTO_BYTES = 5 * 1024 * 1024
 

@@ -5,7 +5,7 @@ import hmac
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -63,13 +63,26 @@ def _go_pay(request, order):
     return redirect(session.redirect_url)
 
 
-@ratelimit_post("booking")
-def book(request, slot_id: int):
-    slot = get_object_or_404(
+def _bookable_slot(slot_id: int, **lookup) -> Slot:
+    return get_object_or_404(
         Slot.objects.select_related("workshop__artisan"),
         pk=slot_id, kind=SlotKind.PUBLIC, status=SlotStatus.OPEN, workshop__is_published=True,
-        starts_at__gt=timezone.now(),
+        starts_at__gt=timezone.now(), **lookup,
     )
+
+
+def book_redirect(request, slot_id: int):
+    """The old `/book/<slot id>/` address: 301 to the slot under its workshop."""
+    slot = _bookable_slot(slot_id)
+    url = reverse("storefront:book", args=[slot.workshop.slug, slot.pk])
+    if request.META.get("QUERY_STRING"):
+        url = f"{url}?{request.META['QUERY_STRING']}"
+    return HttpResponsePermanentRedirect(url)
+
+
+@ratelimit_post("booking")
+def book(request, slug: str, slot_id: int):
+    slot = _bookable_slot(slot_id, workshop__slug=slug)
     workshop = slot.workshop
     ticket_types = workshop.ticket_types.filter(is_active=True)
     form = BookingForm(request.POST or None, slot=slot, ticket_types=ticket_types)

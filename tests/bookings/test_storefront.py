@@ -99,7 +99,7 @@ def test_workshop_page_shows_details_price_location_and_artisan(client):
 def test_unpublished_workshop_page_is_404(client):
     workshop = WorkshopFactory(is_published=False)
     assert _page(client, workshop).status_code == 404
-    assert client.get("/w/no-such-workshop/").status_code == 404
+    assert client.get("/workshops/no-such-workshop/").status_code == 404
 
 
 def test_workshop_page_shows_times_in_the_workshop_time_zone(client):

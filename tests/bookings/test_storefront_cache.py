@@ -155,8 +155,8 @@ def test_the_workshop_page_in_french_from_the_language_cookie(client, workshop):
 
 
 def test_language_switch_sets_the_cookie_and_goes_back(client):
-    response = client.get(reverse("language_switch"), {"language": "fr", "next": "/w/raku/?after=x"})
-    assert response.status_code == 302 and response["Location"] == "/w/raku/?after=x"
+    response = client.get(reverse("language_switch"), {"language": "fr", "next": "/workshops/raku/?after=x"})
+    assert response.status_code == 302 and response["Location"] == "/workshops/raku/?after=x"
     assert response.cookies["django_language"].value == "fr"
 
 

@@ -61,3 +61,96 @@ def screenshot(request):
 def _eager_celery_for_e2e(celery_eager):
     """The live server runs tasks inline: no worker process in a browser test."""
     yield
+
+
+# --- Every page a journey visits: 0 console errors, 0 serious or critical axe violations ------
+# axe-core (tests/e2e/vendor, MPL-2.0) is added to every page as an init script, which the
+# pages' Content-Security-Policy does not apply to; the policy still governs the pages' own
+# resources, so a violation shows up as a console error.
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text(encoding="utf-8")
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    resultTypes: ["violations"],
+  });
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ` + v.nodes.slice(0, 3)
+      .map((n) => `${n.target.join(" ")} [${(n.any[0] || n.all[0] || {}).message || ""}]`).join(", "));
+}"""
+
+
+class PageChecks:
+    """Collects console errors and axe findings of every page opened in the test's contexts."""
+
+    def __init__(self):
+        self.console_errors: list[str] = []
+        self.violations: list[str] = []
+        self.checked: list[str] = []
+        self.pages = []
+
+    def attach_context(self, context):
+        context.add_init_script(script=AXE_SOURCE)
+        context.on("page", self.attach_page)
+        for page in context.pages:
+            self.attach_page(page)
+
+    def attach_page(self, page):
+        self.pages.append(page)
+        page.on("console", lambda msg: self._console(page, msg))
+        page.on("pageerror", lambda error: self.console_errors.append(f"{page.url}: {error}"))
+        page.on("load", lambda _: self.check(page))
+
+    def _console(self, page, msg):
+        if msg.type != "error":
+            return
+        # A page answered 400 (a form with errors) or 404 is the journey's own business: it
+        # asserts what the page says. Its resources (styles, scripts, images) must all load.
+        if msg.text.startswith("Failed to load resource") and msg.location.get("url") == page.url:
+            return
+        self.console_errors.append(f"{page.url}: {msg.text} ({msg.location.get('url')})")
+
+    def check(self, page):
+        """Run axe on the page as it is now (each load, and once more at the end of the test)."""
+        if page.is_closed() or not page.url.startswith("http"):
+            return
+        try:
+            found = page.evaluate(AXE_RUN)
+        except Exception:  # noqa: BLE001 - the journey moved on (navigation, closed page)
+            return
+        self.checked.append(page.url)
+        self.violations += [f"{page.url}: {line}" for line in found if f"{page.url}: {line}" not in self.violations]
+
+    def finish(self):
+        for page in self.pages:
+            self.check(page)
+
+
+@pytest.fixture(autouse=True)
+def page_checks(monkeypatch):
+    """Wraps Browser.new_context so every context of the test (the `page` fixture's, the phone
+    one, those a test opens) is checked; asserted when the test ends."""
+    from playwright.sync_api import Browser
+
+    checks = PageChecks()
+    new_context = Browser.new_context
+
+    def checked_new_context(self, *args, **kwargs):
+        context = new_context(self, *args, **kwargs)
+        checks.attach_context(context)
+        return context
+
+    monkeypatch.setattr(Browser, "new_context", checked_new_context)
+    yield checks
+    assert checks.checked, "axe ran on no page"
+    assert not checks.console_errors, "console errors:\n" + "\n".join(checks.console_errors)
+    assert not checks.violations, "serious/critical axe violations:\n" + "\n".join(checks.violations)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """The last state of every page is checked too, while its context is still open."""
+    yield
+    checks = item.funcargs.get("page_checks")
+    if checks is not None:
+        checks.finish()

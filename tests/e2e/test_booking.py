@@ -27,7 +27,7 @@ def slot():
 
 
 def book_two_seats(page, base_url, slot, screenshot, name):
-    page.goto(f"{base_url}/book/{slot.pk}/")
+    page.goto(f"{base_url}/workshops/{slot.workshop.slug}/book/{slot.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Wheel-throwing initiation")
     page.get_by_label("Adult").fill("2")
     expect(page.locator("[data-total]")).to_contain_text("130")
@@ -72,7 +72,7 @@ def test_customer_books_two_seats_and_gets_the_same_tickets_by_email(live_server
 @pytest.mark.django_db(transaction=True)
 def test_booking_on_a_phone(live_server, phone_context, screenshot, slot):
     page = phone_context.new_page()
-    page.goto(f"{live_server.url}/book/{slot.pk}/")
+    page.goto(f"{live_server.url}/workshops/{slot.workshop.slug}/book/{slot.pk}/")
     page.get_by_role("button", name="Continue to payment").click()
     expect(page.get_by_text("Choose at least one seat.")).to_be_visible()
     screenshot(page, "phone-errors")
@@ -88,7 +88,7 @@ def test_booking_on_a_phone(live_server, phone_context, screenshot, slot):
 def test_confirm_first_booking_in_french_waits_for_the_artisan(live_server, browser, screenshot, slot):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/book/{slot.pk}/")
+    page.goto(f"{live_server.url}/workshops/{slot.workshop.slug}/book/{slot.pk}/")
     expect(page.get_by_role("button", name="Continuer vers le paiement")).to_be_visible()
     page.get_by_label("Private coaching").fill("1")
     page.get_by_label("Votre nom").fill("Zoé Martin")

@@ -20,7 +20,7 @@ from tests.factories import (
 
 def book_confirm_first(page, base_url, slot, ticket_type, name, email, screenshot=None):
     page.set_default_timeout(10_000)
-    page.goto(f"{base_url}/book/{slot.pk}/")
+    page.goto(f"{base_url}/workshops/{slot.workshop.slug}/book/{slot.pk}/")
     page.fill(f"#id_qty_{ticket_type.pk}", "1")
     page.fill("#id_customer_name", name)
     page.fill("#id_customer_email", email)

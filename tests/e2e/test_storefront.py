@@ -64,7 +64,7 @@ def test_workshop_page_reads_well_on_a_phone(live_server, phone_context, screens
     page = phone_context.new_page()
     page.goto(live_server.url + "/")
     screenshot(page, "phone-home")
-    page.goto(f"{live_server.url}/w/{wheel.slug}/")
+    page.goto(f"{live_server.url}/workshops/{wheel.slug}/")
     expect(page.get_by_role("heading", name="Upcoming dates")).to_be_visible()
     # Nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -34,7 +34,7 @@ def test_workshop_page_and_booking_work_without_the_cache(client, dead_cache, ca
     adult = TicketTypeFactory(workshop=slot.workshop, price_cents=4000)
     started = time.monotonic()
     page = client.get(reverse("storefront:workshop", args=[slot.workshop.slug]))
-    response = client.post(reverse("storefront:book", args=[slot.pk]), {
+    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), {
         f"qty_{adult.pk}": "1", "customer_name": "Ada", "customer_email": "ada@example.com",
         "customer_phone": "06 12 34 56 78",
     })
@@ -50,6 +50,6 @@ def test_rate_limit_still_counts_when_the_cache_is_up(client, settings):
     cache.clear()
     settings.RATE_LIMIT_PUBLIC_FORMS = "1/m"
     slot = SlotFactory(capacity=4)
-    url = reverse("storefront:book", args=[slot.pk])
+    url = reverse("storefront:book", args=[slot.workshop.slug, slot.pk])
     assert client.post(url, {}).status_code != 429
     assert client.post(url, {}).status_code == 429

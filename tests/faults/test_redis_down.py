@@ -69,7 +69,7 @@ def test_customers_book_and_send_requests_while_redis_is_down_and_are_notified_o
     redis_cache.stop()
 
     timed(client.get, reverse("storefront:workshop", args=[workshop.slug]))
-    response = timed(client.post, reverse("storefront:book", args=[slot.pk]), {
+    response = timed(client.post, reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), {
         f"qty_{adult.pk}": "2", "customer_name": "Ada Lovelace", "customer_email": "ada@example.com",
         "customer_phone": "06 12 34 56 78",
     })

@@ -29,12 +29,14 @@ def all_url_names() -> dict[str, URLPattern]:
 # Reached without signing in, each for a reason. Everything else must be a back-office URL below.
 PUBLIC = {
     "healthz": "load balancer probe, says nothing",
+    "favicon": "redirect to the static icon",
     "media": "uploaded workshop photos (public storefront images)",
     "set_language": "language switcher (django.conf.urls.i18n)",
     "language_switch": "language switcher by GET (a cookie, then a same-site redirect)",
     # Storefront and customer pages: public, or reached with the customer's unguessable token
     # (tests/security/test_tokens.py).
     "storefront:home": "public", "storefront:workshop": "public", "storefront:book": "public booking form",
+    "storefront:workshop_old": "301 to storefront:workshop", "storefront:book_old": "301 to storefront:book",
     "storefront:order": "token", "storefront:checkout_return": "token", "storefront:order_pay": "token",
     "storefront:order_tickets": "token", "storefront:order_calendar": "token",
     "storefront:dev_checkout": "local payment page, by unguessable payment reference",

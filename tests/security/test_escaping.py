@@ -55,7 +55,7 @@ def test_every_text_input_is_escaped_on_pages_and_in_html_emails(client, world, 
     # A customer books through the form, with hostile name; the order is then paid.
     slot = SlotFactory(workshop=workshop, starts_at=timezone.now() + timedelta(days=9))
     ticket_type = workshop.ticket_types.filter(requires_confirmation=False).first()
-    response = client.post(reverse("storefront:book", args=[slot.pk]), {
+    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), {
         f"qty_{ticket_type.pk}": "1", "customer_name": PAYLOAD, "customer_email": "evil@example.com",
         "customer_phone": "+33611223344",
     })
@@ -94,7 +94,7 @@ def test_every_text_input_is_escaped_on_pages_and_in_html_emails(client, world, 
 
     customer_pages = [
         reverse("storefront:home"), reverse("storefront:workshop", args=[workshop.slug]),
-        reverse("storefront:book", args=[slot.pk]),
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]),
         reverse("storefront:order", args=[order.token]), reverse("storefront:order_tickets", args=[order.token]),
         reverse("privatisation:customer_request", args=[privreq.token]), reverse("privatisation:quote", args=[privreq.token]),
         reverse("privatisation:customer_request", args=[refused.token]),

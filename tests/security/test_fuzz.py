@@ -103,7 +103,7 @@ def test_booking_form_never_500(client, shop, data):
         "customer_email": data["customer_email"], "customer_phone": data["customer_phone"],
         f"qty_{adult.pk + 1000}": data["extra_qty"],
     })
-    _ok_status(client.post(reverse("storefront:book", args=[slot.pk]), post))
+    _ok_status(client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), post))
     check_consistency()
 
 

@@ -109,7 +109,7 @@ def tight_limit(settings):
 
 def _forms(world):
     return {
-        "booking": (reverse("storefront:book", args=[world.slot.pk]), Order),
+        "booking": (reverse("storefront:book", args=[world.slot.workshop.slug, world.slot.pk]), Order),
         "privatisation request": (reverse("privatisation:request_form", args=[world.workshop.slug]), PrivatisationRequest),
         "date suggestion": (reverse("privatisation:suggest", args=[world.workshop.slug]), DateSuggestion),
         "chat message": (reverse("privatisation:customer_message", args=[world.privreq.token]), Message),
