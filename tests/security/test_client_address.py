@@ -55,7 +55,7 @@ def test_booking_posts_with_a_new_forwarded_header_each_are_still_limited(client
     settings.RATE_LIMIT_PUBLIC_FORMS = "20/h"
     slot = SlotFactory(capacity=4)
     TicketTypeFactory(workshop=slot.workshop)
-    url = reverse("storefront:book", args=[slot.pk])
+    url = reverse("storefront:book", args=[slot.workshop.slug, slot.pk])
     codes = [
         client.post(url, {}, REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").status_code
         for i in range(22)
@@ -67,7 +67,7 @@ def test_behind_a_proxy_a_spoofed_prefix_does_not_dodge_the_limit(client, settin
     settings.TRUSTED_PROXY_COUNT = 1
     settings.RATE_LIMIT_PUBLIC_FORMS = "3/h"
     slot = SlotFactory(capacity=4)
-    url = reverse("storefront:book", args=[slot.pk])
+    url = reverse("storefront:book", args=[slot.workshop.slug, slot.pk])
     for i in range(3):
         client.post(url, {}, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}, 203.0.113.7")
     assert client.post(url, {}, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7").status_code == 429

@@ -57,7 +57,7 @@ def test_dev_checkout_answers_404_when_the_dev_gateway_is_off(client, settings):
         f"qty_{adult.pk}": "1", "customer_name": "Ada", "customer_email": "ada@example.com",
         "customer_phone": "06 12 34 56 78",
     }
-    client.post(reverse("storefront:book", args=[slot.pk]), data)
+    client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), data)
     payment = DevPayment.objects.get()
     settings.STRIPE_SECRET_KEY = ""
     settings.PAYMENTS_DEV_GATEWAY = False
