@@ -39,7 +39,7 @@ def customer(base, ticket_type, slot, barrier, results, n):
     barrier.wait()
     began = time.perf_counter()
     try:
-        form = call("GET", f"{base}/book/{slot}/")
+        form = call("GET", f"{base}/workshops/flash-wheel/book/{slot}/")
         if form.status_code == 404 or (form.status_code == 200 and "csrfmiddlewaretoken" not in form.text):
             results.append(("sold_out", time.perf_counter() - began))
             return
@@ -48,10 +48,10 @@ def customer(base, ticket_type, slot, barrier, results, n):
             return
         token = booking.CSRF.search(form.text).group(1)
         response = call(
-            "POST", f"{base}/book/{slot}/",
+            "POST", f"{base}/workshops/flash-wheel/book/{slot}/",
             data={"csrfmiddlewaretoken": token, f"qty_{ticket_type}": "1", "customer_name": f"Customer {n}",
                   "customer_email": f"c{n}@example.com", "customer_phone": "+33612345678"},
-            headers={"Referer": f"{base}/book/{slot}/"},
+            headers={"Referer": f"{base}/workshops/flash-wheel/book/{slot}/"},
         )
         if response.status_code == 400 and any(s in response.text for s in SOLD_OUT):
             results.append(("sold_out", time.perf_counter() - began))
