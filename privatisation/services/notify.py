@@ -48,8 +48,11 @@ def _context(request, **extra) -> dict:
     }
 
 
-def _email_and_sms(request, side: str, *, recipient_email, phone, language, event, sms, template_event, extra):
-    """The email of one event to one side of the request, and its SMS when asked (one key each)."""
+def _email_and_sms(
+    request, side: str, *, recipient_email, phone, language, event, sms, template_event, extra, attachments=()
+):
+    """The email of one event to one side of the request (with its attachments), and its SMS when
+    asked (one key each)."""
     context = _context(request, **extra)
     template = f"{T}{side}_{template_event or event}"
     channels = [(Channel.EMAIL, recipient_email)] + ([(Channel.SMS, phone)] if sms else [])
@@ -57,13 +60,16 @@ def _email_and_sms(request, side: str, *, recipient_email, phone, language, even
         notification_enqueue(
             channel=channel, recipient=recipient, template=template, context=context, language=language,
             key=f"privreq:{request.pk}:{event}:{side}:{channel}",
+            attachments=attachments if channel == Channel.EMAIL else (),
         )
 
 
-def to_customer(request, event: str, *, sms: bool = False, template_event: str | None = None, **extra):
+def to_customer(
+    request, event: str, *, sms: bool = False, template_event: str | None = None, attachments=(), **extra
+):
     _email_and_sms(
         request, "customer", recipient_email=request.email, phone=request.phone, language=request.language,
-        event=event, sms=sms, template_event=template_event, extra=extra,
+        event=event, sms=sms, template_event=template_event, extra=extra, attachments=attachments,
     )
 
 
