@@ -62,6 +62,17 @@ class Artisan(models.Model):
     def subject_to_vat(self) -> bool:
         return self.vat_rate_bp is not None
 
+    def legal_details(self) -> dict:
+        """What a quote prints about the artisan (snapshotted on each quote at issue)."""
+        return {
+            "name": self.legal_name or self.display_name,
+            "address": self.legal_address,
+            "company_number": self.company_number,
+            "vat_number": self.vat_number if self.subject_to_vat else "",
+            "email": self.email,
+            "phone": self.phone,
+        }
+
 
 class Workshop(models.Model):
     artisan = models.ForeignKey(Artisan, on_delete=models.CASCADE, related_name="workshops")

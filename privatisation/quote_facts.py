@@ -9,12 +9,7 @@ def quote_facts(quote) -> dict:
     """Amounts before tax, VAT and total, the VAT line's label, the seller's details and the slots.
 
     A quote issued before VAT was recorded (no `net_cents`) shows its total only, as issued."""
-    artisan = quote.request.workshop.artisan
-    seller = quote.seller_details or {
-        "name": artisan.legal_name or artisan.display_name, "address": artisan.legal_address,
-        "company_number": artisan.company_number, "vat_number": artisan.vat_number,
-        "email": artisan.email, "phone": artisan.phone,
-    }
+    seller = quote.seller_details or quote.request.workshop.artisan.legal_details()
     recorded = quote.net_cents is not None
     net = quote.net_cents if recorded else quote.amount_cents
     if quote.vat_rate_bp is not None:

@@ -36,18 +36,6 @@ def vat_breakdown(net_cents: int, vat_rate_bp: int | None) -> Breakdown:
     return Breakdown(net_cents, int(vat_rate_bp), vat, net_cents + vat)
 
 
-def seller_details(artisan) -> dict:
-    """What the quote prints about the artisan, as it is on the day of issue."""
-    return {
-        "name": artisan.legal_name or artisan.display_name,
-        "address": artisan.legal_address,
-        "company_number": artisan.company_number,
-        "vat_number": artisan.vat_number if artisan.subject_to_vat else "",
-        "email": artisan.email,
-        "phone": artisan.phone,
-    }
-
-
 def next_quote_reference(artisan, now) -> str:
     """"D{artisan}-{year}-{n:04d}": in sequence per artisan and year, stable once issued.
 
@@ -69,7 +57,7 @@ def quote_create(*, request, net_cents: int, valid_until, note: str, now) -> Quo
         amount_cents=breakdown.total_cents,
         # Shown as "VAT not applicable" (in the reader's language) when the artisan wrote no mention.
         vat_exemption_note="" if artisan.subject_to_vat else artisan.vat_exemption_note,
-        seller_details=seller_details(artisan),
+        seller_details=artisan.legal_details(),
     )
 
 
