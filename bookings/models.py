@@ -31,10 +31,23 @@ class Artisan(models.Model):
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +33612345678"))
     bio = models.TextField(_("about"), blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="fr")
+    # Legal details printed on a company's quote (what its accounts need to file it).
+    legal_name = models.CharField(_("business name"), max_length=160, blank=True)
+    legal_address = models.TextField(_("business address"), blank=True)
+    company_number = models.CharField(_("SIRET or company number"), max_length=40, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=40, blank=True)
+    # VAT: a rate in basis points (2000 = 20 %), or null when VAT does not apply (e.g. art. 293 B du CGI).
+    vat_rate_bp = models.PositiveIntegerField(_("VAT rate (basis points)"), null=True, blank=True)
+    vat_exemption_note = models.CharField(_("VAT exemption mention"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["display_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(vat_rate_bp__isnull=True) | Q(vat_rate_bp__lte=10000), name="artisan_vat_rate_lte_100pct"
+            ),
+        ]
         verbose_name = _("artisan")
         verbose_name_plural = _("artisans")
 
@@ -44,6 +57,21 @@ class Artisan(models.Model):
     @property
     def email(self) -> str:
         return self.user.email
+
+    @property
+    def subject_to_vat(self) -> bool:
+        return self.vat_rate_bp is not None
+
+    def legal_details(self) -> dict:
+        """What a quote prints about the artisan (snapshotted on each quote at issue)."""
+        return {
+            "name": self.legal_name or self.display_name,
+            "address": self.legal_address,
+            "company_number": self.company_number,
+            "vat_number": self.vat_number if self.subject_to_vat else "",
+            "email": self.email,
+            "phone": self.phone,
+        }
 
 
 class Workshop(models.Model):

@@ -46,5 +46,6 @@ backoffice_patterns = [
     path("slots/<int:slot_id>/delete/", backoffice.slot_delete_view, name="slot_delete"),
     path("activity/", backoffice.activity, name="activity"),
     path("activity/new/", backoffice.workshop_create, name="workshop_create"),
+    path("activity/settings/", backoffice.activity_settings, name="activity_settings"),
     path("activity/<int:workshop_id>/", backoffice.workshop_edit, name="workshop_edit"),
 ]

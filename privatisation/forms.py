@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bookings.formatting import vat_rate_label
 from notifications.phone import PhoneField
 
 from .services.submit import MAX_PROPOSED
@@ -160,7 +161,12 @@ class _MaxParticipants:
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label=_("Your message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    """The conversation: a chat beside the request, not the artisan's answer."""
+
+    body = forms.CharField(
+        label=_("Write in the conversation"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A chat about the request, apart from the answer; the other side is emailed each message."),
+    )
 
 
 class ChooseForm(forms.Form):
@@ -178,7 +184,10 @@ class ManageForm(forms.Form):
     accept = forms.TypedMultipleChoiceField(
         label=_("Proposed slots you accept"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
-    message = forms.CharField(label=_("Message to the customer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    message = forms.CharField(
+        label=_("Message with your answer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Part of your answer: sent with it by email and SMS, and kept at the head of the conversation."),
+    )
     confirm_removal = forms.BooleanField(label=_("Remove these empty slots from my calendar"), required=False)
     quote_amount = forms.CharField(label=_("Quote amount"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     quote_valid_until = forms.DateField(label=_("Quote valid until"), required=False, widget=DATE_WIDGET)
@@ -189,6 +198,15 @@ class ManageForm(forms.Form):
         self.request_obj = request_obj
         self.marks = marks  # [(proposed, Availability)]
         self.fields["accept"].choices = [(p.pk, str(p.pk)) for p, mark in marks if mark.selectable]
+        if request_obj.is_company:
+            artisan = request_obj.workshop.artisan
+            if artisan.subject_to_vat:
+                self.fields["quote_amount"].label = _("Quote amount before tax")
+                self.fields["quote_amount"].help_text = _("VAT at %(rate)s is added to it (your settings in My activity).") % {
+                    "rate": vat_rate_label(artisan.vat_rate_bp)
+                }
+            else:
+                self.fields["quote_amount"].help_text = _("VAT not applicable (your settings in My activity): this is the total.")
         if request_obj.is_company and not self.is_bound:
             tz = request_obj.workshop.tzinfo
             until = timezone.now() + timedelta(hours=settings.PRIVATISATION_COMPANY_PAY_HOURS)

@@ -89,6 +89,18 @@ class PrivatisationRequest(models.Model):
         """The status a person should see (an overdue request reads as expired)."""
         return RequestStatus.EXPIRED if self.is_overdue(now) else self.status
 
+    @property
+    def lapsed_deadline(self):
+        """For an expired (or overdue) request: which deadline passed and when.
+
+        ("answer", respond_by) when the artisan never answered, ("payment", pay_by) when the customer
+        did not choose and pay; None for a request that did not expire."""
+        if self.status not in (RequestStatus.EXPIRED, RequestStatus.PENDING, RequestStatus.ANSWERED):
+            return None
+        if self.answered_at is None:
+            return ("answer", self.respond_by)
+        return ("payment", self.pay_by)
+
     def get_display_status_label(self, now=None) -> str:
         return RequestStatus(self.display_status(now)).label
 
@@ -153,15 +165,30 @@ class Quote(models.Model):
     """A company request is answered with a quote that replaces the fixed price."""
 
     request = models.OneToOneField(PrivatisationRequest, on_delete=models.CASCADE, related_name="quote")
+    # The total the customer pays (VAT included when it applies): what payment charges.
     amount_cents = models.PositiveIntegerField(_("amount (cents)"))
     currency = models.CharField(max_length=3, default="EUR")
     valid_until = models.DateTimeField(_("valid until"))
     note = models.TextField(_("note"), blank=True)
+    # The quote number: per artisan and year, in sequence (services/quotes.py), never reused.
     reference = models.CharField(max_length=20, unique=True)
+    # Snapshot at issue (a quote filed by accounts never changes when the artisan edits settings).
+    net_cents = models.PositiveIntegerField(_("amount before tax (cents)"), null=True, blank=True)
+    vat_rate_bp = models.PositiveIntegerField(_("VAT rate (basis points)"), null=True, blank=True)
+    vat_cents = models.PositiveIntegerField(_("VAT (cents)"), default=0)
+    vat_exemption_note = models.CharField(_("VAT exemption mention"), max_length=200, blank=True)
+    seller_details = models.JSONField(_("artisan's legal details"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(amount_cents__gte=1), name="quote_amount_gte_1")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gte=1), name="quote_amount_gte_1"),
+            # Before tax + VAT = total, whenever the breakdown is recorded.
+            models.CheckConstraint(
+                condition=Q(net_cents__isnull=True) | Q(amount_cents=F("net_cents") + F("vat_cents")),
+                name="quote_total_is_net_plus_vat",
+            ),
+        ]
 
     def __str__(self):
         return self.reference

@@ -15,6 +15,7 @@ urlpatterns = [
     path("privatisation/<str:token>/paid/", views.customer_payment_return, name="customer_payment_return"),
     path("privatisation/<str:token>/message/", views.customer_message, name="customer_message"),
     path("privatisation/<str:token>/quote/", views.quote_print, name="quote"),
+    path("privatisation/<str:token>/quote.pdf", views.quote_download, name="quote_pdf"),
     # Artisans.
     path("backoffice/privatisation/", views.backoffice_list, name="list"),
     path("backoffice/privatisation/<int:pk>/", views.backoffice_manage, name="manage"),

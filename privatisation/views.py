@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core import signing
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,6 +20,8 @@ from bookings.views.decorators import token_page
 from . import selectors
 from .forms import ChooseForm, ManageForm, MessageForm, RequestForm, SuggestionForm, slot_formset
 from .models import DateSuggestion, PrivatisationRequest
+from .quote_facts import quote_facts
+from .quote_pdf import quote_pdf
 from .services import private_price
 from .services._common import respond_window
 from .services.customer import (
@@ -65,12 +67,13 @@ def _attach(form, formset, exc):
 @ratelimit_post("privatisation-request")
 def request_form(request, slug):
     workshop = _privatisable(slug)
-    earliest = timezone.now() + respond_window(False)
+    now = timezone.now()
+    # Each kind has its own answer window, so its own earliest slot: both are shown, the chosen one applies.
+    earliest_by_kind = {kind: now + respond_window(kind == RequestKind.COMPANY) for kind in RequestKind.values}
     if request.method == "POST":
         form = RequestForm(request.POST, workshop=workshop)
-        is_company = request.POST.get("kind") == RequestKind.COMPANY
-        earliest = timezone.now() + respond_window(is_company)
-        formset = slot_formset(workshop=workshop, data=request.POST, earliest=earliest)
+        kind = request.POST.get("kind") if request.POST.get("kind") in RequestKind.values else RequestKind.INDIVIDUAL
+        formset = slot_formset(workshop=workshop, data=request.POST, earliest=earliest_by_kind[kind])
         if form.is_valid() and formset.is_valid():
             data = form.cleaned_data
             contact = Contact(
@@ -90,10 +93,12 @@ def request_form(request, slug):
                 return redirect("privatisation:customer_request", token=privreq.token)
     else:
         form = RequestForm(workshop=workshop, initial={"participants": workshop.private_min_capacity})
-        formset = slot_formset(workshop=workshop, earliest=earliest)
+        kind = RequestKind.INDIVIDUAL
+        formset = slot_formset(workshop=workshop, earliest=earliest_by_kind[kind])
     participants = form["participants"].value()
     return render(request, "privatisation/request_form.html", {
-        "workshop": workshop, "form": form, "formset": formset, "earliest": earliest,
+        "workshop": workshop, "form": form, "formset": formset, "kind": kind,
+        "earliest": earliest_by_kind[RequestKind.INDIVIDUAL], "company_earliest": earliest_by_kind[RequestKind.COMPANY],
         "price": _price_or_none(workshop, participants),
     })
 
@@ -146,6 +151,10 @@ def _customer_context(privreq, **extra):
         "can_choose": status == RequestStatus.ANSWERED,
         "can_message": status in (RequestStatus.PENDING, RequestStatus.ANSWERED, RequestStatus.CONFIRMED),
         "chosen": next((o for o in offers if o.chosen), None),
+        # Which offered slots the customer proposed, which the artisan suggested instead.
+        "proposed": list(privreq.proposed_slots.all()),
+        "accepted_proposed_ids": {o.proposed_id for o in offers if o.proposed_id},
+        "suggested_count": sum(1 for o in offers if not o.proposed_id),
         "conversation": privreq.messages.all(),
         "message_form": extra.pop("message_form", MessageForm()),
         "quote": getattr(privreq, "quote", None) if privreq.is_company else None,
@@ -224,8 +233,22 @@ def quote_print(request, token):
     quote = getattr(privreq, "quote", None)
     if quote is None:
         raise Http404
-    offers = privreq.offers.select_related("slot").order_by("slot__starts_at")
-    return render(request, "privatisation/quote.html", {"req": privreq, "quote": quote, "workshop": privreq.workshop, "offers": offers})
+    facts = quote_facts(quote)
+    return render(request, "privatisation/quote.html", {
+        "req": privreq, "quote": quote, "workshop": privreq.workshop, "offers": facts["offers"], "facts": facts,
+    })
+
+
+def quote_download(request, token):
+    """The same quote as a PDF (the one attached to the quote email), in the page's language."""
+    privreq = _customer_request(token)
+    quote = getattr(privreq, "quote", None)
+    if quote is None:
+        raise Http404
+    pdf = quote_pdf(quote, language=translation.get_language() or privreq.language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{quote.reference}.pdf"'
+    return response
 
 
 @ratelimit_post("privatisation-suggestion")

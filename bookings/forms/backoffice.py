@@ -324,3 +324,77 @@ def ticket_type_rows(formset) -> list[dict]:
             continue
         rows.append({**data, "delete": bool(data.get("DELETE"))})
     return rows
+
+
+# --- Legal details and VAT (printed on company quotes) ------------------------------------
+
+
+class RateField(forms.DecimalField):
+    """A percentage typed with a comma or a point, whatever the page's language ("5,5" or "5.5")."""
+
+    def to_python(self, value):
+        return super().to_python(value.replace(",", ".").strip() if isinstance(value, str) else value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            text = f"{value.normalize():f}"
+            return text.replace(".", ",") if (translation.get_language() or "").startswith("fr") else text
+        return value
+
+
+class ArtisanLegalForm(forms.Form):
+    SUBJECT, EXEMPT = "subject", "exempt"
+
+    legal_name = forms.CharField(
+        label=_("Business name"), max_length=160, required=False,
+        help_text=_("As registered; your display name is used when empty."),
+    )
+    legal_address = forms.CharField(
+        label=_("Business address"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    company_number = forms.CharField(label=_("SIRET or company number"), max_length=40, required=False)
+    vat = forms.ChoiceField(
+        label=_("VAT"), widget=forms.RadioSelect, initial=EXEMPT,
+        choices=[(SUBJECT, _("I charge VAT")), (EXEMPT, _("VAT not applicable (e.g. micro-enterprise)"))],
+    )
+    vat_rate = RateField(
+        label=_("VAT rate (%)"), required=False, min_value=Decimal("0"), max_value=Decimal("100"),
+        max_digits=5, decimal_places=2, help_text=_("For example 20 or 5,5."),
+    )
+    vat_number = forms.CharField(label=_("VAT number"), max_length=40, required=False)
+    vat_exemption_note = forms.CharField(
+        label=_("Mention on your quotes"), max_length=200, required=False,
+        help_text=_("For example “TVA non applicable, art. 293 B du CGI”."),
+    )
+
+    def __init__(self, *args, artisan, **kwargs):
+        kwargs.setdefault("initial", {
+            "legal_name": artisan.legal_name, "legal_address": artisan.legal_address,
+            "company_number": artisan.company_number, "vat_number": artisan.vat_number,
+            "vat_exemption_note": artisan.vat_exemption_note,
+            "vat": self.SUBJECT if artisan.subject_to_vat else self.EXEMPT,
+            "vat_rate": Decimal(artisan.vat_rate_bp) / 100 if artisan.subject_to_vat else None,
+        })
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("vat") == self.SUBJECT:
+            if cleaned.get("vat_rate") is None and not self.has_error("vat_rate"):
+                self.add_error("vat_rate", _("Give your VAT rate."))
+            if not (cleaned.get("vat_number") or "").strip():
+                self.add_error("vat_number", _("A quote with VAT shows your VAT number."))
+        return cleaned
+
+    def values(self) -> dict:
+        """The Artisan fields, VAT as basis points (20 % → 2000) or None when not applicable."""
+        data = self.cleaned_data
+        subject = data["vat"] == self.SUBJECT
+        return {
+            "legal_name": data["legal_name"].strip(),
+            "legal_address": data["legal_address"].strip(),
+            "company_number": data["company_number"].strip(),
+            "vat_number": data["vat_number"].strip() if subject else "",
+            "vat_rate_bp": int(data["vat_rate"] * 100) if subject else None,
+            "vat_exemption_note": "" if subject else data["vat_exemption_note"].strip(),
+        }

@@ -104,3 +104,21 @@ def password_reset_link_enqueue(*, user, token: str, language: str) -> Notificat
         language=language,
         key=f"user:{user.pk}:password-reset:{token}:email",
     )
+
+
+LEGAL_FIELDS = ("legal_name", "legal_address", "company_number", "vat_number", "vat_rate_bp", "vat_exemption_note")
+
+
+def artisan_legal_update(*, artisan: Artisan, values: dict) -> Artisan:
+    """Save the legal details and VAT settings printed on the artisan's next quotes.
+
+    Quotes already issued keep the details of their day (they are snapshotted on the quote)."""
+    rate = values.get("vat_rate_bp")
+    if rate is not None and not 0 <= int(rate) <= 10000:
+        raise ArtisanError(_("A VAT rate is between 0 and 100 %."))
+    with transaction.atomic():
+        row = Artisan.objects.select_for_update().get(pk=artisan.pk)
+        for name in LEGAL_FIELDS:
+            setattr(row, name, values.get(name) if name == "vat_rate_bp" else (values.get(name) or ""))
+        row.save(update_fields=list(LEGAL_FIELDS))
+    return row

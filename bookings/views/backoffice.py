@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from .. import page_cache
 from ..access import artisan_required, get_artisan_object_or_404
 from ..forms.backoffice import (
+    ArtisanLegalForm,
     SlotCancelForm,
     SlotCreateForm,
     SlotEditForm,
@@ -43,6 +44,7 @@ from ..selectors.backoffice import (
     slot_participants,
     week_range,
 )
+from ..services.artisans import ArtisanError, artisan_legal_update
 from ..services.slots import SlotError, slot_cancel, slot_create_series, slot_delete, slot_update
 from ..services.workshops import WORKSHOP_FIELDS, WorkshopError, workshop_save
 from ..spreadsheets import csv_safe
@@ -326,6 +328,21 @@ def slot_participants_view(request, artisan, slot_id: int):
 def activity(request, artisan):
     page = Paginator(artisan_workshops(artisan=artisan), WORKSHOPS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "bookings/backoffice/activity.html", {"nav": "activity", "page": page})
+
+
+@artisan_required
+def activity_settings(request, artisan):
+    """Legal details and VAT: what a company's quote states about the artisan."""
+    form = ArtisanLegalForm(request.POST or None, artisan=artisan)
+    if request.method == "POST" and form.is_valid():
+        try:
+            artisan_legal_update(artisan=artisan, values=form.values())
+        except ArtisanError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your legal details are saved; your next quotes show them."))
+            return redirect("backoffice:activity_settings")
+    return render(request, "bookings/backoffice/activity_settings.html", {"nav": "activity", "form": form})
 
 
 def _workshop_form_view(request, artisan, workshop: Workshop | None):

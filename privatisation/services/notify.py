@@ -44,7 +44,9 @@ def _context(request, **extra) -> dict:
 BOTH_SIDES_BOTH_CHANNELS = frozenset({"expired_unanswered", "expired_unpaid", "confirmed"})
 
 
-def _messages(request, side: str, event: str, *, email: bool, sms: bool, template_event=None, context=None):
+def _messages(
+    request, side: str, event: str, *, email: bool, sms: bool, template_event=None, context=None, attachments=()
+):
     """The outgoing messages of one event to one side of the request (one key per channel)."""
     if event in BOTH_SIDES_BOTH_CHANNELS:
         email = sms = True
@@ -60,23 +62,30 @@ def _messages(request, side: str, event: str, *, email: bool, sms: bool, templat
         OutgoingMessage(
             channel=channel, recipient=recipient, template=template, context=context, language=language,
             key=f"privreq:{request.pk}:{event}:{side}:{channel}",
+            attachments=attachments if channel == Channel.EMAIL else (),
         )
         for channel, recipient in channels
     ]
 
 
-def to_customer(request, event: str, *, sms: bool = False, template_event: str | None = None, **extra):
-    _enqueue(request, "customer", event, sms=sms, template_event=template_event, extra=extra)
+def to_customer(
+    request, event: str, *, sms: bool = False, template_event: str | None = None, attachments=(), **extra
+):
+    """The customer's messages of one event; `attachments` go with the email only (a quote's PDF)."""
+    _enqueue(request, "customer", event, sms=sms, template_event=template_event, extra=extra, attachments=attachments)
 
 
 def to_artisan(request, event: str, *, sms: bool = False, template_event: str | None = None, **extra):
     _enqueue(request, "artisan", event, sms=sms, template_event=template_event, extra=extra)
 
 
-def _enqueue(request, side: str, event: str, *, sms: bool, template_event, extra: dict):
+def _enqueue(request, side: str, event: str, *, sms: bool, template_event, extra: dict, attachments=()):
     context = _context(request, **extra)
     notifications_enqueue_bulk(
-        messages=_messages(request, side, event, email=True, sms=sms, template_event=template_event, context=context)
+        messages=_messages(
+            request, side, event, email=True, sms=sms, template_event=template_event, context=context,
+            attachments=attachments,
+        )
     )
 
 

@@ -1,7 +1,6 @@
 """The artisan's answer: accept proposed slots and/or offer others (held on the calendar at
 once as private slots), or refuse — with a message in every case. Companies get a quote."""
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,12 +10,13 @@ from django.utils.translation import gettext as _
 from bookings.models import Artisan, Slot
 from bookings.states import SlotKind, SlotStatus
 
-from ..models import Offer, Quote
+from ..models import Offer
 from ..selectors import calendar_slots_overlapping, classify
 from ..states import MessageAuthor, RequestStatus
 from . import notify
 from ._common import add_message, ensure_open, lock_request, now_utc, pay_window
 from .errors import PrivatisationError, SlotUnavailable
+from .quotes import quote_attachments, quote_create
 
 MAX_OFFERS = 10
 
@@ -127,10 +127,9 @@ def privatisation_request_respond(
             Offer.objects.create(request=request, slot=slot, proposed=proposal)
 
         if request.is_company:
-            quote_row = Quote.objects.create(
-                request=request, amount_cents=quote.amount_cents, currency=request.currency,
-                valid_until=quote.valid_until, note=quote.note.strip(),
-                reference=f"Q{now:%y%m}-{request.pk}-{secrets.token_hex(2).upper()}",
+            # quote.amount_cents is before tax; the quote adds the artisan's VAT and numbers itself.
+            quote_row = quote_create(
+                request=request, net_cents=quote.amount_cents, valid_until=quote.valid_until, note=quote.note, now=now
             )
             pay_by = quote.valid_until
         else:
@@ -141,5 +140,8 @@ def privatisation_request_respond(
         request.reminder_sent_at = None
         request.save(update_fields=["status", "answered_at", "pay_by", "reminder_sent_at"])
         add_message(request, MessageAuthor.ARTISAN, message, now)
-        notify.to_customer(request, "answered", sms=True, answer=message.strip(), quote=quote_row)
+        notify.to_customer(
+            request, "answered", sms=True, answer=message.strip(), quote=quote_row,
+            attachments=quote_attachments(quote_row, request.language) if quote_row else (),
+        )
     return request

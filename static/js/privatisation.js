@@ -51,7 +51,10 @@
     if (!box) return;
     const update = () => {
       const checked = form.querySelector("input[name='kind']:checked");
-      box.hidden = !(checked && checked.value === "company");
+      const kind = checked ? checked.value : "individual";
+      box.hidden = kind !== "company";
+      // Each kind's own answer deadline, earliest date and price wording.
+      form.querySelectorAll("[data-kind-terms]").forEach((el) => { el.hidden = el.dataset.kindTerms !== kind; });
     };
     form.addEventListener("change", (event) => { if (event.target.name === "kind") update(); });
     update();

@@ -109,7 +109,7 @@ def test_workshop_page_shows_times_in_the_workshop_time_zone(client):
     html = _page(client, workshop).content.decode()
     assert "10:00" in html  # EDT = UTC-4
     assert "14:00" not in html
-    assert "Tuesday 14 July 2099" in html
+    assert "Tuesday, 14 July 2099" in html  # the locale's own long date (CLDR en_GB)
 
 
 def test_workshop_page_groups_slots_by_local_date_with_seats_left_and_full(client):
@@ -205,7 +205,7 @@ def test_workshop_page_in_english_formats_price_dates_and_labels(client):
     assert "Upcoming dates" in html
     assert "per seat" in html
     assert "1 seat left" in html
-    assert "Tuesday 14 July 2099" in html
+    assert "Tuesday, 14 July 2099" in html  # the locale's own long date (CLDR en_GB)
 
 
 def test_workshop_page_never_shows_a_stale_seat_count_or_a_cancelled_slot(client):

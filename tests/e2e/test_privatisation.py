@@ -95,7 +95,7 @@ def test_full_privatisation_journey(live_server, page, browser, phone_context, s
     offer_row = artisan.locator("[data-row]").first
     offer_row.locator("input[type=date]").fill(d4.isoformat())
     offer_row.locator("input[type=time]").fill("16:00")
-    artisan.get_by_label("Message to the customer").fill("Happy to host you! I can also do the 14th.")
+    artisan.get_by_label("Message with your answer").fill("Happy to host you! I can also do the 14th.")
     artisan.get_by_role("button", name="Send my answer").click()
     expect(artisan.get_by_text("Your answer is sent")).to_be_visible()
     screenshot(artisan, "5-manage-answered")
@@ -142,7 +142,7 @@ def test_deadline_passes_and_both_sides_are_told(live_server, page, phone_contex
         f"privreq:{req.pk}:expired_unanswered:artisan:email",
     } <= expired
     page.goto(f"{live_server.url}/privatisation/{req.token}/")
-    expect(page.get_by_text("This request has expired")).to_be_visible()
+    expect(page.get_by_text("The artisan did not answer in time.")).to_be_visible()
     expect(page.get_by_role("button", name="Withdraw my request")).to_have_count(0)
     screenshot(page, "customer-expired")
     phone = phone_context.new_page()

@@ -44,7 +44,7 @@ PUBLIC = {
     "privatisation:request_form": "public", "privatisation:price": "public", "privatisation:suggest": "public",
     "privatisation:customer_request": "token", "privatisation:customer_withdraw": "token",
     "privatisation:customer_choose": "token", "privatisation:customer_payment_return": "token",
-    "privatisation:customer_message": "token", "privatisation:quote": "token",
+    "privatisation:customer_message": "token", "privatisation:quote": "token", "privatisation:quote_pdf": "token",
     "privatisation:manage_signed": "the artisan's signed link: one request only (test_tokens.py)",
     # Signing in and out, password reset (rate limited, throttled: test_throttling.py).
     "backoffice:login": "sign-in", "backoffice:logout": "sign-out",
@@ -64,6 +64,7 @@ BACKOFFICE = {
     "backoffice:slot_cancel": False,
     "backoffice:slot_delete": False,
     "backoffice:activity": False,
+    "backoffice:activity_settings": False,
     "backoffice:workshop_create": False,
     "backoffice:workshop_edit": False,
     "privatisation:list": False,
