@@ -67,3 +67,13 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _hook_registries():
+    """Registrations a test makes on bookings' hooks are undone after it."""
+    from bookings.hooks import order_hooks, slot_hooks
+
+    saved = dict(order_hooks._handlers), dict(slot_hooks._handlers)
+    yield
+    order_hooks._handlers, slot_hooks._handlers = saved

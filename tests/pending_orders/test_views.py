@@ -108,7 +108,7 @@ def test_accept_asks_for_confirmation_then_shows_a_summary(signed_in, slot, gate
 def test_select_all_matching_takes_every_filtered_order(signed_in, slot, gateway, monkeypatch):
     from pending_orders import services
 
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     slot.capacity = 40
     slot.save()
     orders = [PendingOrderFactory(slot=slot) for _ in range(30)]
@@ -154,7 +154,7 @@ def test_list_reads_in_french(signed_in, artisan, slot):
 def test_summary_page_query_count_does_not_grow_with_orders(signed_in, artisan, slot, gateway, django_assert_max_num_queries, monkeypatch):
     from pending_orders import services
 
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     few = services.orders_accept(artisan=artisan, order_ids=[PendingOrderFactory(slot=slot).pk])
     many = services.orders_accept(artisan=artisan, order_ids=[PendingOrderFactory(slot=slot).pk for _ in range(8)])
     with django_assert_max_num_queries(10) as captured:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bookings.models import Order, Slot
-from bookings.services.orders import BookingError, order_place
+from bookings.services import BookingError, order_place
 from bookings.services.slots import SlotError, slot_cancel, slot_create_series, slot_update
 from bookings.states import SlotKind
 from privatisation.models import Offer, PrivatisationRequest
