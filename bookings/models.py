@@ -322,12 +322,24 @@ class StatusChange(models.Model):
         abstract = True
         ordering = ["created_at", "id"]
 
+    # {status: label} of the model the history is of (set by each subclass).
+    status_labels: dict = {}
+
     def __str__(self):
         return f"{self.from_status} → {self.to_status} ({self.actor_kind})"
+
+    @property
+    def from_label(self) -> str:
+        return self.status_labels.get(self.from_status, self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self.status_labels.get(self.to_status, self.to_status)
 
 
 class OrderStatusChange(StatusChange):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
+    status_labels = dict(OrderStatus.choices)
 
     class Meta(StatusChange.Meta):
         verbose_name = _("order status change")
@@ -336,6 +348,7 @@ class OrderStatusChange(StatusChange):
 
 class SlotStatusChange(StatusChange):
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="status_changes")
+    status_labels = dict(SlotStatus.choices)
 
     class Meta(StatusChange.Meta):
         verbose_name = _("slot status change")

@@ -194,6 +194,7 @@ class RequestStatusChange(StatusChange):
     """The request's history: every status change (written by `services.transitions` only)."""
 
     request = models.ForeignKey(PrivatisationRequest, on_delete=models.CASCADE, related_name="status_changes")
+    status_labels = dict(RequestStatus.choices)
 
     class Meta(StatusChange.Meta):
         verbose_name = _("request status change")

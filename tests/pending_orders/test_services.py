@@ -399,3 +399,43 @@ def test_expiring_a_capture_failed_order_gives_back_its_seats(slot, gateway, cel
     assert order.status == OrderStatus.EXPIRED and not order.holds_seats
     assert slot.seats_taken == 0
     assert gateway.cancels == [(order.payment_intent_id, f"order:{order.pk}:release")]
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+def _history(order):
+    from bookings.models import OrderStatusChange
+
+    return list(OrderStatusChange.objects.filter(order=order).values_list("from_status", "to_status", "actor_kind"))
+
+
+def test_accept_capture_and_confirm_write_the_order_history(slot, gateway, celery_eager,
+                                                            django_capture_on_commit_callbacks):
+    order = PendingOrderFactory(slot=slot)
+    user = artisan_of(order).user
+    accept([order], django_capture_on_commit_callbacks, message="See you", actor=user)
+    assert _history(order) == [
+        (OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CAPTURING, "artisan"),
+        (OrderStatus.CAPTURING, OrderStatus.CONFIRMED, "system"),
+    ]
+    from bookings.models import OrderStatusChange
+
+    first = OrderStatusChange.objects.filter(order=order).first()
+    assert (first.actor_user_id, first.message) == (user.pk, "See you")
+
+
+def test_refuse_and_expire_write_the_order_history(slot, gateway):
+    refused, overdue = PendingOrderFactory(slot=slot), PendingOrderFactory(slot=slot)
+    services.orders_refuse(artisan=artisan_of(refused), order_ids=[refused.pk], message="Full")
+    Order.objects.filter(pk=overdue.pk).update(decide_by=timezone.now() - timedelta(minutes=1))
+    assert services.orders_expire_overdue() == 1
+    assert _history(refused) == [(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.REFUSED, "artisan")]
+    assert _history(overdue) == [(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.EXPIRED, "system")]
+
+
+def test_ops_retry_from_the_admin_is_recorded_as_ops(slot, gateway, monkeypatch):
+    order = PendingOrderFactory(slot=slot, status=OrderStatus.CAPTURE_FAILED)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
+    services.orders_retry_capture(artisan=artisan_of(order), order_ids=[order.pk], actor_kind="ops")
+    assert _history(order) == [(OrderStatus.CAPTURE_FAILED, OrderStatus.CAPTURING, "ops")]

@@ -193,3 +193,14 @@ def test_date_filter_uses_the_session_day_in_the_workshop_time_zone(signed_in, a
 
     assert order.reference in on_the_day.content.decode()
     assert order.reference not in next_day.content.decode()
+
+
+def test_a_pending_order_row_shows_its_history(signed_in, slot, monkeypatch):
+    from pending_orders import services
+
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
+    order = PendingOrderFactory(slot=slot)
+    services.orders_accept(artisan=slot.workshop.artisan, order_ids=[order.pk], message="Welcome aboard")
+    html = signed_in.get(LIST).content.decode()
+    assert "<summary>History</summary>" in html and "Welcome aboard" in html
+    assert "Pending confirmation → Capturing payment" in html
