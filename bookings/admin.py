@@ -209,3 +209,30 @@ class WebhookEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["event_id", "event_type"]
     date_hierarchy = "received_at"
 
+
+
+# --- History (the audit trail of status changes; read-only) ----------------------------------
+
+
+from .models import OrderStatusChange, SlotStatusChange  # noqa: E402 - kept with its section
+
+
+class StatusChangeInline(ReadOnlyInline):
+    """The rows the transition functions wrote: when, from → to, who, message."""
+
+    fields = ["created_at", "from_status", "to_status", "actor_kind", "actor_user", "message"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+    verbose_name_plural = _("history")
+
+
+class OrderStatusChangeInline(StatusChangeInline):
+    model = OrderStatusChange
+
+
+class SlotStatusChangeInline(StatusChangeInline):
+    model = SlotStatusChange
+
+
+OrderAdmin.inlines = [*OrderAdmin.inlines, OrderStatusChangeInline]
+SlotAdmin.inlines = [*SlotAdmin.inlines, SlotStatusChangeInline]

@@ -8,3 +8,8 @@ class BookingsConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401, PLC0415 - registers the start-up checks
+        from .hooks import nothing, order_hooks
+        from .states import OrderSource
+
+        # Storefront orders have no upper flow to tell.
+        order_hooks.register(OrderSource.STOREFRONT, on_confirmed=nothing, on_closed=nothing)

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .states import OrderStatus, PaymentEventKind, SlotKind, SlotStatus
+from .states import ActorKind, OrderSource, OrderStatus, PaymentEventKind, SlotKind, SlotStatus
 
 
 def new_token() -> str:
@@ -197,8 +197,8 @@ class Order(models.Model):
     seats = models.PositiveIntegerField(_("seats"))
     total_cents = models.PositiveIntegerField(_("total (cents)"))
     currency = models.CharField(max_length=3, default="EUR")
-    # Which flow made the order ("storefront", "privatisation"): see bookings/hooks.py.
-    source = models.CharField(max_length=20, default="storefront", db_index=True)
+    # Which flow made the order: see bookings/hooks.py.
+    source = models.CharField(max_length=20, choices=OrderSource.choices, default=OrderSource.STOREFRONT, db_index=True)
     # Authorise now, capture when the artisan accepts.
     requires_confirmation = models.BooleanField(default=False)
     # Deadlines: the checkout hold, then (confirm-first orders) the artisan's decision.
@@ -351,3 +351,56 @@ class PageVersion(models.Model):
 
     def __str__(self):
         return f"{self.kind}{self.object_id} v{self.version}"
+
+
+class StatusChange(models.Model):
+    """One row of an audit trail: when, from → to, who, and the message if any.
+
+    Written only by the owner app's transition function (never by hand), so no move forgets it.
+    """
+
+    from_status = models.CharField(_("from"), max_length=24)
+    to_status = models.CharField(_("to"), max_length=24)
+    actor_kind = models.CharField(_("by"), max_length=10, choices=ActorKind.choices, default=ActorKind.SYSTEM)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("user"),
+    )
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+    # {status: label} of the model the history is of (set by each subclass).
+    status_labels: dict = {}
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status} ({self.actor_kind})"
+
+    @property
+    def from_label(self) -> str:
+        return self.status_labels.get(self.from_status, self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self.status_labels.get(self.to_status, self.to_status)
+
+
+class OrderStatusChange(StatusChange):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
+    status_labels = dict(OrderStatus.choices)
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("order status change")
+        verbose_name_plural = _("order history")
+
+
+class SlotStatusChange(StatusChange):
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="status_changes")
+    status_labels = dict(SlotStatus.choices)
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("slot status change")
+        verbose_name_plural = _("slot history")

@@ -3,6 +3,8 @@
 Services are the only code that changes a status; they check a move against these tables.
 """
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -69,12 +71,51 @@ ORDER_TRANSITIONS = {
     OrderStatus.CANCELLED: set(),
 }
 
-# Orders whose seats count against the slot's capacity.
-SEAT_TAKING_STATUSES = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED)
 
 
 def can_move(table, current, target) -> bool:
     return target in table.get(current, set())
+
+
+def sources_of(table, target) -> list[str]:
+    """The statuses from which `table` allows a move to `target` (for bulk updates)."""
+    return sorted(str(current) for current, targets in table.items() if target in targets)
+
+
+class OrderSource(models.TextChoices):
+    """Which flow made an order; the flow's handlers are in bookings/hooks.py."""
+
+    STOREFRONT = "storefront", _("Storefront")
+    PRIVATISATION = "privatisation", _("Privatisation")
+
+
+class ActorKind(models.TextChoices):
+    """Who made a change of status (the audit trail)."""
+
+    ARTISAN = "artisan", _("Artisan")
+    CUSTOMER = "customer", _("Customer")
+    OPS = "ops", _("Ops")
+    SYSTEM = "system", _("System")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a kind, and the signed-in user when there is one (artisan or ops)."""
+
+    kind: str = ActorKind.SYSTEM
+    user_id: int | None = None
+
+    @classmethod
+    def artisan(cls, user=None) -> "Actor":
+        return cls(ActorKind.ARTISAN, getattr(user, "pk", None))
+
+    @classmethod
+    def ops(cls, user=None) -> "Actor":
+        return cls(ActorKind.OPS, getattr(user, "pk", None))
+
+
+SYSTEM = Actor()
+CUSTOMER = Actor(ActorKind.CUSTOMER)
 
 
 class PaymentEventKind(models.TextChoices):

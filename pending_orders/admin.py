@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from bookings.states import ActorKind
+
 from . import services
 from .models import DecisionBatch, PendingOrderState
 
@@ -63,7 +65,9 @@ class PendingOrderStateAdmin(admin.ModelAdmin):
             per_artisan.setdefault(state.order.slot.workshop.artisan, []).append(state.order_id)
         done = errors = 0
         for artisan, ids in per_artisan.items():
-            batch = services.orders_retry_capture(artisan=artisan, order_ids=ids, actor=request.user)
+            batch = services.orders_retry_capture(
+                artisan=artisan, order_ids=ids, actor=request.user, actor_kind=ActorKind.OPS
+            )
             done += len(batch.done_ids)
             errors += len(batch.errors)
         self.message_user(request, _("%(done)s capture(s) started again, %(errors)s not possible.") % {"done": done, "errors": errors},

@@ -5,7 +5,7 @@ payment, let the customer "pay" on the dev gateway (an authorisation), reconcile
 """
 
 from bookings.payments.dev import DevGateway
-from bookings.services.orders import (
+from bookings.services import (
     LineSpec,
     order_apply_payment_state,
     order_create,

@@ -1,4 +1,5 @@
-"""What the Pending orders flow needs beside bookings' Order (bookings/models.py stays untouched).
+"""What the Pending orders flow needs beside bookings' Order (an order's status history is bookings'
+`OrderStatusChange`; a batch below records the decision that caused the moves).
 
 - `PendingOrderState`: one row per confirm-first order that this flow has touched: when the
   artisan's digest mentioned it, when its capture was last claimed by a worker.

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from bookings.models import Order, OrderLine
+from bookings.models import Order, OrderLine, OrderStatusChange
 from bookings.states import OrderStatus
 
 
@@ -41,6 +41,13 @@ def pending_orders_for(*, artisan, now=None, workshop_id=None, date_from=None, d
 def actionable(queryset):
     """The listed orders an action can apply to (what "tick all that match" takes)."""
     return queryset.filter(status__in=(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CAPTURE_FAILED))
+
+
+def with_history(queryset):
+    """The orders' status changes, oldest first (the row's "History")."""
+    return queryset.prefetch_related(
+        Prefetch("status_changes", queryset=OrderStatusChange.objects.order_by("created_at", "id"), to_attr="history")
+    )
 
 
 def with_lines(queryset):

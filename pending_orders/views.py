@@ -47,7 +47,7 @@ def order_list(request, artisan):
     form, orders = _filtered(request, artisan, request.GET or None)
     if request.GET.get("format") == "csv":
         return _csv(orders)
-    page = Paginator(selectors.with_lines(orders), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.with_history(selectors.with_lines(orders)), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "pending_orders/list.html", {
         "nav": "pending_orders",
         "form": form,

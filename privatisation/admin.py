@@ -3,7 +3,17 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from .models import DateSuggestion, Message, Offer, PrivatisationRequest, ProposedSlot, Quote
+from bookings.admin import StatusChangeInline
+
+from .models import (
+    DateSuggestion,
+    Message,
+    Offer,
+    PrivatisationRequest,
+    ProposedSlot,
+    Quote,
+    RequestStatusChange,
+)
 from .services.deadlines import privatisation_request_expire
 
 
@@ -64,3 +74,13 @@ class DateSuggestionAdmin(admin.ModelAdmin):
     list_display = ["workshop", "starts_at", "contact_name", "status", "created_at"]
     list_filter = ["status"]
     readonly_fields = ["status", "slot", "decided_at", "token"]
+
+
+# --- History (read-only) ---------------------------------------------------------------------
+
+
+class RequestStatusChangeInline(StatusChangeInline):
+    model = RequestStatusChange
+
+
+PrivatisationRequestAdmin.inlines = [*PrivatisationRequestAdmin.inlines, RequestStatusChangeInline]

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Order, Slot, Workshop, new_token
+from bookings.models import Order, Slot, StatusChange, Workshop, new_token
 
 from .states import MessageAuthor, RequestKind, RequestStatus, SuggestionStatus
 
@@ -215,3 +215,14 @@ class DateSuggestion(models.Model):
 
     def __str__(self):
         return f"{self.workshop} — {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class RequestStatusChange(StatusChange):
+    """The request's history: every status change (written by `services.transitions` only)."""
+
+    request = models.ForeignKey(PrivatisationRequest, on_delete=models.CASCADE, related_name="status_changes")
+    status_labels = dict(RequestStatus.choices)
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("request status change")
+        verbose_name_plural = _("request history")

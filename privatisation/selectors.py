@@ -139,3 +139,8 @@ def time_left_label(delta) -> str:
     if hours:
         return _("%(h)s h %(m)s min") % {"h": hours, "m": mins}
     return _("%(m)s min") % {"m": mins}
+
+
+def request_history(request) -> list:
+    """The request's status changes, oldest first (for the Manage page)."""
+    return list(request.status_changes.order_by("created_at", "id"))

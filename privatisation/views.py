@@ -388,6 +388,7 @@ def _manage(request, privreq, post_url, *, signed):
         "time_left": selectors.time_left_label(selectors.time_left(privreq.deadline, now)), "nav": "privatisation",
         "accepted_ids": [int(v) for v in form["accept"].value() or [] if str(v).isdigit()],
         "MessageAuthor": MessageAuthor, "quote": getattr(privreq, "quote", None) if privreq.is_company else None,
+        "history": selectors.request_history(privreq),
     })
 
 

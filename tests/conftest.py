@@ -90,3 +90,13 @@ def _page_versions_at_once(request):
         with connection.cursor() as cursor:
             cursor.execute(f"SET CONSTRAINTS {PAGE_VERSION_TRIGGERS} IMMEDIATE")
     yield
+
+
+@pytest.fixture(autouse=True)
+def _hook_registries():
+    """Registrations a test makes on bookings' hooks are undone after it."""
+    from bookings.hooks import order_hooks, slot_hooks
+
+    saved = dict(order_hooks._handlers), dict(slot_hooks._handlers)
+    yield
+    order_hooks._handlers, slot_hooks._handlers = saved

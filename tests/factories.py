@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.utils import timezone
 
 from bookings.models import Artisan, Order, OrderLine, Slot, TicketType, Workshop
@@ -72,6 +73,10 @@ class SlotFactory(factory.django.DjangoModelFactory):
     capacity = 8
 
 
+# The statuses in which an order made by the services holds its seats.
+SEAT_HOLDING = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED, OrderStatus.CAPTURING, OrderStatus.CAPTURE_FAILED)
+
+
 class OrderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Order
@@ -86,6 +91,16 @@ class OrderFactory(factory.django.DjangoModelFactory):
     seats = 1
     total_cents = factory.LazyAttribute(lambda o: o.seats * o.slot.workshop.price_cents)
     currency = "EUR"
+    # Orders that hold seats count in their slot, as the booking services keep it (the seat invariant).
+    holds_seats = factory.LazyAttribute(lambda o: o.status in SEAT_HOLDING)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        order = super()._create(model_class, *args, **kwargs)
+        if order.holds_seats:
+            Slot.objects.filter(pk=order.slot_id).update(seats_taken=F("seats_taken") + order.seats)
+            order.slot.refresh_from_db(fields=["seats_taken"])
+        return order
 
 
 class OrderLineFactory(factory.django.DjangoModelFactory):

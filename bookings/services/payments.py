@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from ..models import Order
 from ..models import WebhookEvent as ProcessedEvent
 from ..payments import WebhookEvent, get_gateway
-from .orders import order_apply_payment_state
+from .checkout import order_apply_payment_state
 
 logger = logging.getLogger(__name__)
 

@@ -11,21 +11,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Artisan, Order, Slot, Workshop
-from ..states import SLOT_TRANSITIONS, SlotStatus, can_move
-from .orders import orders_refund_for_cancelled_slot
+from ..hooks import slot_hooks
+from ..models import Artisan, Order, Slot, SlotStatusChange, Workshop
+from ..states import SLOT_TRANSITIONS, Actor, ActorKind, SlotStatus, can_move
+from .errors import BookingError
+from .refunds import orders_refund_for_cancelled_slot
+from .transitions import slot_move
 
 # A weekly series covers at most one year.
 MAX_SERIES_DAYS = 366
 
 
-class SlotError(Exception):
-    """A rule refused the change. `message` is safe to show; `field` names the form field."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+# Kept as the name the calendar's forms and views know; it is bookings' one error type.
+SlotError = BookingError
 
 
 def _workshop_of(artisan: Artisan, workshop_id: int) -> Workshop:
@@ -45,6 +43,13 @@ def _locked_slot(artisan: Artisan, slot_id: int) -> Slot:
     if slot is None:
         raise Slot.DoesNotExist
     return slot
+
+
+def _refuse_if_claimed(slot: Slot, action: str) -> None:
+    """A slot an upper app holds (a private slot offered on a request) is changed there, not here."""
+    claim = slot_hooks.claim(slot, action)
+    if claim is not None:
+        raise BookingError(claim.message, link=claim.link)
 
 
 def weekly_starts(starts_at: datetime, until: date, tz) -> list[datetime]:
@@ -108,7 +113,13 @@ def slot_create_series(
             )
         )
     with transaction.atomic():
-        return Slot.objects.bulk_create(slots)
+        created = Slot.objects.bulk_create(slots)
+        SlotStatusChange.objects.bulk_create(
+            SlotStatusChange(slot=slot, from_status="", to_status=slot.status, actor_kind=ActorKind.ARTISAN,
+                             actor_user_id=artisan.user_id)
+            for slot in created
+        )
+        return created
 
 
 def slot_update(
@@ -119,6 +130,7 @@ def slot_update(
         slot = _locked_slot(artisan, slot_id)
         if slot.status == SlotStatus.CANCELLED:
             raise SlotError(_("This slot is cancelled; it can no longer be changed."))
+        _refuse_if_claimed(slot, slot_hooks.UPDATE)
         if ends_at <= starts_at:
             raise SlotError(_("The end must be after the start."), field="end_time")
         if starts_at != slot.starts_at and starts_at <= timezone.now():
@@ -140,6 +152,7 @@ def slot_delete(*, artisan: Artisan, slot_id: int) -> None:
     """Delete a slot no order ever touched; otherwise it must be cancelled instead."""
     with transaction.atomic():
         slot = _locked_slot(artisan, slot_id)
+        _refuse_if_claimed(slot, slot_hooks.DELETE)
         if Order.objects.filter(slot=slot).exists():
             raise SlotError(
                 _("Customers have booked this slot: cancel it instead, with a message to them.")
@@ -157,10 +170,11 @@ def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
             raise SlotError(_("This slot cannot be cancelled."))
         if slot.ends_at <= timezone.now():
             raise SlotError(_("This slot is over; it can no longer be cancelled."))
-        slot.status = SlotStatus.CANCELLED
+        _refuse_if_claimed(slot, slot_hooks.CANCEL)
+        actor = Actor(ActorKind.ARTISAN, artisan.user_id)
         slot.cancel_message = message
         slot.cancelled_at = timezone.now()
-        slot.save(update_fields=["status", "cancel_message", "cancelled_at"])
+        slot_move(slot, SlotStatus.CANCELLED, actor=actor, message=message, fields=["cancel_message", "cancelled_at"])
         # Every live order is cancelled and refunded; each customer gets the artisan's message.
-        orders_refund_for_cancelled_slot(slot_id=slot.pk, message=message)
+        orders_refund_for_cancelled_slot(slot_id=slot.pk, message=message, actor=actor)
         return slot

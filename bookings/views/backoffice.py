@@ -34,6 +34,7 @@ from ..forms.backoffice import (
     ticket_type_initial,
     ticket_type_rows,
 )
+from ..hooks import slot_hooks
 from ..models import Artisan, Slot, Workshop
 from ..selectors.backoffice import (
     artisan_workshops,
@@ -209,6 +210,8 @@ def slot_edit(request, artisan, slot_id: int):
     if slot.status == SlotStatus.CANCELLED:
         messages.warning(request, _("This slot is cancelled; it can no longer be changed."))
         return redirect("backoffice:slot_participants", slot_id=slot.pk)
+    if refused := _claimed(request, slot, slot_hooks.UPDATE):
+        return refused
     form = SlotEditForm(request.POST or None, slot=slot)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -236,6 +239,8 @@ def slot_cancel_view(request, artisan, slot_id: int):
     if slot.status == SlotStatus.CANCELLED:
         messages.info(request, _("This slot is already cancelled."))
         return redirect("backoffice:slot_participants", slot_id=slot.pk)
+    if refused := _claimed(request, slot, slot_hooks.CANCEL):
+        return refused
     form = SlotCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -258,6 +263,8 @@ def slot_cancel_view(request, artisan, slot_id: int):
 @artisan_required
 def slot_delete_view(request, artisan, slot_id: int):
     slot = _slot_of(artisan, slot_id)
+    if refused := _claimed(request, slot, slot_hooks.DELETE):
+        return refused
     has_orders = slot.orders.exists()
     if request.method == "POST":
         month = slot.starts_at.astimezone(slot.workshop.tzinfo).strftime("%Y-%m")
@@ -273,6 +280,15 @@ def slot_delete_view(request, artisan, slot_id: int):
     return render(
         request, "bookings/backoffice/slot_delete.html", {"nav": "calendar", "slot": slot, "has_orders": has_orders}
     )
+
+
+def _claimed(request, slot, action):
+    """A slot another flow holds for this action: say why and send the artisan back to the slot's page."""
+    claim = slot_hooks.claim(slot, action)
+    if claim is None:
+        return None
+    messages.warning(request, claim.message)
+    return redirect("backoffice:slot_participants", slot_id=slot.pk)
 
 
 # --- Participants ---------------------------------------------------------------------------
@@ -307,6 +323,7 @@ def slot_participants_view(request, artisan, slot_id: int):
                 ]
             )
         return response
+    claims = slot_hooks.claims(slot)
     return render(
         request,
         "bookings/backoffice/slot_participants.html",
@@ -315,7 +332,10 @@ def slot_participants_view(request, artisan, slot_id: int):
             "slot": slot,
             "orders": orders,
             "seat_count": sum(o.seats for o in orders),
-            "can_delete": slot.status != SlotStatus.CANCELLED and not slot.orders.exists(),
+            "can_delete": slot.status != SlotStatus.CANCELLED and not slot.orders.exists()
+            and slot_hooks.DELETE not in claims,
+            "claims": claims,
+            "claim": next(iter(claims.values()), None),
             "is_past": slot.ends_at <= timezone.now(),
         },
     )

@@ -16,7 +16,7 @@ from ..models import Order, Slot
 from ..payments import PaymentError, get_gateway
 from ..ratelimit import ratelimit_post
 from ..selectors.tickets import order_ics, ticket_qr_svg
-from ..services.orders import (
+from ..services import (
     BookingError,
     hold_lapsed,
     order_apply_payment_state,

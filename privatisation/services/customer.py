@@ -4,13 +4,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from bookings.models import Order, Slot
-from bookings.states import OrderStatus, SlotStatus
+from bookings.services.private_slots import slot_open_private, slots_release_held
+from bookings.states import CUSTOMER, OrderSource, OrderStatus, SlotStatus
 
 from ..models import Offer, PrivatisationRequest
 from ..states import MessageAuthor, RequestStatus
 from . import notify, payment
 from ._common import add_message, ensure_open, lock_request, now_utc
 from .errors import PrivatisationError, SlotUnavailable
+from .transitions import request_move
 
 
 def privatisation_request_withdraw(*, token: str, now=None) -> PrivatisationRequest:
@@ -21,9 +23,8 @@ def privatisation_request_withdraw(*, token: str, now=None) -> PrivatisationRequ
         if request.status == RequestStatus.WITHDRAWN:
             return request
         ensure_open(request, RequestStatus.PENDING, now)
-        request.status = RequestStatus.WITHDRAWN
         request.closed_at = now
-        request.save(update_fields=["status", "closed_at"])
+        request_move(request, RequestStatus.WITHDRAWN, actor=CUSTOMER, fields=["closed_at"])
         notify.to_artisan(request, "withdrawn")
     return request
 
@@ -47,7 +48,7 @@ def privatisation_offer_choose(*, token: str, offer_id: int, return_url: str, ca
         if slot.status != SlotStatus.HELD:
             raise SlotUnavailable()
         pending = list(
-            Order.objects.filter(slot=slot, source="privatisation", status=OrderStatus.PENDING_PAYMENT).order_by("-pk")
+            Order.objects.filter(slot=slot, source=OrderSource.PRIVATISATION, status=OrderStatus.PENDING_PAYMENT).order_by("-pk")
         )
         order = next((o for o in pending if o.hold_expires_at and o.hold_expires_at > now), None)
         for lapsed in pending:
@@ -82,17 +83,14 @@ def request_paid(order) -> None:
         return
     offers = list(request.offers.order_by("slot_id"))
     list(Slot.objects.select_for_update().filter(pk__in=[o.slot_id for o in offers]).order_by("pk").values_list("pk"))
-    Slot.objects.filter(pk=offer.slot_id).update(status=SlotStatus.OPEN)
+    slot_open_private(slot_id=offer.slot_id, actor=CUSTOMER, message=_("The customer paid for this slot."))
     others = [o.slot_id for o in offers if o.pk != offer.pk]
-    Slot.objects.filter(pk__in=others, status=SlotStatus.HELD).update(
-        status=SlotStatus.CANCELLED, cancelled_at=now, cancel_message=_("Another slot was chosen.")
-    )
+    slots_release_held(slot_ids=others, message=_("Another slot was chosen."), actor=CUSTOMER, now=now)
     offer.chosen = True
     offer.save(update_fields=["chosen"])
-    request.status = RequestStatus.CONFIRMED
     request.order = order
     request.closed_at = now
-    request.save(update_fields=["status", "order", "closed_at"])
+    request_move(request, RequestStatus.CONFIRMED, actor=CUSTOMER, message=_("Paid."), fields=["order", "closed_at"])
     notify.to_customer(request, "confirmed", sms=True, offer=offer)
     notify.to_artisan(request, "confirmed", sms=True, offer=offer)
 

@@ -15,12 +15,14 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from bookings.models import Slot
-from bookings.states import OrderStatus, SlotStatus
+from bookings.services.private_slots import slots_release_held
+from bookings.states import OrderStatus
 
-from ..models import PrivatisationRequest
+from ..models import Offer, PrivatisationRequest
 from ..states import RequestStatus
 from . import notify
 from ._common import now_utc
+from .transitions import requests_move
 
 BATCH_SIZE = 500
 MAX_BATCHES = 1000
@@ -79,15 +81,12 @@ def expire_locked(requests, *, now) -> None:
         return
     pending = [r for r in requests if r.status == RequestStatus.PENDING]
     answered = [r for r in requests if r.status == RequestStatus.ANSWERED]
-    PrivatisationRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
-        status=RequestStatus.EXPIRED, closed_at=now
-    )
+    requests_move(requests, RequestStatus.EXPIRED, message=_("The deadline passed."), closed_at=now)
     if answered:
-        Slot.objects.filter(
-            privatisation_offer__request__in=[r.pk for r in answered], status=SlotStatus.HELD
-        ).update(status=SlotStatus.CANCELLED, cancelled_at=now, cancel_message=_("The customer did not pay in time."))
-    for r in requests:
-        r.status, r.closed_at = RequestStatus.EXPIRED, now
+        slots_release_held(
+            slot_ids=Offer.objects.filter(request__in=[r.pk for r in answered]).values_list("slot_id", flat=True),
+            message=_("The customer did not pay in time."), now=now,
+        )
     # The customer may send a new request; the artisan learns it is closed.
     notify.bulk_for_requests(pending, "expired_unanswered", customer_sms=True, artisan_email=True)
     notify.bulk_for_requests(answered, "expired_unpaid", customer_sms=True, artisan_email=True, artisan_sms=True)

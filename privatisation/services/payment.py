@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from bookings.models import Order
 from bookings.payments import PaymentError, get_gateway
-from bookings.services.orders import (
+from bookings.services import (
     BookingError,
     LineSpec,
     order_apply_payment_state,
@@ -13,7 +13,7 @@ from bookings.services.orders import (
     order_expire_hold,
     order_start_payment,
 )
-from bookings.states import OrderStatus
+from bookings.states import OrderSource, OrderStatus
 
 from .errors import PrivatisationError
 
@@ -35,13 +35,11 @@ def create_order(*, request, slot):
             slot=slot,
             lines=[LineSpec(label=label, quantity=request.participants, unit_price_cents=amount // request.participants)],
             customer_name=request.contact_name, customer_email=request.email, customer_phone=request.phone,
-            language=request.language, source="privatisation", take_seats=True,
+            language=request.language, source=OrderSource.PRIVATISATION, take_seats=True,
+            total_cents=amount,  # a quote or minimum may not divide by the participants
         )
     except BookingError as exc:
         raise PrivatisationError(exc.message) from None
-    if order.total_cents != amount:  # a quote or minimum that does not divide by the participants
-        order.total_cents = amount
-        order.save(update_fields=["total_cents"])
     return order
 
 

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bookings.models import Artisan, Slot
-from bookings.states import SlotKind, SlotStatus
+from bookings.models import Artisan
+from bookings.services.private_slots import slot_hold_private, slots_remove_empty
+from bookings.states import Actor, ActorKind
 
 from ..models import Offer
 from ..selectors import calendar_slots_overlapping, classify
@@ -17,6 +18,7 @@ from . import notify
 from ._common import add_message, ensure_open, lock_request, now_utc, pay_window
 from .errors import PrivatisationError, SlotUnavailable
 from .quotes import quote_attachments, quote_create
+from .transitions import request_move
 
 MAX_OFFERS = 10
 
@@ -41,9 +43,9 @@ def privatisation_request_refuse(*, artisan, request_id: int, message: str, now=
         if request.status == RequestStatus.REFUSED:
             return request
         ensure_open(request, RequestStatus.PENDING, now)
-        request.status = RequestStatus.REFUSED
         request.answered_at = request.closed_at = now
-        request.save(update_fields=["status", "answered_at", "closed_at"])
+        request_move(request, RequestStatus.REFUSED, actor=Actor(ActorKind.ARTISAN, artisan.user_id),
+                     message=message.strip(), fields=["answered_at", "closed_at"])
         add_message(request, MessageAuthor.ARTISAN, message, now)
         notify.to_customer(request, "refused", sms=True, answer=message.strip())
     return request
@@ -114,15 +116,14 @@ def privatisation_request_respond(
                 )
         # Make room: overlapping empty public slots leave the calendar.
         removed_ids = sorted({slot.pk for mark in marks for slot in mark.removable})
+        actor = Actor(ActorKind.ARTISAN, artisan.user_id)
         if removed_ids:
-            Slot.objects.filter(pk__in=removed_ids, seats_taken=0, status=SlotStatus.OPEN).update(
-                status=SlotStatus.CANCELLED, cancelled_at=now,
-                cancel_message=_("Removed to make room for a private session."),
+            slots_remove_empty(
+                slot_ids=removed_ids, message=_("Removed to make room for a private session."), actor=actor, now=now
             )
         for start, end, proposal in items:
-            slot = Slot.objects.create(
-                workshop=workshop, starts_at=start, ends_at=end, capacity=request.participants,
-                kind=SlotKind.PRIVATE, status=SlotStatus.HELD,
+            slot = slot_hold_private(
+                workshop=workshop, starts_at=start, ends_at=end, capacity=request.participants, actor=actor
             )
             Offer.objects.create(request=request, slot=slot, proposed=proposal)
 
@@ -134,11 +135,11 @@ def privatisation_request_respond(
             pay_by = quote.valid_until
         else:
             pay_by = now + pay_window(False)
-        request.status = RequestStatus.ANSWERED
         request.answered_at = now
         request.pay_by = pay_by
         request.reminder_sent_at = None
-        request.save(update_fields=["status", "answered_at", "pay_by", "reminder_sent_at"])
+        request_move(request, RequestStatus.ANSWERED, actor=actor, message=message.strip(),
+                     fields=["answered_at", "pay_by", "reminder_sent_at"])
         add_message(request, MessageAuthor.ARTISAN, message, now)
         notify.to_customer(
             request, "answered", sms=True, answer=message.strip(), quote=quote_row,

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from bookings.models import Workshop
+from bookings.states import CUSTOMER
 
 from ..models import PrivatisationRequest, ProposedSlot
 from ..states import OPEN_STATUSES, MessageAuthor, RequestKind
@@ -14,6 +15,7 @@ from . import notify
 from ._common import MAX_AHEAD, add_message, now_utc, respond_window
 from .errors import PrivatisationError
 from .pricing import private_price
+from .transitions import request_record_created
 
 MAX_PROPOSED = 10
 
@@ -120,7 +122,8 @@ def privatisation_request_submit(
             raise PrivatisationError(
                 _("You already have a request in progress for this workshop: open the link in your email."), field="email"
             ) from None
-        ProposedSlot.objects.bulk_create(
+        request_record_created(request, actor=CUSTOMER)
+        request.proposed_slots.bulk_create(
             [ProposedSlot(request=request, starts_at=s, ends_at=e) for s, e in intervals]
         )
         add_message(request, MessageAuthor.CUSTOMER, request.message, now)

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bookings.models import Artisan, Slot, Workshop
-from bookings.states import SlotKind, SlotStatus
+from bookings.models import Artisan, Workshop
+from bookings.services import BookingError
+from bookings.services.slots import slot_create_series
 from notifications.services import notification_enqueue
 from notifications.states import Channel
 
@@ -72,10 +73,13 @@ def date_suggestion_accept(*, artisan, suggestion_id: int, now=None) -> DateSugg
         (mark,) = availability(artisan.pk, [(suggestion.starts_at, ends_at)])
         if mark.removable or mark.blocking:
             raise SlotUnavailable(_("You already have a slot at that time on your calendar."))
-        slot = Slot.objects.create(
-            workshop=workshop, starts_at=suggestion.starts_at, ends_at=ends_at,
-            capacity=workshop.default_capacity, kind=SlotKind.PUBLIC, status=SlotStatus.OPEN,
-        )
+        try:
+            (slot,) = slot_create_series(
+                artisan=artisan, workshop_id=workshop.pk, starts_at=suggestion.starts_at, ends_at=ends_at,
+                capacity=workshop.default_capacity,
+            )
+        except BookingError as exc:
+            raise PrivatisationError(exc.message) from None
         suggestion.status = SuggestionStatus.ACCEPTED
         suggestion.slot = slot
         suggestion.decided_at = now

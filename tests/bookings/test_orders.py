@@ -7,7 +7,7 @@ from django.utils import timezone
 from bookings.hooks import order_hooks
 from bookings.models import DevPayment, Order, PaymentEvent, Slot
 from bookings.payments import IntentState, IntentStatus, get_gateway
-from bookings.services.orders import (
+from bookings.services import (
     BookingError,
     LineSpec,
     SoldOut,
@@ -18,7 +18,6 @@ from bookings.services.orders import (
     order_expire_hold,
     order_place,
     order_start_payment,
-    order_take_seats,
     orders_refund_for_cancelled_slot,
     orders_release_lapsed_holds,
 )
@@ -151,7 +150,7 @@ def test_order_hooks_run_for_their_source(slot):
     assert order.total_cents == 20000 and order.lines.get().ticket_type is None
     order_confirm(order_id=order.pk)
     other = order_create(
-        slot=slot, lines=[{"label": "x", "quantity": 1, "unit_price_cents": 100}],
+        slot=slot, lines=[LineSpec(label="x", quantity=1, unit_price_cents=100)],
         customer_name="Bo", customer_email="bo@example.com", source="test-source",
     )
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
@@ -198,21 +197,6 @@ def test_decide_by_respects_a_short_authorisation(slot, on_request, settings):
         reference="pi_1", status=IntentStatus.AUTHORISED, amount_cents=9000, currency="EUR", capture_before=capture_before))
     order.refresh_from_db()
     assert order.decide_by == capture_before - timedelta(hours=12)
-
-
-def test_take_seats_then_confirm_a_confirm_first_order(slot, on_request):
-    order = place(slot, {on_request.pk: 2})
-    order_take_seats(order_id=order.pk)
-    order_take_seats(order_id=order.pk)
-    order.status = OrderStatus.CAPTURING
-    order.save(update_fields=["status"])
-    order_confirm(order_id=order.pk)
-    slot.refresh_from_db()
-    assert slot.seats_taken == 2
-    Slot.objects.filter(pk=slot.pk).update(seats_taken=5)
-    late = place(slot, {on_request.pk: 1})
-    with pytest.raises(SoldOut):
-        order_take_seats(order_id=late.pk)
 
 
 def test_lapsed_hold_frees_seats_once(slot, adult, settings):
@@ -322,7 +306,7 @@ def test_customer_name_is_escaped_in_the_html_email_and_plain_in_the_text(slot, 
 def test_refund_that_fails_transiently_is_retried_by_the_sweeper(slot, adult, monkeypatch, django_capture_on_commit_callbacks):
     from bookings.payments import PaymentUnavailable
     from bookings.payments.dev import DevGateway
-    from bookings.services.orders import orders_settle_payments
+    from bookings.services import orders_settle_payments
     from bookings.tasks import settle_order_payment
 
     order = place(slot, {adult.pk: 1})

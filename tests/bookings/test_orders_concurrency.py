@@ -7,7 +7,7 @@ from django.db import connection
 
 from bookings.models import Order, Slot
 from bookings.payments import IntentState, IntentStatus
-from bookings.services.orders import SoldOut, order_apply_payment_state, order_place
+from bookings.services import SoldOut, order_apply_payment_state, order_place
 from bookings.states import OrderStatus
 from tests.factories import SlotFactory, TicketTypeFactory
 

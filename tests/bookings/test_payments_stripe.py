@@ -16,7 +16,7 @@ from bookings.payments import (
     get_gateway,
 )
 from bookings.payments.stripe_gateway import StripeGateway
-from bookings.services.orders import order_cancel_and_refund, order_place, order_start_payment
+from bookings.services import order_cancel_and_refund, order_place, order_start_payment
 from bookings.states import OrderStatus, PaymentEventKind
 from tests.bookings import stripe_fake as fake
 from tests.conftest import STRIPE_WEBHOOK_SECRET as WEBHOOK_SECRET

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Workshop
-from bookings.services.orders import order_place
+from bookings.services import order_place
 from bookings.services.slots import slot_cancel
 from bookings.services.workshops import WORKSHOP_FIELDS, workshop_save
 from bookings.views import storefront as storefront_views

@@ -13,6 +13,7 @@ from django.urls import reverse
 from bookings.models import DevPayment, PaymentEvent
 from bookings.payments.base import PaymentUnavailable
 from bookings.payments.dev import DevGateway
+from bookings.services import ledger_key, order_release_authorisation
 from bookings.states import OrderStatus, PaymentEventKind
 from notifications.models import Notification
 from pending_orders import services
@@ -77,7 +78,7 @@ def assert_charged_once(order):
 def test_provider_charges_then_times_out_the_retry_finds_the_charge(order, provider, celery_eager, django_capture_on_commit_callbacks):
     provider.script = ["timeout-after-charge"]
     accept(order, django_capture_on_commit_callbacks)
-    assert provider.calls == [services.capture_key(order.pk)] * 2  # the replay carries the same key
+    assert provider.calls == [ledger_key(order.pk, "capture")] * 2  # the replay carries the same key
     assert_charged_once(order)
 
 
@@ -103,7 +104,7 @@ def test_provider_down_through_every_retry_shows_the_failure_and_a_retry_charges
     order.refresh_from_db()
     assert_charged_once(order)
     assert len(provider.calls) == CAPTURE_MAX_RETRIES + 2
-    assert set(provider.calls) == {services.capture_key(order.pk)}
+    assert set(provider.calls) == {ledger_key(order.pk, "capture")}
 
     # A second click (a double submit, a stale page) changes nothing.
     with django_capture_on_commit_callbacks(execute=True):
@@ -116,7 +117,7 @@ def test_provider_down_through_every_retry_shows_the_failure_and_a_retry_charges
 def test_while_the_capture_is_retried_the_page_says_why(
     client, order, provider, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)  # the worker's turn, below
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)  # the worker's turn, below
     provider.script = ["down"]
     accept(order, django_capture_on_commit_callbacks)
     with pytest.raises(PaymentUnavailable):
@@ -133,7 +134,7 @@ def test_while_the_capture_is_retried_the_page_says_why(
 
 
 def test_the_retrying_reason_reads_in_french(client, order, provider, django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     provider.script = ["down"]
     accept(order, django_capture_on_commit_callbacks)
     with pytest.raises(PaymentUnavailable):
@@ -161,7 +162,7 @@ def test_refusing_an_order_the_provider_charged_unseen_gives_the_money_back(
     kinds = Counter(PaymentEvent.objects.filter(order=order).values_list("kind", flat=True))
     assert kinds[PaymentEventKind.CAPTURED] == 1 and kinds[PaymentEventKind.REFUNDED] == 1
     # Run again (a redelivered task, the sweeper): nothing more is refunded.
-    services.order_release_authorisation(order_id=order.pk)
+    order_release_authorisation(order_id=order.pk)
     services.releases_requeue_missing()
     payment.refresh_from_db()
     assert payment.refunded_cents == order.total_cents

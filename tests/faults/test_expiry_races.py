@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from bookings.models import Order, Slot
-from bookings.services.orders import orders_release_lapsed_holds
+from bookings.services import orders_release_lapsed_holds
 from bookings.states import OrderStatus
 from notifications.models import Notification
 from pending_orders import services
@@ -48,7 +48,7 @@ def run_concurrently(job, times=3):
 
 def test_pending_orders_expiry_run_three_times_at_once_expires_each_order_once(postgres_only, monkeypatch):
     released = []
-    monkeypatch.setattr(services, "dispatch_releases", lambda ids: released.extend(ids))
+    monkeypatch.setattr(services.dispatch, "dispatch_releases", lambda ids: released.extend(ids))
     slots = [SlotFactory(capacity=20) for _ in range(3)]
     orders = [PendingOrderFactory(slot=slots[i % 3], decide_by=timezone.now() + timedelta(hours=1)) for i in range(30)]
     # Half were accepted and then failed at capture: they hold seats that must come back once.

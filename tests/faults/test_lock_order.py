@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from bookings.hooks import OrderHandlers, order_hooks
 from bookings.models import Slot
-from bookings.services.orders import orders_release_lapsed_holds
+from bookings.services import orders_release_lapsed_holds
 from bookings.states import OrderStatus, SlotStatus
 from notifications.models import Notification
 from privatisation.models import PrivatisationRequest

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import DevPayment, PaymentEvent
+from bookings.services import ledger_key
 from bookings.states import OrderStatus, PaymentEventKind
 from notifications import channels
 from notifications.models import Notification
@@ -73,7 +74,7 @@ def test_worker_killed_mid_capture_the_job_runs_again_and_captures_once(start_wo
     assert (payment.status, payment.captured_cents) == ("succeeded", order.total_cents)
     # Every gateway call carried the same idempotency key: the provider dedupes a replay too.
     calls = (faults_dir / "captures.log").read_text().split()
-    assert set(calls) == {services.capture_key(order.pk)}
+    assert set(calls) == {ledger_key(order.pk, "capture")}
     assert len(calls) == 2  # the killed attempt and the redelivered one
     order.refresh_from_db()
     assert order.tickets.count() == 2

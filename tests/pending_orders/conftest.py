@@ -1,9 +1,9 @@
-"""A fake payment gateway at the adapter boundary, and the confirm step of bookings."""
+"""A fake payment gateway at the adapter boundary."""
 
 import pytest
 
 from bookings.payments.base import IntentState, IntentStatus
-from pending_orders import services
+from bookings.services import confirm_first, refunds
 
 
 class FakeGateway:
@@ -34,28 +34,8 @@ class FakeGateway:
 
 @pytest.fixture
 def gateway(monkeypatch):
+    """The fake gateway wherever bookings' confirm-first and refund services ask for one."""
     fake = FakeGateway()
-    monkeypatch.setattr(services, "_gateway", lambda provider="": fake)
+    monkeypatch.setattr(confirm_first, "get_gateway", lambda provider=None: fake)
+    monkeypatch.setattr(refunds, "get_gateway", lambda provider=None: fake)
     return fake
-
-
-@pytest.fixture(autouse=True)
-def _confirm_step(monkeypatch):
-    """Use bookings' order_confirm when it exists; until then a stand-in that only confirms."""
-    try:
-        from bookings.services.orders import order_confirm  # noqa: F401
-    except ImportError:
-        from django.db import transaction
-        from django.utils import timezone
-
-        from bookings.models import Order
-        from bookings.states import OrderStatus
-
-        def fake_confirm(order_id):
-            with transaction.atomic():
-                order = Order.objects.select_for_update().get(pk=order_id)
-                if order.status == OrderStatus.CAPTURING:
-                    order.status, order.confirmed_at = OrderStatus.CONFIRMED, timezone.now()
-                    order.save(update_fields=["status", "confirmed_at"])
-
-        monkeypatch.setattr(services, "_order_confirm", fake_confirm)

@@ -34,8 +34,8 @@ def run_parallel(*calls):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("round_", range(3))
 def test_accept_and_refuse_race_one_wins_the_other_gets_a_clear_answer(postgres_only, gateway, monkeypatch, round_):
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
-    monkeypatch.setattr(services, "dispatch_releases", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_releases", lambda ids: None)
     order = PendingOrderFactory(slot=SlotFactory(capacity=2))
     artisan = order.slot.workshop.artisan
 
@@ -61,7 +61,7 @@ def test_accept_and_refuse_race_one_wins_the_other_gets_a_clear_answer(postgres_
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_accepts_never_overfill_a_slot(postgres_only, gateway, monkeypatch):
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     slot = SlotFactory(capacity=3)
     orders = [PendingOrderFactory(slot=slot, seats=2) for _ in range(4)]
     artisan = slot.workshop.artisan

@@ -64,7 +64,7 @@ def test_accept_refused_with_reason_when_slot_would_overflow(gateway, celery_eag
 
 def test_accept_returns_before_capture_leaving_orders_capturing(slot, gateway, django_capture_on_commit_callbacks, monkeypatch):
     published = []
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: published.append(list(ids)))
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: published.append(list(ids)))
     order = PendingOrderFactory(slot=slot)
 
     accept([order], django_capture_on_commit_callbacks)
@@ -88,7 +88,7 @@ def test_accepting_twice_is_idempotent(slot, gateway, celery_eager, django_captu
 
 
 def test_duplicate_capture_task_never_captures_twice(slot, gateway, django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     order = PendingOrderFactory(slot=slot)
     accept([order], django_capture_on_commit_callbacks)
 
@@ -101,7 +101,7 @@ def test_duplicate_capture_task_never_captures_twice(slot, gateway, django_captu
 
 
 def test_capture_claimed_by_another_worker_is_not_started_again(slot, gateway, django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     order = PendingOrderFactory(slot=slot)
     accept([order], django_capture_on_commit_callbacks)
     PendingOrderState.objects.filter(pk=order.pk).update(capture_claimed_at=timezone.now())
@@ -141,7 +141,7 @@ def test_retry_after_failed_capture_confirms(slot, gateway, celery_eager, django
 
 
 def test_transient_capture_error_keeps_capturing_for_a_retry(slot, gateway, django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     gateway.fail_capture = PaymentUnavailable("Stripe is unreachable.")
     order = PendingOrderFactory(slot=slot)
     accept([order], django_capture_on_commit_callbacks)
@@ -242,15 +242,6 @@ def test_expire_runs_in_batches(slot, gateway):
     assert not Order.objects.filter(status=OrderStatus.AWAITING_CONFIRMATION).exists()
 
 
-def test_decision_deadline_is_the_earlier_of_window_and_authorisation_margin(settings):
-    settings.PENDING_ORDER_DECISION_HOURS = 96
-    settings.PENDING_ORDER_AUTH_MARGIN_HOURS = 12
-    start = timezone.now()
-
-    assert services.decision_deadline(authorised_at=start, authorisation_expires_at=start + timedelta(days=7)) == start + timedelta(hours=96)
-    assert services.decision_deadline(authorised_at=start, authorisation_expires_at=start + timedelta(days=3)) == start + timedelta(hours=60)
-
-
 def test_reminder_goes_once_24_hours_before_the_deadline(slot):
     order = PendingOrderFactory(slot=slot, decide_by=timezone.now() + timedelta(hours=30))
     assert services.orders_send_reminders() == 0
@@ -331,7 +322,7 @@ def test_declined_at_capture_on_dev_gateway_is_capture_failed(slot, confirm_firs
 def test_lapsed_authorisation_sends_a_payment_link_with_its_own_deadline(slot, confirm_first, celery_eager, django_capture_on_commit_callbacks):
     from bookings.models import DevPayment
     from bookings.payments.dev import DevGateway
-    from bookings.services.orders import order_apply_payment_state
+    from bookings.services import order_apply_payment_state
 
     order = dev_order(slot, confirm_first)
     DevPayment.objects.filter(reference=order.payment_intent_id).update(capture_before=timezone.now() - timedelta(minutes=1))
@@ -408,3 +399,43 @@ def test_expiring_a_capture_failed_order_gives_back_its_seats(slot, gateway, cel
     assert order.status == OrderStatus.EXPIRED and not order.holds_seats
     assert slot.seats_taken == 0
     assert gateway.cancels == [(order.payment_intent_id, f"order:{order.pk}:release")]
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+def _history(order):
+    from bookings.models import OrderStatusChange
+
+    return list(OrderStatusChange.objects.filter(order=order).values_list("from_status", "to_status", "actor_kind"))
+
+
+def test_accept_capture_and_confirm_write_the_order_history(slot, gateway, celery_eager,
+                                                            django_capture_on_commit_callbacks):
+    order = PendingOrderFactory(slot=slot)
+    user = artisan_of(order).user
+    accept([order], django_capture_on_commit_callbacks, message="See you", actor=user)
+    assert _history(order) == [
+        (OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CAPTURING, "artisan"),
+        (OrderStatus.CAPTURING, OrderStatus.CONFIRMED, "system"),
+    ]
+    from bookings.models import OrderStatusChange
+
+    first = OrderStatusChange.objects.filter(order=order).first()
+    assert (first.actor_user_id, first.message) == (user.pk, "See you")
+
+
+def test_refuse_and_expire_write_the_order_history(slot, gateway):
+    refused, overdue = PendingOrderFactory(slot=slot), PendingOrderFactory(slot=slot)
+    services.orders_refuse(artisan=artisan_of(refused), order_ids=[refused.pk], message="Full")
+    Order.objects.filter(pk=overdue.pk).update(decide_by=timezone.now() - timedelta(minutes=1))
+    assert services.orders_expire_overdue() == 1
+    assert _history(refused) == [(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.REFUSED, "artisan")]
+    assert _history(overdue) == [(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.EXPIRED, "system")]
+
+
+def test_ops_retry_from_the_admin_is_recorded_as_ops(slot, gateway, monkeypatch):
+    order = PendingOrderFactory(slot=slot, status=OrderStatus.CAPTURE_FAILED)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
+    services.orders_retry_capture(artisan=artisan_of(order), order_ids=[order.pk], actor_kind="ops")
+    assert _history(order) == [(OrderStatus.CAPTURE_FAILED, OrderStatus.CAPTURING, "ops")]

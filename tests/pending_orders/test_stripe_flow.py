@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from bookings.models import Order, PaymentEvent
-from bookings.services.orders import order_place, order_start_payment
+from bookings.services import order_place, order_start_payment
 from bookings.states import OrderStatus, PaymentEventKind
 from pending_orders import services
 from tests.bookings import stripe_fake as fake
@@ -74,7 +74,7 @@ def test_accept_captures_with_our_key_and_the_capture_webhook_changes_nothing(cl
 
 
 def test_capture_webhook_before_the_task_records_it_never_captures_twice(client, http, authorised, django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     services.orders_accept(artisan=artisan_of(authorised), order_ids=[authorised.pk])
     # Stripe's event about the capture arrives while the order is still `capturing`.
     http.on("GET", f"/v1/payment_intents/{PI}", fake.payment_intent("succeeded"))

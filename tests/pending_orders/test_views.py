@@ -120,7 +120,7 @@ def test_accept_asks_for_confirmation_then_shows_a_summary(signed_in, slot, gate
 def test_select_all_matching_takes_every_filtered_order(signed_in, slot, gateway, monkeypatch):
     from pending_orders import services
 
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     slot.capacity = 40
     slot.save()
     orders = [PendingOrderFactory(slot=slot) for _ in range(30)]
@@ -166,7 +166,7 @@ def test_list_reads_in_french(signed_in, artisan, slot):
 def test_summary_page_query_count_does_not_grow_with_orders(signed_in, artisan, slot, gateway, django_assert_max_num_queries, monkeypatch):
     from pending_orders import services
 
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     few = services.orders_accept(artisan=artisan, order_ids=[PendingOrderFactory(slot=slot).pk])
     many = services.orders_accept(artisan=artisan, order_ids=[PendingOrderFactory(slot=slot).pk for _ in range(8)])
     with django_assert_max_num_queries(10) as captured:
@@ -205,3 +205,14 @@ def test_date_filter_uses_the_session_day_in_the_workshop_time_zone(signed_in, a
 
     assert order.reference in on_the_day.content.decode()
     assert order.reference not in next_day.content.decode()
+
+
+def test_a_pending_order_row_shows_its_history(signed_in, slot, monkeypatch):
+    from pending_orders import services
+
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
+    order = PendingOrderFactory(slot=slot)
+    services.orders_accept(artisan=slot.workshop.artisan, order_ids=[order.pk], message="Welcome aboard")
+    html = signed_in.get(LIST).content.decode()
+    assert "<summary>History</summary>" in html and "Welcome aboard" in html
+    assert "Pending confirmation → Capturing payment" in html

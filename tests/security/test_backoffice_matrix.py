@@ -195,7 +195,7 @@ STATE_CHANGING = {
 def test_state_changing_post_by_other_artisan_is_404_and_changes_nothing(client, world, monkeypatch, target):
     from pending_orders import services
 
-    monkeypatch.setattr(services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     names = all_url_names()
     url = reverse(target, kwargs=_kwargs(target, names[target], world))
     client.force_login(world.a.user)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Order, Slot
-from bookings.services.orders import order_confirm
+from bookings.services import order_confirm
 from bookings.services.slots import slot_cancel
 from notifications.models import Notification
 from pending_orders import services as pending_services
@@ -46,7 +46,7 @@ def _edit_workshop(client, world):
 
 
 def test_every_text_input_is_escaped_on_pages_and_in_html_emails(client, world, monkeypatch):
-    monkeypatch.setattr(pending_services, "dispatch_captures", lambda ids: None)
+    monkeypatch.setattr(pending_services.dispatch, "dispatch_captures", lambda ids: None)
     client.force_login(world.a.user)
     _edit_workshop(client, world)
     workshop = world.workshop

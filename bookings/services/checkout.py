@@ -1,0 +1,282 @@
+"""Paying and confirming: open the checkout, reconcile the payment's state, confirm the order.
+
+Gateway calls never run inside a transaction: they happen before it (`order_start_payment`)
+or after commit (`refunds.order_settle_soon`).
+Confirm-first orders take no seat when placed; accepting them takes the seats
+(`confirm_first.orders_start_capture`), and `order_confirm` takes them itself if nobody did.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.services import Attachment, notification_enqueue
+from notifications.states import Channel
+
+from ..hooks import order_hooks
+from ..models import Order, Ticket
+from ..payments import IntentState, IntentStatus, get_gateway
+from ..payments.base import PaymentSession
+from ..selectors.tickets import order_ics, order_url, ticket_qr_png
+from ..states import ORDER_TRANSITIONS, SYSTEM, Actor, OrderStatus, PaymentEventKind, can_move
+from . import refunds
+from .errors import BookingError, SoldOut
+from .ledger import ledger_key, payment_event_record
+from .transitions import NeedSlotLock, order_lock, order_move, seats_release, seats_take
+
+
+def hold_lapsed(order: Order, now=None) -> bool:
+    now = now or timezone.now()
+    return order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at is not None and order.hold_expires_at <= now
+
+
+def decision_deadline(*, now, capture_before):
+    """The artisan's deadline on a confirm-first order (the one rule): the earlier of the
+    decision window and the authorisation's expiry minus a margin."""
+    decide_by = now + timedelta(hours=settings.PENDING_ORDER_DECISION_HOURS)
+    if capture_before:
+        decide_by = min(decide_by, capture_before - timedelta(hours=settings.PENDING_ORDER_AUTH_MARGIN_HOURS))
+    return decide_by
+
+
+def order_start_payment(*, order_id: int, return_url: str, cancel_url: str) -> PaymentSession:
+    """Open the gateway's checkout for an order awaiting payment. Returns a PaymentSession.
+
+    The gateway is called outside any transaction. While the order's current payment can
+    still be paid (a second click, or a payment link sent by the pending-orders flow), the
+    customer goes back to it. Once it cannot (declined, released, lapsed), a new checkout is
+    opened, keyed after the previous one so retries of this attempt give the same checkout.
+    """
+    order = Order.objects.select_related("slot__workshop").get(pk=order_id)
+    if order.status != OrderStatus.PENDING_PAYMENT or hold_lapsed(order):
+        raise BookingError(_("This order can no longer be paid. Please book again."))
+    gateway = get_gateway(order.payment_provider or None)
+    previous = order.payment_intent_id
+    if previous:
+        url = gateway.checkout_url(previous)
+        if url:
+            return PaymentSession(provider=gateway.name, reference=previous, redirect_url=url)
+    workshop = order.slot.workshop
+    starts = timezone.localtime(order.slot.starts_at, workshop.tzinfo)
+    session = gateway.create_payment(
+        amount_cents=order.total_cents,
+        currency=order.currency,
+        description=f"{order.seats} × {workshop.title} · {starts:%Y-%m-%d %H:%M} · {order.reference}",
+        # An order the artisan already accepted (a lapsed hold) is charged at once.
+        manual_capture=order.requires_confirmation and order.decide_by is None,
+        customer_email=order.customer_email,
+        return_url=return_url,
+        cancel_url=cancel_url,
+        metadata={"order_id": order.pk, "reference": order.reference},
+        idempotency_key=ledger_key(order.pk, "checkout", *(["after", previous] if previous else [])),
+    )
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status == OrderStatus.PENDING_PAYMENT and order.payment_intent_id == previous:
+            order.payment_provider = session.provider
+            order.payment_intent_id = session.reference
+            order.save(update_fields=["payment_provider", "payment_intent_id"])
+    return session
+
+
+def _holds_seats(order_id: int) -> bool:
+    return bool(Order.objects.filter(pk=order_id).values_list("holds_seats", flat=True).first())
+
+
+def order_apply_payment_state(*, order_id: int, state: IntentState) -> Order:
+    """Bring the order in line with the payment's state at the provider. Idempotent.
+
+    The one reconciliation service: the Stripe webhook, the dev checkout page, the return
+    page and the confirm-first capture all end here.
+    """
+    light = state.status == IntentStatus.SUCCEEDED and _holds_seats(order_id)
+    try:
+        return _apply_payment_state(order_id, state, lock_slot=not light)
+    except NeedSlotLock:
+        return _apply_payment_state(order_id, state, lock_slot=True)
+
+
+def _close(order: Order, to: str, *, fields=(), message: str = "") -> None:
+    """End an order without confirmation (locked, slot locked): seats back, hook told."""
+    order.closed_at = timezone.now()
+    order_move(order, to, message=message, fields=["closed_at", *fields, *seats_release([order])])
+    order_hooks.closed(order)
+
+
+def _apply_payment_state(order_id: int, state: IntentState, *, lock_slot: bool) -> Order:  # noqa: C901
+    settle_after = False
+    with transaction.atomic():
+        order = order_lock(order_id, slot=lock_slot)
+        if not lock_slot and not order.holds_seats:
+            raise NeedSlotLock
+        fields = []
+        if state.reference and state.reference != order.payment_intent_id and state.reference.startswith(("pi_", "dev_")):
+            order.payment_intent_id = state.reference  # the Checkout Session became a PaymentIntent
+            fields.append("payment_intent_id")
+
+        if state.status == IntentStatus.SUCCEEDED:
+            payment_event_record(order, kind=PaymentEventKind.CAPTURED, key=ledger_key(order.pk, "captured"),
+                                 amount_cents=state.amount_cents, provider_ref=state.reference)
+            if order.status == OrderStatus.CONFIRMED:
+                pass
+            elif order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CAPTURING) and (
+                order.holds_seats or _try_take_seats(order)
+            ):
+                if fields:
+                    order.save(update_fields=fields)
+                    fields = []
+                _confirm(order)
+            elif order.status in (OrderStatus.PENDING_PAYMENT, *refunds.SETTLE_STATUSES):
+                # Paid after the order ended (hold lapsed and seats gone, cancelled): refund.
+                order.payment_error = _("The payment arrived after the booking had ended; it is refunded.")
+                fields.append("payment_error")
+                if order.status == OrderStatus.PENDING_PAYMENT:
+                    _close(order, OrderStatus.EXPIRED, fields=fields, message=order.payment_error)
+                    fields = []
+                settle_after = True
+
+        elif state.status == IntentStatus.AUTHORISED:
+            if order.status == OrderStatus.PENDING_PAYMENT and order.requires_confirmation:
+                _await_confirmation(order, state, fields)
+                fields = []
+            elif order.status in refunds.SETTLE_STATUSES:
+                payment_event_record(order, kind=PaymentEventKind.AUTHORISED, key=ledger_key(order.pk, "authorised"),
+                                     amount_cents=state.amount_cents, provider_ref=state.reference)
+                settle_after = True  # an authorisation for an order that ended: release it
+
+        elif state.status == IntentStatus.FAILED:
+            if order.status == OrderStatus.PENDING_PAYMENT:
+                order.payment_error = state.error or _("The payment was declined.")
+                _close(order, OrderStatus.PAYMENT_FAILED, fields=[*fields, "payment_error"],
+                       message=order.payment_error)
+                fields = []
+                payment_event_record(order, kind=PaymentEventKind.FAILED, key=ledger_key(order.pk, "failed"),
+                                     amount_cents=state.amount_cents, provider_ref=state.reference,
+                                     detail=order.payment_error)
+
+        elif state.status == IntentStatus.CANCELLED:
+            if order.status == OrderStatus.PENDING_PAYMENT:
+                _close(order, OrderStatus.EXPIRED, fields=fields, message="payment cancelled at the provider")
+                fields = []
+            elif order.status == OrderStatus.AWAITING_CONFIRMATION:
+                _close(order, OrderStatus.EXPIRED, fields=fields, message="authorisation cancelled at the provider")
+                fields = []
+                payment_event_record(order, kind=PaymentEventKind.RELEASED, key=ledger_key(order.pk, "released"),
+                                     provider_ref=state.reference, detail="authorisation cancelled at the provider")
+
+        elif state.error and order.status == OrderStatus.PENDING_PAYMENT and state.error != order.payment_error:
+            order.payment_error = state.error  # a declined attempt; the customer may try again
+            fields.append("payment_error")
+
+        if fields:
+            order.save(update_fields=list(dict.fromkeys(fields)))
+        if settle_after:
+            transaction.on_commit(lambda: refunds.order_settle_soon(order.pk))
+    return order
+
+
+def _try_take_seats(order: Order) -> bool:
+    try:
+        seats_take(order.slot, order.seats)
+    except SoldOut:
+        return False
+    order.holds_seats = True
+    order.save(update_fields=["holds_seats"])
+    return True
+
+
+def _await_confirmation(order: Order, state: IntentState, fields) -> None:
+    order.authorisation_expires_at = state.capture_before
+    order.decide_by = decision_deadline(now=timezone.now(), capture_before=state.capture_before)
+    order.hold_expires_at = None
+    order.payment_error = ""
+    order_move(order, OrderStatus.AWAITING_CONFIRMATION, actor=SYSTEM, fields=[
+        *fields, "authorisation_expires_at", "decide_by", "hold_expires_at", "payment_error", "payment_intent_id",
+    ])
+    payment_event_record(order, kind=PaymentEventKind.AUTHORISED, key=ledger_key(order.pk, "authorised"),
+                         amount_cents=state.amount_cents, provider_ref=state.reference)
+    notification_enqueue(
+        channel=Channel.EMAIL,
+        recipient=order.customer_email,
+        template="bookings/emails/order_pending",
+        context=order_context(order),
+        language=order.language,
+        key=f"order:{order.pk}:pending:email",
+    )
+
+
+def order_confirm(*, order_id: int, actor: Actor = SYSTEM) -> Order:
+    """Confirm a paid (or captured) order: tickets, email with QR codes and .ics, SMS, hooks."""
+    for lock_slot in (not _holds_seats(order_id), True):
+        try:
+            with transaction.atomic():
+                order = order_lock(order_id, slot=lock_slot)
+                if order.status == OrderStatus.CONFIRMED:
+                    return order
+                _confirm(order, actor=actor)
+            return order
+        except NeedSlotLock:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
+    """Inside the caller's transaction, with the slot and order locked."""
+    if not can_move(ORDER_TRANSITIONS, order.status, OrderStatus.CONFIRMED):
+        raise BookingError(_("This order cannot be confirmed in its current state."))
+    if not order.holds_seats:
+        if not getattr(order, "_slot_locked", True):
+            raise NeedSlotLock
+        seats_take(order.slot, order.seats)
+        order.holds_seats = True
+    order.confirmed_at = timezone.now()
+    order.hold_expires_at = None
+    order.payment_error = ""
+    order_move(order, OrderStatus.CONFIRMED, actor=actor,
+               fields=["confirmed_at", "hold_expires_at", "holds_seats", "payment_error"])
+    if not order.tickets.exists():
+        Ticket.objects.bulk_create(
+            Ticket(order=order, line=line, label=line.label)
+            for line in order.lines.order_by("pk")
+            for _n in range(line.quantity)
+        )
+    tickets = list(order.tickets.all())
+    context = {**order_context(order), "tickets": tickets}
+    attachments = [Attachment(f"atelier-{order.reference}.ics", order_ics(order), "text/calendar")]
+    attachments += [
+        Attachment(f"ticket-{n}-{order.reference}.png", ticket_qr_png(ticket.code), "image/png")
+        for n, ticket in enumerate(tickets, start=1)
+    ]
+    notification_enqueue(
+        channel=Channel.EMAIL,
+        recipient=order.customer_email,
+        template="bookings/emails/order_confirmed",
+        context=context,
+        language=order.language,
+        key=f"order:{order.pk}:confirmed:email",
+        attachments=attachments,
+    )
+    notification_enqueue(
+        channel=Channel.SMS,
+        recipient=order.customer_phone,
+        template="bookings/emails/order_confirmed",
+        context=context,
+        language=order.language,
+        key=f"order:{order.pk}:confirmed:sms",
+    )
+    order_hooks.confirmed(order)
+
+
+def order_context(order: Order) -> dict:
+    """What an email about an order shows."""
+    return {
+        "order": order,
+        "slot": order.slot,
+        "workshop": order.slot.workshop,
+        "lines": list(order.lines.all()),
+        "order_url": order_url(order),
+        "site_url": settings.SITE_URL,
+    }
