@@ -69,10 +69,15 @@ def _eager_celery_for_e2e(celery_eager):
 # resources, so a violation shows up as a console error.
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text(encoding="utf-8")
 AXE_RUN = """async () => {
-  const result = await axe.run(document, {
+  if (document.contentType !== "text/html") return null;  // an image or a file Chromium shows
+  // One run at a time (axe refuses a second while one runs: the load check and a test's own).
+  const previous = window.__atelierAxe || Promise.resolve();
+  const run = previous.catch(() => null).then(() => axe.run(document, {
     runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
     resultTypes: ["violations"],
-  });
+  }));
+  window.__atelierAxe = run;
+  const result = await run;
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id} (${v.impact}): ` + v.nodes.slice(0, 3)
@@ -117,6 +122,8 @@ class PageChecks:
         try:
             found = page.evaluate(AXE_RUN)
         except Exception:  # noqa: BLE001 - the journey moved on (navigation, closed page)
+            return
+        if found is None:
             return
         self.checked.append(page.url)
         self.violations += [f"{page.url}: {line}" for line in found if f"{page.url}: {line}" not in self.violations]
