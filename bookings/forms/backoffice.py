@@ -291,6 +291,13 @@ class TicketTypeForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
 
+    def clean_price_cents(self):
+        price = self.cleaned_data.get("price_cents")
+        if price == 0:
+            # Every booking goes through a payment step; a free ticket would have none to confirm it.
+            raise forms.ValidationError(_("A ticket type needs a price above zero."), code="free")
+        return price
+
 
 TicketTypeFormSet = forms.formset_factory(TicketTypeForm, extra=1, can_delete=True, max_num=20, validate_max=True)
 
