@@ -150,8 +150,32 @@ class WorkshopAdmin(admin.ModelAdmin):
     inlines = [TicketTypeInline]
 
 
+class SlotAdminForm(forms.ModelForm):
+    """The model's constraints, checked as form errors: seats_taken is read-only here, so Django's
+    own constraint validation skips the ones that name it (and the database answered a 500)."""
+
+    class Meta:
+        model = Slot
+        fields = ["workshop", "starts_at", "ends_at", "capacity"]  # the rest is read-only
+
+    def clean(self):
+        cleaned = super().clean()
+        capacity = cleaned.get("capacity")
+        if capacity is not None and self.instance.pk and capacity < self.instance.seats_taken:
+            self.add_error(
+                "capacity",
+                _("%(taken)d seats are already booked: the capacity cannot be lower.")
+                % {"taken": self.instance.seats_taken},
+            )
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", _("The end must be after the start."))
+        return cleaned
+
+
 @admin.register(Slot)
 class SlotAdmin(admin.ModelAdmin):
+    form = SlotAdminForm
     list_display = ["starts_at", "workshop", "kind", "status", "seats_taken", "capacity"]
     list_filter = ["status", "kind", ("starts_at", admin.DateFieldListFilter)]
     search_fields = ["workshop__title", "workshop__artisan__display_name"]
@@ -160,6 +184,14 @@ class SlotAdmin(admin.ModelAdmin):
     autocomplete_fields = ["workshop"]
     # Seats are counted by the booking services; status moves through services.
     readonly_fields = ["kind", "status", "seats_taken", "series", "cancel_message", "cancelled_at", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.orders.exists():
+            # Customers are attached: the workshop (whose artisan sees them) and the times they
+            # booked stay as they are; the artisan moves a booked slot from the back-office.
+            fields += ["workshop", "starts_at", "ends_at"]
+        return fields
 
 
 # --- Orders and payments (read-only: money moves through services) ---------------------------

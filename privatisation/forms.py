@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.formatting import vat_rate_label
+from bookings.localtime import local_datetime, within_two_years
 from notifications.phone import PhoneField
 
 from .services.submit import MAX_PROPOSED
@@ -21,14 +22,6 @@ TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M
 
 def combine(day, at, tz) -> datetime:
     return datetime.combine(day, at, tzinfo=tz)
-
-
-def within_two_years(day) -> None:
-    """Shape check of a date field: no further than two years ahead (year 9999 overflowed the date
-    arithmetic); past dates within a year are left to the clearer "in the past" checks."""
-    today = timezone.localdate()
-    if not today - timedelta(days=365) <= day <= today + timedelta(days=2 * 365):
-        raise forms.ValidationError(_("Choose a date within the next two years."), code="out_of_range")
 
 
 class SlotRowForm(forms.Form):
@@ -58,6 +51,13 @@ class BaseSlotFormSet(forms.BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
+        for form in self.forms:  # a time the DST change skips or repeats is not a slot
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("date") and data.get("time"):
+                try:
+                    local_datetime(data["date"], data["time"], self.workshop.tzinfo)
+                except forms.ValidationError as exc:
+                    raise forms.ValidationError(exc.messages) from None
         starts = self.starts()
         if len(starts) < self.min_rows:
             raise forms.ValidationError(_("Propose at least one slot."))
@@ -259,6 +259,12 @@ class SuggestionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("date") and data.get("time"):
+            try:
+                local_datetime(data["date"], data["time"], self.workshop.tzinfo)
+            except forms.ValidationError as exc:
+                self.add_error("time", exc)
+                return data
         if data.get("date") and data.get("time") and self.starts_at() <= timezone.now():
             self.add_error("date", _("Suggest a date in the future."))
         return data

@@ -1,22 +1,19 @@
 """Back-office forms. They check shape; the services (bookings.services.*) check the rules."""
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from ..localtime import add_duration, elapsed, local_datetime, within_two_years
 from ..models import TIMEZONE_CHOICES, Workshop
 from ..services.slots import MAX_SERIES_DAYS
 
 CURRENCY_CHOICES = [("EUR", "EUR — €"), ("GBP", "GBP — £"), ("CHF", "CHF"), ("USD", "USD — $"), ("CAD", "CAD")]
 MAX_PRICE_CENTS = 100_000_00
-
-
-def combine(day: date, at: time, tz) -> datetime:
-    return datetime.combine(day, at, tzinfo=tz)
 
 
 class DateInput(forms.DateInput):
@@ -80,20 +77,30 @@ class MoneyField(forms.Field):
 class SlotTimesMixin:
     """date + start_time (+ end_time) in the workshop's time zone → aware starts_at/ends_at."""
 
+    def _local(self, cleaned, field: str, at, tz):
+        try:
+            return local_datetime(cleaned["date"], at, tz)
+        except forms.ValidationError as exc:
+            self.add_error(field, exc)
+            return None
+
     def _combine_times(self, cleaned, workshop: Workshop, default_end: bool) -> None:
         day, start, end = cleaned.get("date"), cleaned.get("start_time"), cleaned.get("end_time")
         if day is None or start is None:
             return
         tz = workshop.tzinfo
-        starts_at = combine(day, start, tz)
+        starts_at = self._local(cleaned, "start_time", start, tz)
+        if starts_at is None:
+            return
         if end is not None:
-            ends_at = combine(day, end, tz)
-            if ends_at <= starts_at:
+            ends_at = self._local(cleaned, "end_time", end, tz)
+            if ends_at is None:
+                return
+            if elapsed(starts_at, ends_at) <= timedelta(0):
                 self.add_error("end_time", _("The end must be after the start."))
                 return
         elif default_end:
-            local = datetime.combine(day, start) + timedelta(minutes=workshop.duration_minutes)
-            ends_at = local.replace(tzinfo=tz)
+            ends_at = add_duration(starts_at, timedelta(minutes=workshop.duration_minutes))
         else:
             return
         cleaned["starts_at"], cleaned["ends_at"] = starts_at, ends_at
@@ -103,7 +110,7 @@ class SlotCreateForm(SlotTimesMixin, forms.Form):
     ONCE, WEEKLY = "once", "weekly"
 
     workshop = forms.ModelChoiceField(queryset=Workshop.objects.none(), label=_("Workshop"), empty_label=None)
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[within_two_years])
     start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
     end_time = forms.TimeField(
         label=_("End"),
@@ -124,7 +131,7 @@ class SlotCreateForm(SlotTimesMixin, forms.Form):
         initial=ONCE,
         widget=forms.RadioSelect,
     )
-    until = forms.DateField(label=_("Last date"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("Last date"), required=False, widget=DateInput(), validators=[within_two_years])
 
     def __init__(self, *args, artisan, **kwargs):
         super().__init__(*args, **kwargs)
@@ -160,7 +167,7 @@ class SlotCreateForm(SlotTimesMixin, forms.Form):
 
 
 class SlotEditForm(SlotTimesMixin, forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[within_two_years])
     start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
     end_time = forms.TimeField(label=_("End"), widget=TimeInput())
     capacity = forms.IntegerField(widget=COUNT_INPUT, label=_("Capacity"), min_value=1, max_value=1000)
@@ -292,6 +299,13 @@ class TicketTypeForm(forms.Form):
         help_text=_("The card is only authorised; you accept or refuse the order first."),
     )
     is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+
+    def clean_price_cents(self):
+        price = self.cleaned_data.get("price_cents")
+        if price == 0:
+            # Every booking goes through a payment step; a free ticket would have none to confirm it.
+            raise forms.ValidationError(_("A ticket type needs a price above zero."), code="free")
+        return price
 
 
 TicketTypeFormSet = forms.formset_factory(TicketTypeForm, extra=1, can_delete=True, max_num=20, validate_max=True)

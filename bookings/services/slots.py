@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..hooks import slot_hooks
+from ..localtime import add_duration, elapsed
 from ..models import Artisan, Order, Slot, SlotStatusChange, Workshop
 from ..states import SLOT_TRANSITIONS, Actor, ActorKind, SlotStatus, can_move
 from .errors import BookingError
@@ -84,7 +85,7 @@ def slot_create_series(
         raise SlotError(_("The start needs a time zone."), field="start_time")
     if starts_at <= now:
         raise SlotError(_("The start is in the past."), field="date")
-    duration = (ends_at - starts_at) if ends_at else timedelta(minutes=workshop.duration_minutes)
+    duration = elapsed(starts_at, ends_at) if ends_at else timedelta(minutes=workshop.duration_minutes)
     if duration <= timedelta(0):
         raise SlotError(_("The end must be after the start."), field="end_time")
     if capacity < 1:
@@ -101,13 +102,13 @@ def slot_create_series(
     series = uuid.uuid4() if len(starts) > 1 else None
     slots = []
     for start in starts:
-        # Local wall-clock end (a 10:00–12:00 slot stays 10:00–12:00 after a DST change).
-        local_end = (start.astimezone(tz).replace(tzinfo=None) + duration).replace(tzinfo=tz)
+        # Each slot lasts `duration` in absolute time (a 120-minute workshop is 2 hours on the
+        # nights the clocks change too); the start keeps its wall-clock time every week.
         slots.append(
             Slot(
                 workshop=workshop,
                 starts_at=start.astimezone(UTC),
-                ends_at=local_end.astimezone(UTC),
+                ends_at=add_duration(start, duration).astimezone(UTC),
                 capacity=capacity,
                 series=series,
             )

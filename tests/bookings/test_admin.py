@@ -111,3 +111,34 @@ def test_artisan_change_page_keeps_the_user_read_only(ops):
     assert response.status_code == 200
     assert 'name="user"' not in response.content.decode()
     assert 'name="display_name"' in response.content.decode()
+
+
+def _slot_post(slot, **overrides):
+    data = {
+        "workshop": slot.workshop_id, "starts_at_0": slot.starts_at.strftime("%Y-%m-%d"),
+        "starts_at_1": slot.starts_at.strftime("%H:%M:%S"), "ends_at_0": slot.ends_at.strftime("%Y-%m-%d"),
+        "ends_at_1": slot.ends_at.strftime("%H:%M:%S"), "capacity": slot.capacity,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_lowering_a_slot_capacity_below_its_seats_taken_is_a_form_error_not_a_500(ops):
+    slot = SlotFactory(capacity=6)
+    type(slot).objects.filter(pk=slot.pk).update(seats_taken=4)
+    response = ops.post(reverse("admin:bookings_slot_change", args=[slot.pk]), _slot_post(slot, capacity=2))
+    assert response.status_code == 200
+    assert "4 seats are already booked" in response.content.decode()
+    slot.refresh_from_db()
+    assert slot.capacity == 6
+
+
+def test_a_booked_slot_cannot_be_moved_to_another_workshop_or_time_in_admin(ops):
+    slot = SlotFactory()
+    OrderFactory(slot=slot)
+    other = WorkshopFactory()
+    html = ops.get(reverse("admin:bookings_slot_change", args=[slot.pk])).content.decode()
+    assert 'name="workshop"' not in html and 'name="starts_at_0"' not in html
+    ops.post(reverse("admin:bookings_slot_change", args=[slot.pk]), _slot_post(slot, workshop=other.pk))
+    slot.refresh_from_db()
+    assert slot.workshop_id != other.pk

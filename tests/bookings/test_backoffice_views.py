@@ -397,3 +397,12 @@ def test_calendar_in_french(signed_in, artisan):
         html = signed_in.get("/backoffice/calendar/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "juin 2026" in html.lower()
     assert "Nouveau créneau" in html and "Mon activité" in html
+
+
+def test_a_free_ticket_type_is_refused_and_nothing_is_saved(signed_in, artisan):
+    from bookings.models import Workshop
+
+    response = signed_in.post("/backoffice/activity/new/", workshop_post(**{"tickets-0-price_cents": "0"}))
+    assert response.status_code in (200, 400)
+    assert "A ticket type needs a price above zero." in response.content.decode()
+    assert not Workshop.objects.filter(artisan=artisan).exists()

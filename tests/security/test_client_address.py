@@ -2,7 +2,10 @@
 number of trusted proxies stand in front (TRUSTED_PROXY_COUNT); a client's own X-Forwarded-For
 never picks its key."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
@@ -17,7 +20,9 @@ pytestmark = pytest.mark.django_db
 def production_like(settings):
     cache.clear()
     settings.SECURE = True  # what DJANGO_SECURE=true set before: the header was trusted then
-    yield
+    # One fixed rate-limit window for the whole test (an hour boundary mid-test would reset it).
+    with time_machine.travel(datetime(2026, 3, 2, 10, 5, tzinfo=UTC), tick=False):
+        yield
     cache.clear()
 
 
