@@ -18,6 +18,7 @@ With no REDIS_URL the broker is kombu's filesystem transport under a temporary f
 """
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,8 @@ def main() -> int:
     db_name = base.rsplit("/", 1)[1].split("?")[0] + "_bench_bulk_accept"
     os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + db_name
     os.environ["ATELIER_TESTING"] = "false"
+    os.environ["PAYMENTS_DEV_GATEWAY"] = "true"
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
     tmp = tempfile.mkdtemp(prefix="bench-bulk-accept-")

@@ -23,6 +23,7 @@ import json
 import os
 import random
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -346,6 +347,8 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_DEBUG": "false",
         "ATELIER_TESTING": "false",
+        "PAYMENTS_DEV_GATEWAY": "true",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "RATE_LIMIT_PUBLIC_FORMS": "1000000/s",
         "STRIPE_SECRET_KEY": "",

@@ -21,6 +21,7 @@ BENCH_KEEP_DATABASE (1: keep it, to profile).
 
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -286,6 +287,8 @@ def main() -> int:
     os.environ.update(
         DATABASE_URL=bench_url, DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="false",
         ATELIER_TESTING="false", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Production settings, but on the local gateway and a throwaway key (the start-up checks).
+        PAYMENTS_DEV_GATEWAY="true", DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
     )
     started = time.monotonic()
     log(f"database {name}: creating and loading {N_ARTISANS} artisans, {N_WORKSHOPS} workshops, {N_SLOTS} slots")

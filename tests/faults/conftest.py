@@ -137,6 +137,7 @@ def start_worker(private_redis, faults_dir):
             "DATABASE_URL": url,
             "REDIS_URL": private_redis.url,
             "ATELIER_TESTING": "false",
+            "PAYMENTS_DEV_GATEWAY": "true",  # the worker is no test process: say the dev gateway is wanted
             "FAULTS_DIR": str(faults_dir),
             "FAULTS_BLOCK": block,
             "PYTHONPATH": str(REPO),
