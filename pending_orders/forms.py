@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Workshop
 
-from .models import DecisionAction
+from .states import DecisionAction
 
 
 class FilterForm(forms.Form):

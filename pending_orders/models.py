@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Artisan, Order
 
+from .states import DecisionAction
+
 
 class PendingOrderState(models.Model):
     order = models.OneToOneField(Order, on_delete=models.CASCADE, primary_key=True, related_name="pending_state")
@@ -28,12 +30,6 @@ class PendingOrderState(models.Model):
 
     def __str__(self):
         return str(self.order_id)
-
-
-class DecisionAction(models.TextChoices):
-    ACCEPT = "accept", _("Accept")
-    REFUSE = "refuse", _("Refuse")
-    RETRY = "retry", _("Retry capture")
 
 
 class DecisionBatch(models.Model):

@@ -17,7 +17,8 @@ from bookings.states import OrderStatus
 
 from . import selectors, services
 from .forms import ActionForm, FilterForm
-from .models import DecisionAction, DecisionBatch
+from .models import DecisionBatch
+from .states import DecisionAction
 
 PAGE_SIZE = 25
 

@@ -20,10 +20,7 @@ from notifications.services import notification_enqueue
 from notifications.states import Channel
 
 from ..models import Artisan
-
-
-class ArtisanError(Exception):
-    """A rule refused the change; the message can be shown to the person."""
+from .errors import BookingError
 
 
 def _unique_slug(display_name: str) -> str:
@@ -43,7 +40,7 @@ def artisan_create(
     email = User.objects.normalize_email(email.strip())
     with transaction.atomic():
         if User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists():
-            raise ArtisanError(_("An account with this email address already exists."))
+            raise BookingError(_("An account with this email address already exists."))
         user = User(username=email, email=email)
         user.set_unusable_password()
         user.save()
@@ -115,7 +112,7 @@ def artisan_legal_update(*, artisan: Artisan, values: dict) -> Artisan:
     Quotes already issued keep the details of their day (they are snapshotted on the quote)."""
     rate = values.get("vat_rate_bp")
     if rate is not None and not 0 <= int(rate) <= 10000:
-        raise ArtisanError(_("A VAT rate is between 0 and 100 %."))
+        raise BookingError(_("A VAT rate is between 0 and 100 %."))
     with transaction.atomic():
         row = Artisan.objects.select_for_update().get(pk=artisan.pk)
         for name in LEGAL_FIELDS:

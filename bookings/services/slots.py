@@ -24,13 +24,12 @@ MAX_SERIES_DAYS = 366
 
 
 # Kept as the name the calendar's forms and views know; it is bookings' one error type.
-SlotError = BookingError
 
 
 def _workshop_of(artisan: Artisan, workshop_id: int) -> Workshop:
     workshop = Workshop.objects.filter(artisan=artisan, pk=workshop_id).first()
     if workshop is None:
-        raise SlotError(_("This workshop is not one of yours."), field="workshop")
+        raise BookingError(_("This workshop is not one of yours."), field="workshop")
     return workshop
 
 
@@ -82,22 +81,22 @@ def slot_create_series(
     tz = workshop.tzinfo
     now = timezone.now()
     if timezone.is_naive(starts_at):
-        raise SlotError(_("The start needs a time zone."), field="start_time")
+        raise BookingError(_("The start needs a time zone."), field="start_time")
     if starts_at <= now:
-        raise SlotError(_("The start is in the past."), field="date")
+        raise BookingError(_("The start is in the past."), field="date")
     duration = elapsed(starts_at, ends_at) if ends_at else timedelta(minutes=workshop.duration_minutes)
     if duration <= timedelta(0):
-        raise SlotError(_("The end must be after the start."), field="end_time")
+        raise BookingError(_("The end must be after the start."), field="end_time")
     if capacity < 1:
-        raise SlotError(_("The capacity must be at least 1."), field="capacity")
+        raise BookingError(_("The capacity must be at least 1."), field="capacity")
     first_day = starts_at.astimezone(tz).date()
     if until is None:
         starts = [starts_at]
     else:
         if until < first_day:
-            raise SlotError(_("The last date is before the first one."), field="until")
+            raise BookingError(_("The last date is before the first one."), field="until")
         if until > first_day + timedelta(days=MAX_SERIES_DAYS):
-            raise SlotError(_("A weekly series covers at most one year."), field="until")
+            raise BookingError(_("A weekly series covers at most one year."), field="until")
         starts = weekly_starts(starts_at, until, tz)
     series = uuid.uuid4() if len(starts) > 1 else None
     slots = []
@@ -130,16 +129,16 @@ def slot_update(
     with transaction.atomic():
         slot = _locked_slot(artisan, slot_id)
         if slot.status == SlotStatus.CANCELLED:
-            raise SlotError(_("This slot is cancelled; it can no longer be changed."))
+            raise BookingError(_("This slot is cancelled; it can no longer be changed."))
         _refuse_if_claimed(slot, slot_hooks.UPDATE)
         if ends_at <= starts_at:
-            raise SlotError(_("The end must be after the start."), field="end_time")
+            raise BookingError(_("The end must be after the start."), field="end_time")
         if starts_at != slot.starts_at and starts_at <= timezone.now():
-            raise SlotError(_("The start is in the past."), field="date")
+            raise BookingError(_("The start is in the past."), field="date")
         if capacity < 1:
-            raise SlotError(_("The capacity must be at least 1."), field="capacity")
+            raise BookingError(_("The capacity must be at least 1."), field="capacity")
         if capacity < slot.seats_taken:
-            raise SlotError(
+            raise BookingError(
                 _("%(taken)d seats are already booked: the capacity cannot be lower.")
                 % {"taken": slot.seats_taken},
                 field="capacity",
@@ -155,7 +154,7 @@ def slot_delete(*, artisan: Artisan, slot_id: int) -> None:
         slot = _locked_slot(artisan, slot_id)
         _refuse_if_claimed(slot, slot_hooks.DELETE)
         if Order.objects.filter(slot=slot).exists():
-            raise SlotError(
+            raise BookingError(
                 _("Customers have booked this slot: cancel it instead, with a message to them.")
             )
         slot.delete()
@@ -168,9 +167,9 @@ def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
         if slot.status == SlotStatus.CANCELLED:
             return slot
         if not can_move(SLOT_TRANSITIONS, slot.status, SlotStatus.CANCELLED):
-            raise SlotError(_("This slot cannot be cancelled."))
+            raise BookingError(_("This slot cannot be cancelled."))
         if slot.ends_at <= timezone.now():
-            raise SlotError(_("This slot is over; it can no longer be cancelled."))
+            raise BookingError(_("This slot is over; it can no longer be cancelled."))
         _refuse_if_claimed(slot, slot_hooks.CANCEL)
         actor = Actor(ActorKind.ARTISAN, artisan.user_id)
         slot.cancel_message = message

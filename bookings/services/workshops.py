@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from ..models import Artisan, TicketType, Workshop
+from .errors import BookingError
 
 PHOTO_MAX_WIDTH = 1600
 PHOTO_JPEG_QUALITY = 85
@@ -33,15 +34,6 @@ WORKSHOP_FIELDS = (
     "private_max_capacity",
 )
 TICKET_TYPE_FIELDS = ("name", "description", "price_cents", "requires_confirmation", "is_active")
-
-
-class WorkshopError(Exception):
-    """A rule refused the change. `message` is safe to show; `field` names the form field."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def unique_workshop_slug(title: str) -> str:
@@ -75,17 +67,17 @@ def photo_to_jpeg(upload) -> ContentFile:
 def _check_rules(values: dict) -> None:
     low, high = values["private_min_capacity"], values["private_max_capacity"]
     if low < 1:
-        raise WorkshopError(_("The private minimum must be at least 1."), field="private_min_capacity")
+        raise BookingError(_("The private minimum must be at least 1."), field="private_min_capacity")
     if high < 1:
-        raise WorkshopError(_("The private maximum must be at least 1."), field="private_max_capacity")
+        raise BookingError(_("The private maximum must be at least 1."), field="private_max_capacity")
     if low > high:
-        raise WorkshopError(
+        raise BookingError(
             _("The private minimum cannot be above the private maximum."), field="private_min_capacity"
         )
     if values["default_capacity"] < 1:
-        raise WorkshopError(_("The capacity must be at least 1."), field="default_capacity")
+        raise BookingError(_("The capacity must be at least 1."), field="default_capacity")
     if values["duration_minutes"] < 1:
-        raise WorkshopError(_("The duration must be at least 1 minute."), field="duration_minutes")
+        raise BookingError(_("The duration must be at least 1 minute."), field="duration_minutes")
 
 
 def workshop_save(
@@ -107,7 +99,7 @@ def workshop_save(
     try:
         jpeg = photo_to_jpeg(photo) if photo is not None else None
     except (OSError, ValueError, Image.DecompressionBombError):
-        raise WorkshopError(_("This photo could not be read. Try a JPEG or PNG file."), field="photo") from None
+        raise BookingError(_("This photo could not be read. Try a JPEG or PNG file."), field="photo") from None
     with transaction.atomic():
         if workshop_id is None:
             workshop = Workshop(artisan=artisan, slug=unique_workshop_slug(values["title"]), **values)
@@ -140,7 +132,7 @@ def _save_ticket_types(workshop: Workshop, ticket_types) -> None:
                     with transaction.atomic():
                         ticket_type.delete()
                 except ProtectedError:
-                    raise WorkshopError(
+                    raise BookingError(
                         _("“%(name)s” has been sold: untick “on sale” instead of deleting it.")
                         % {"name": ticket_type.name},
                         field="ticket_types",

@@ -45,9 +45,10 @@ from ..selectors.backoffice import (
     slot_participants,
     week_range,
 )
-from ..services.artisans import ArtisanError, artisan_legal_update
-from ..services.slots import SlotError, slot_cancel, slot_create_series, slot_delete, slot_update
-from ..services.workshops import WORKSHOP_FIELDS, WorkshopError, workshop_save
+from ..services.artisans import artisan_legal_update
+from ..services.errors import BookingError
+from ..services.slots import slot_cancel, slot_create_series, slot_delete, slot_update
+from ..services.workshops import WORKSHOP_FIELDS, workshop_save
 from ..spreadsheets import csv_safe
 from ..states import SlotStatus
 
@@ -186,7 +187,7 @@ def slot_create(request, artisan):
                 capacity=data["capacity"],
                 until=data["until"],
             )
-        except SlotError as error:
+        except BookingError as error:
             _add_error(form, error)
         else:
             if len(slots) == 1:
@@ -225,7 +226,7 @@ def slot_edit(request, artisan, slot_id: int):
             )
         except Slot.DoesNotExist:
             raise Http404 from None
-        except SlotError as error:
+        except BookingError as error:
             _add_error(form, error)
         else:
             messages.success(request, _("The slot is saved."))
@@ -247,7 +248,7 @@ def slot_cancel_view(request, artisan, slot_id: int):
             slot_cancel(artisan=artisan, slot_id=slot.pk, message=form.cleaned_data["message"])
         except Slot.DoesNotExist:
             raise Http404 from None
-        except SlotError as error:
+        except BookingError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The slot is cancelled; the participants are being told."))
@@ -272,7 +273,7 @@ def slot_delete_view(request, artisan, slot_id: int):
             slot_delete(artisan=artisan, slot_id=slot.pk)
         except Slot.DoesNotExist:
             raise Http404 from None
-        except SlotError as error:
+        except BookingError as error:
             messages.error(request, error.message)
             return redirect("backoffice:slot_participants", slot_id=slot.pk)
         messages.success(request, _("The slot is deleted."))
@@ -357,7 +358,7 @@ def activity_settings(request, artisan):
     if request.method == "POST" and form.is_valid():
         try:
             artisan_legal_update(artisan=artisan, values=form.values())
-        except ArtisanError as error:
+        except BookingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Your legal details are saved; your next quotes show them."))
@@ -381,7 +382,7 @@ def _workshop_form_view(request, artisan, workshop: Workshop | None):
             )
         except Workshop.DoesNotExist:
             raise Http404 from None
-        except WorkshopError as error:
+        except BookingError as error:
             if error.field == "ticket_types":
                 messages.error(request, error.message)
             else:

@@ -16,7 +16,8 @@ from bookings.services.confirm_first import (
 )
 from bookings.states import ActorKind, OrderStatus
 
-from ..models import DecisionAction, DecisionBatch
+from ..models import DecisionBatch
+from ..states import DecisionAction
 from . import dispatch
 from ._common import (
     OPEN_STATUSES,

@@ -6,7 +6,7 @@ from django.core import mail
 from django.test import RequestFactory
 from django.urls import reverse
 
-from bookings.services.artisans import ArtisanError, artisan_create, artisan_invite
+from bookings.services.artisans import BookingError, artisan_create, artisan_invite
 from notifications.models import Notification
 from tests.factories import PASSWORD, ArtisanFactory
 
@@ -28,7 +28,7 @@ def test_artisan_create_makes_a_user_without_password_and_a_unique_slug():
 
 def test_artisan_create_refuses_an_email_already_used():
     artisan_create(email="claire@example.com", display_name="A")
-    with pytest.raises(ArtisanError, match="already exists"):
+    with pytest.raises(BookingError, match="already exists"):
         artisan_create(email="CLAIRE@example.com", display_name="B")
     assert get_user_model().objects.count() == 1
 

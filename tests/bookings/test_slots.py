@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from bookings.models import Slot
 from bookings.services.slots import (
-    SlotError,
+    BookingError,
     slot_cancel,
     slot_create_series,
     slot_delete,
@@ -86,14 +86,14 @@ def test_series_uses_the_given_end_for_every_slot(workshop):
 )
 def test_series_refuses_bad_input(workshop, kwargs, field):
     args = {"starts_at": datetime(2026, 3, 17, 10, tzinfo=PARIS), "capacity": 4, **kwargs}
-    with pytest.raises(SlotError) as error:
+    with pytest.raises(BookingError) as error:
         slot_create_series(artisan=workshop.artisan, workshop_id=workshop.pk, **args)
     assert error.value.field == field
     assert not Slot.objects.exists()
 
 
 def test_series_refuses_another_artisans_workshop(workshop):
-    with pytest.raises(SlotError):
+    with pytest.raises(BookingError):
         slot_create_series(
             artisan=ArtisanFactory(),
             workshop_id=workshop.pk,
@@ -104,7 +104,7 @@ def test_series_refuses_another_artisans_workshop(workshop):
 
 def test_update_refuses_capacity_below_seats_taken():
     slot = SlotFactory(capacity=8, seats_taken=5)
-    with pytest.raises(SlotError, match="5 seats are already booked"):
+    with pytest.raises(BookingError, match="5 seats are already booked"):
         slot_update(
             artisan=slot.workshop.artisan, slot_id=slot.pk, starts_at=slot.starts_at, ends_at=slot.ends_at, capacity=4
         )
@@ -140,7 +140,7 @@ def test_delete_removes_an_untouched_slot():
 
 def test_delete_refuses_a_slot_any_order_touched():
     order = OrderFactory(status=OrderStatus.EXPIRED)
-    with pytest.raises(SlotError, match="cancel it instead"):
+    with pytest.raises(BookingError, match="cancel it instead"):
         slot_delete(artisan=order.slot.workshop.artisan, slot_id=order.slot.pk)
     assert Slot.objects.filter(pk=order.slot.pk).exists()
 
@@ -171,7 +171,7 @@ def test_cancel_cancels_every_live_order_and_tells_each_customer_once(django_cap
 
 def test_cancel_refuses_a_slot_that_is_over():
     slot = SlotFactory(starts_at=datetime(2020, 1, 1, 9, tzinfo=UTC), ends_at=datetime(2020, 1, 1, 11, tzinfo=UTC))
-    with pytest.raises(SlotError):
+    with pytest.raises(BookingError):
         slot_cancel(artisan=slot.workshop.artisan, slot_id=slot.pk, message="x")
 
 

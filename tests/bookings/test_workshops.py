@@ -9,7 +9,7 @@ from PIL import Image
 
 from bookings.models import TicketType, Workshop
 from bookings.services.workshops import (
-    WorkshopError,
+    BookingError,
     photo_to_jpeg,
     unique_workshop_slug,
     workshop_save,
@@ -85,7 +85,7 @@ def test_edit_of_another_artisans_workshop_is_not_found():
     ids=["min-above-max", "min-zero", "both-zero", "capacity-zero"],
 )
 def test_save_refuses_broken_rules(overrides, field):
-    with pytest.raises(WorkshopError) as error:
+    with pytest.raises(BookingError) as error:
         workshop_save(artisan=ArtisanFactory(), values=values(**overrides))
     assert error.value.field == field
     assert not Workshop.objects.exists()
@@ -134,7 +134,7 @@ def test_a_sold_ticket_type_cannot_be_deleted():
     line = OrderLineFactory(ticket_type=TicketTypeFactory())
     workshop = line.ticket_type.workshop
     row = {"name": "Adult", "price_cents": 1, "description": "", "requires_confirmation": False, "is_active": True}
-    with pytest.raises(WorkshopError, match="untick"):
+    with pytest.raises(BookingError, match="untick"):
         workshop_save(
             artisan=workshop.artisan,
             workshop_id=workshop.pk,
@@ -165,6 +165,6 @@ def test_workshop_constraints_hold_in_the_database(changes):
 def test_a_truncated_photo_is_a_clear_error_not_a_crash():
     good = image_upload(fmt="JPEG", mode="RGB", name="cut.jpg").read()
     broken = SimpleUploadedFile("cut.jpg", good[: len(good) // 3], content_type="image/jpeg")
-    with pytest.raises(WorkshopError) as error:
+    with pytest.raises(BookingError) as error:
         workshop_save(artisan=ArtisanFactory(), values=values(), photo=broken)
     assert error.value.field == "photo"

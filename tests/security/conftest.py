@@ -9,7 +9,8 @@ from django.apps import apps
 from django.utils import timezone
 
 from bookings.states import OrderStatus
-from pending_orders.models import DecisionAction, DecisionBatch
+from pending_orders.models import DecisionBatch
+from pending_orders.states import DecisionAction
 from privatisation.services.suggestions import date_suggestion_submit
 from tests.factories import (
     ArtisanFactory,
