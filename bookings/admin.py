@@ -7,6 +7,7 @@ actions call them). Artisans are created through `artisan_create` + `artisan_inv
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -16,8 +17,10 @@ from .models import (
     Artisan,
     Order,
     OrderLine,
+    OrderStatusChange,
     PaymentEvent,
     Slot,
+    SlotStatusChange,
     Ticket,
     TicketType,
     WebhookEvent,
@@ -69,7 +72,6 @@ class ArtisanAdmin(admin.ModelAdmin):
     add_form = ArtisanAddForm
 
     def get_queryset(self, request):
-        from django.db.models import Count
 
         return super().get_queryset(request).select_related("user").annotate(n_workshops=Count("workshops"))
 
@@ -244,9 +246,6 @@ class WebhookEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 
 # --- History (the audit trail of status changes; read-only) ----------------------------------
-
-
-from .models import OrderStatusChange, SlotStatusChange  # noqa: E402 - kept with its section
 
 
 class StatusChangeInline(ReadOnlyInline):

@@ -13,8 +13,19 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from anymail.exceptions import (
+    AnymailAPIError,
+    AnymailError,
+    AnymailInvalidAddress,
+    AnymailRecipientsRefused,
+    AnymailSerializationError,
+    AnymailUnsupportedFeature,
+)
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
 
 from .models import Notification
 
@@ -45,14 +56,6 @@ def _is_permanent_status(status: int | None) -> bool:
 # --- Email ------------------------------------------------------------------------------------
 
 def send_email(notification: Notification) -> str:
-    from anymail.exceptions import (
-        AnymailAPIError,
-        AnymailError,
-        AnymailInvalidAddress,
-        AnymailRecipientsRefused,
-        AnymailSerializationError,
-        AnymailUnsupportedFeature,
-    )
 
     message = EmailMultiAlternatives(
         subject=notification.subject,
@@ -92,8 +95,6 @@ def twilio_configured() -> bool:
 
 
 def _twilio_client():
-    from twilio.http.http_client import TwilioHttpClient
-    from twilio.rest import Client
 
     return Client(
         settings.TWILIO_ACCOUNT_SID,
@@ -106,7 +107,6 @@ def send_sms(notification: Notification) -> str:
     if not twilio_configured():
         return _send_sms_locally(notification)
 
-    from twilio.base.exceptions import TwilioException, TwilioRestException
 
     try:
         message = _twilio_client().messages.create(
@@ -131,7 +131,6 @@ def find_sent_sms(notification: Notification, *, attempt_started_at: datetime) -
     if not twilio_configured():
         return None  # the local channel cannot be asked; a duplicate line in a log is harmless
 
-    from twilio.base.exceptions import TwilioException
 
     since = attempt_started_at - timedelta(minutes=1)  # clock skew between us and Twilio
     try:

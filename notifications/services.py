@@ -51,6 +51,7 @@ from .channels import PermanentSendError, TransientSendError
 from .models import Notification
 from .phone import normalize_phone
 from .states import NOTIFICATION_TRANSITIONS, Channel, NotificationStatus
+from .tasks import send_notification, send_notifications
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +258,6 @@ PUBLISH_CHUNK = 200
 
 def publish(notification_id: int) -> bool:
     """Hand the send to the broker. A broker that is down is not an error: the sweeper retries."""
-    from .tasks import send_notification
 
     try:
         send_notification.apply_async(args=[notification_id], retry=False)
@@ -276,7 +276,6 @@ def publish_many(notification_ids: list[int]) -> None:
     if len(notification_ids) == 1:
         publish(notification_ids[0])
         return
-    from .tasks import send_notifications
 
     for start in range(0, len(notification_ids), PUBLISH_CHUNK):
         chunk = notification_ids[start:start + PUBLISH_CHUNK]

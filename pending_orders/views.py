@@ -1,6 +1,7 @@
 """Back-office Orders → Pending orders. Every query is scoped to request.user.artisan."""
 
 import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -31,7 +32,6 @@ def _filtered(request, artisan, data):
 def _query_string(form) -> str:
     if not form.is_valid():
         return ""
-    from urllib.parse import urlencode
 
     data = form.cleaned_data
     params = {

@@ -1,3 +1,6 @@
+from .selectors import to_answer_count
+
+
 def badge(request):
     """The count of requests to answer, for the back-office navigation."""
     user = getattr(request, "user", None)
@@ -6,6 +9,4 @@ def badge(request):
     artisan = getattr(user, "artisan", None)
     if artisan is None:
         return {}
-    from .selectors import to_answer_count
-
     return {"privatisation_to_answer": to_answer_count(artisan)}

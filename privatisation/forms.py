@@ -1,6 +1,7 @@
 """Forms check shape; services check the rules against the database."""
 
 import functools
+import zoneinfo
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -104,7 +105,6 @@ def slot_formset(*, workshop, data=None, prefix="slots", min_rows=1, earliest=No
 
 @functools.cache
 def _known_timezones() -> frozenset[str]:
-    import zoneinfo
 
     return frozenset(zoneinfo.available_timezones())
 

@@ -8,6 +8,7 @@ from operator import or_
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from bookings.models import Slot
 from bookings.states import SlotKind, SlotStatus
@@ -127,7 +128,6 @@ def time_left(deadline, now=None) -> timedelta | None:
 
 def time_left_label(delta) -> str:
     """'2 days 5 h', '5 h 20 min', '12 min' — for the list and Manage the request."""
-    from django.utils.translation import ngettext
 
     if delta is None:
         return ""

@@ -1,13 +1,17 @@
-from celery import shared_task
+"""Celery tasks: each calls one service (imported inside the task, as everywhere)."""
 
-from .services import deadlines
+from celery import shared_task
 
 
 @shared_task
 def expire_overdue() -> int:
-    return deadlines.privatisation_expire_overdue()
+    from .services.deadlines import privatisation_expire_overdue
+
+    return privatisation_expire_overdue()
 
 
 @shared_task
 def send_reminders() -> int:
-    return deadlines.privatisation_send_reminders()
+    from .services.deadlines import privatisation_send_reminders
+
+    return privatisation_send_reminders()

@@ -19,6 +19,8 @@ from .base import (
     PaymentUnavailable,
     WebhookEvent,
 )
+from .dev import DevGateway
+from .stripe_gateway import StripeGateway
 
 __all__ = [
     "AuthorisationLapsed", "IntentState", "IntentStatus", "InvalidWebhook", "PaymentDeclined",
@@ -35,11 +37,9 @@ def get_gateway(provider: str | None = None) -> PaymentGateway:
         # Never a free booking, even where the start-up check was skipped.
         raise PaymentUnavailable("the dev payment gateway is off (PAYMENTS_DEV_GATEWAY)")
     if provider == "stripe":
-        from .stripe_gateway import StripeGateway
 
         return StripeGateway()
     if provider == "dev":
-        from .dev import DevGateway
 
         return DevGateway()
     raise ValueError(f"unknown payment provider {provider!r}")

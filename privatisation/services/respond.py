@@ -51,6 +51,41 @@ def privatisation_request_refuse(*, artisan, request_id: int, message: str, now=
     return request
 
 
+def _answer_items(request, accept_proposed_ids, offer_starts, *, duration, now):
+    """(start, end, proposal or None) of every slot the answer holds, in time order; refuses an
+    unknown proposal, none or too many, a time in the past, two that overlap."""
+    tz = request.workshop.tzinfo
+    proposed = {p.pk: p for p in request.proposed_slots.all()}
+    accepted = []
+    for pk in dict.fromkeys(accept_proposed_ids):
+        if pk not in proposed:
+            raise PrivatisationError(_("This proposed slot is not part of the request."))
+        accepted.append(proposed[pk])
+    items = [(p.starts_at, p.ends_at, p) for p in accepted] + [(s, s + duration, None) for s in offer_starts]
+    if not items:
+        raise PrivatisationError(_("Accept at least one proposed slot or offer one of yours — or refuse."))
+    if len(items) > MAX_OFFERS:
+        raise PrivatisationError(_("Offer at most 10 slots."))
+    items.sort(key=lambda item: item[0])
+    for start, _end, _p in items:
+        if start <= now:
+            raise PrivatisationError(_("The slot of %(date)s is in the past.") % {"date": _fmt(start, tz)})
+    for (_s1, e1, _a), (s2, _e2, _b) in zip(items, items[1:], strict=False):
+        if s2 < e1:
+            raise PrivatisationError(_("Two of the slots you offer overlap (%(date)s).") % {"date": _fmt(s2, tz)})
+    return items
+
+
+def _check_quote(quote, now) -> None:
+    """A company request is answered with a quote: a positive amount, valid in the future."""
+    if quote is None:
+        raise PrivatisationError(_("A company request is answered with a quote."), field="quote_amount")
+    if quote.amount_cents < 1:
+        raise PrivatisationError(_("The quote amount must be positive."), field="quote_amount")
+    if quote.valid_until <= now:
+        raise PrivatisationError(_("The quote must be valid in the future."), field="quote_valid_until")
+
+
 def privatisation_request_respond(
     *,
     artisan,
@@ -76,33 +111,10 @@ def privatisation_request_respond(
         tz = workshop.tzinfo
         duration = timedelta(minutes=workshop.duration_minutes)
 
-        proposed = {p.pk: p for p in request.proposed_slots.all()}
-        accepted = []
-        for pk in dict.fromkeys(accept_proposed_ids):
-            if pk not in proposed:
-                raise PrivatisationError(_("This proposed slot is not part of the request."))
-            accepted.append(proposed[pk])
-        items = [(p.starts_at, p.ends_at, p) for p in accepted] + [(s, s + duration, None) for s in offer_starts]
-        if not items:
-            raise PrivatisationError(_("Accept at least one proposed slot or offer one of yours — or refuse."))
-        if len(items) > MAX_OFFERS:
-            raise PrivatisationError(_("Offer at most 10 slots."))
-        items.sort(key=lambda item: item[0])
-        for start, _end, _p in items:
-            if start <= now:
-                raise PrivatisationError(_("The slot of %(date)s is in the past.") % {"date": _fmt(start, tz)})
-        for (_s1, e1, _a), (s2, _e2, _b) in zip(items, items[1:], strict=False):
-            if s2 < e1:
-                raise PrivatisationError(_("Two of the slots you offer overlap (%(date)s).") % {"date": _fmt(s2, tz)})
-
+        items = _answer_items(request, accept_proposed_ids, offer_starts, duration=duration, now=now)
         quote_row = None
         if request.is_company:
-            if quote is None:
-                raise PrivatisationError(_("A company request is answered with a quote."), field="quote_amount")
-            if quote.amount_cents < 1:
-                raise PrivatisationError(_("The quote amount must be positive."), field="quote_amount")
-            if quote.valid_until <= now:
-                raise PrivatisationError(_("The quote must be valid in the future."), field="quote_valid_until")
+            _check_quote(quote, now)
 
         # Lock the calendar around every time, in primary-key order, and re-check it.
         intervals = [(s, e) for s, e, _p in items]

@@ -13,6 +13,7 @@ from ..models import PrivatisationRequest, ProposedSlot
 from ..states import OPEN_STATUSES, MessageAuthor, RequestKind
 from . import notify
 from ._common import MAX_AHEAD, add_message, now_utc, respond_window
+from .deadlines import expire_locked, lock_offer_slots
 from .errors import PrivatisationError
 from .pricing import private_price
 from .transitions import request_record_created
@@ -82,13 +83,11 @@ def privatisation_request_submit(
         open_requests = PrivatisationRequest.objects.filter(
             workshop=workshop, email__iexact=contact.email.strip(), status__in=OPEN_STATUSES
         )
-        from .deadlines import lock_offer_slots
 
         lock_offer_slots(open_requests)  # slots before requests: expiring one updates its slots
         existing = open_requests.select_for_update()
         for previous in existing:
             if previous.is_overdue(now):
-                from .deadlines import expire_locked
 
                 expire_locked([previous], now=now)
             else:

@@ -18,7 +18,7 @@ def first_monday_of_month_after_next(today: date) -> date:
 
 def sign_in(page, live_server, artisan):
     page.goto(live_server.url + "/backoffice/")
-    page.get_by_label("Username").fill(artisan.user.username)
+    page.get_by_label("Email").fill(artisan.user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(live_server.url + "/backoffice/calendar/")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def sign_in(page, live_server, user):
     page.goto(live_server.url + "/backoffice/login/")
-    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Email").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 

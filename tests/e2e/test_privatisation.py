@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from bookings.states import SlotStatus
@@ -22,7 +23,7 @@ def local_days(workshop, *offsets, hour=10):
 
 def sign_in(page, live_server, workshop):
     page.goto(live_server.url + "/backoffice/login/")
-    page.get_by_label("Username").fill(workshop.artisan.user.username)
+    page.get_by_label("Email").fill(workshop.artisan.user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
@@ -140,7 +141,11 @@ def test_deadline_passes_and_both_sides_are_told(live_server, page, phone_contex
         f"privreq:{req.pk}:expired_unanswered:customer:email",
         f"privreq:{req.pk}:expired_unanswered:customer:sms",
         f"privreq:{req.pk}:expired_unanswered:artisan:email",
+        f"privreq:{req.pk}:expired_unanswered:artisan:sms",
     } <= expired
+    # Sent, not only queued: the artisan's phone got its SMS (local SMS channel's log).
+    sms_log = settings.SMS_LOG_FILE.read_text(encoding="utf-8")
+    assert workshop.artisan.phone in sms_log and req.phone.replace(" ", "")[-9:] in sms_log.replace(" ", "")
     page.goto(f"{live_server.url}/privatisation/{req.token}/")
     expect(page.get_by_text("The artisan did not answer in time.")).to_be_visible()
     expect(page.get_by_role("button", name="Withdraw my request")).to_have_count(0)
@@ -150,7 +155,7 @@ def test_deadline_passes_and_both_sides_are_told(live_server, page, phone_contex
     screenshot(phone, "customer-expired-phone")
 
     page.goto(live_server.url + "/backoffice/login/")
-    page.get_by_label("Username").fill(workshop.artisan.user.username)
+    page.get_by_label("Email").fill(workshop.artisan.user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.goto(live_server.url + "/backoffice/privatisation/?status=expired")
