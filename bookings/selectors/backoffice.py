@@ -126,3 +126,14 @@ def slot_participants(*, slot: Slot) -> QuerySet[Order]:
         .order_by("customer_name", "pk")
     )
 
+
+def slot_awaiting_confirmation(*, slot: Slot) -> QuerySet[Order]:
+    """The slot's confirm-first orders the artisan has not decided yet, oldest first (with their lines).
+
+    Those within capacity hold their seats; the others (`on_waiting_list`) hold none.
+    """
+    return (
+        Order.objects.filter(slot=slot, status=OrderStatus.AWAITING_CONFIRMATION)
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
+        .order_by("created_at", "pk")
+    )
