@@ -38,6 +38,8 @@ def test_pending_bookings_hold_their_seats_and_the_last_one_waits(live_server, p
     page.goto(f"{live_server.url}/workshops/wheel-throwing/")
     expect(page.get_by_text("Full").first).to_be_visible()
     screenshot(page, "1-workshop-full-while-pending")
+    page.get_by_role("link", name="Join the waiting list").click()
+    expect(page.locator(".seats-left")).to_have_text("0 seats left")
 
     # A fourth request is still possible, on the waiting list, and told so plainly.
     book_confirm_first(page, live_server.url, slot, on_request, "Ada Lovelace", "ada@example.com")

@@ -56,6 +56,19 @@ def test_orders_awaiting_confirmation_hold_their_seats_on_the_public_page(client
     assert seats_taken(slot) == 3
     page = client.get(reverse("storefront:workshop", args=[slot.workshop.slug])).content.decode()
     assert "5 seats left" in page and "8 seats left" not in page
+    assert "Join the waiting list" not in page
+
+
+def test_a_full_slot_with_tickets_on_request_offers_the_waiting_list(client, slot, on_request):
+    instant = TicketTypeFactory(workshop=slot.workshop)
+    order_place(slot_id=slot.pk, quantities={instant.pk: 8}, customer_name="Ada", customer_email="ada@example.com")
+    url = reverse("storefront:workshop", args=[slot.workshop.slug])
+    page = client.get(url).content.decode()
+    assert "Full" in page and "Join the waiting list" in page
+    on_request.is_active = False
+    on_request.save()  # through the admin, say: the page's version follows the ticket type
+    page = client.get(url).content.decode()
+    assert "Full" in page and "Join the waiting list" not in page
 
 
 def test_refusing_releases_the_seats_at_once(slot, on_request, celery_eager, django_capture_on_commit_callbacks):
