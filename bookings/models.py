@@ -141,8 +141,8 @@ class TicketType(models.Model):
 class Slot(models.Model):
     """A dated session of a workshop.
 
-    `seats_taken` counts the seats of orders that hold or own a place (awaiting payment or
-    confirmed); services change it with conditional updates under a row lock, and the
+    `seats_taken` counts the seats of orders that hold or own a place (awaiting payment,
+    awaiting the artisan's confirmation within capacity, or confirmed); services change it with conditional updates under a row lock, and the
     database refuses any value above capacity.
 
     A private slot is held for one privatisation request; the link lives on the
@@ -228,6 +228,15 @@ class Order(models.Model):
 
     def __str__(self):
         return self.reference
+
+    @property
+    def on_waiting_list(self) -> bool:
+        """A confirm-first order placed beyond capacity: it holds no seat until accepted."""
+        return (
+            self.requires_confirmation
+            and not self.holds_seats
+            and self.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.AWAITING_CONFIRMATION)
+        )
 
 
 class OrderLine(models.Model):

@@ -22,7 +22,8 @@ def authorised_order(*, slot, ticket_type, customer_name: str, customer_email: s
         customer_email=customer_email,
         language=language,
         requires_confirmation=True,
-        take_seats=False,
+        take_seats=True,
+        wait_if_full=True,  # as on the storefront: seats held within capacity, else the waiting list
     )
     if not order.payment_provider:
         order.payment_provider = "dev"

@@ -4,10 +4,10 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from ..models import Artisan, Order, OrderLine, Slot, Workshop
-from ..states import OrderStatus
+from ..states import OrderStatus, SlotStatus
 
 
 @dataclass
@@ -62,11 +62,18 @@ def calendar_slots(*, artisan: Artisan, start: date, end: date) -> list[Slot]:
 
     Workshops may sit in different time zones, so the query takes a day of margin on each
     side and the exact cut is made on each slot's local date.
+
+    A cancelled slot stays (struck through) only when customers had booked it: the artisan
+    cancelled their session and the calendar keeps the trace. Cancelled slots nobody booked
+    (private offers not chosen or lapsed, empty public slots removed to make room for a
+    private session) leave the calendar; their history is on the slot and the request.
     """
+    had_customers = Order.objects.filter(slot=OuterRef("pk"), status=OrderStatus.CANCELLED)
     since = datetime.combine(start - timedelta(days=1), time.min, tzinfo=UTC)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
     slots = (
         Slot.objects.filter(workshop__artisan=artisan, starts_at__gte=since, starts_at__lt=until)
+        .filter(~Q(status=SlotStatus.CANCELLED) | Exists(had_customers))
         .select_related("workshop")
         .only(*CALENDAR_SLOT_FIELDS)
         .order_by("starts_at", "pk")
@@ -117,4 +124,16 @@ def slot_participants(*, slot: Slot) -> QuerySet[Order]:
         Order.objects.filter(slot=slot, status=OrderStatus.CONFIRMED)
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
         .order_by("customer_name", "pk")
+    )
+
+
+def slot_awaiting_confirmation(*, slot: Slot) -> QuerySet[Order]:
+    """The slot's confirm-first orders the artisan has not decided yet, oldest first (with their lines).
+
+    Those within capacity hold their seats; the others (`on_waiting_list`) hold none.
+    """
+    return (
+        Order.objects.filter(slot=slot, status=OrderStatus.AWAITING_CONFIRMATION)
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
+        .order_by("created_at", "pk")
     )

@@ -6,11 +6,11 @@ number of slots (the tests assert it).
 
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from ..models import Slot, Workshop
+from ..models import Slot, TicketType, Workshop
 from ..states import SlotKind, SlotStatus
 
 # How many dates the home page shows per workshop card.
@@ -38,9 +38,18 @@ def published_workshops(*, now: datetime | None = None) -> QuerySet[Workshop]:
 
 
 def published_workshop(*, slug: str) -> Workshop:
-    """A published workshop by slug, with its artisan; 404 for anything else."""
+    """A published workshop by slug, with its artisan; 404 for anything else.
+
+    `takes_waiting_list`: a ticket on sale must be confirmed by the artisan, so a full slot
+    still takes requests (on the waiting list).
+    """
+    on_request = TicketType.objects.filter(workshop=OuterRef("pk"), is_active=True, requires_confirmation=True)
     try:
-        return Workshop.objects.select_related("artisan").get(slug=slug, is_published=True)
+        return (
+            Workshop.objects.select_related("artisan")
+            .annotate(takes_waiting_list=Exists(on_request))
+            .get(slug=slug, is_published=True)
+        )
     except Workshop.DoesNotExist:
         raise Http404("No such workshop") from None
 

@@ -2,8 +2,9 @@
 
 Gateway calls never run inside a transaction: they happen before it (`order_start_payment`)
 or after commit (`refunds.order_settle_soon`).
-Confirm-first orders take no seat when placed; accepting them takes the seats
-(`confirm_first.orders_start_capture`), and `order_confirm` takes them itself if nobody did.
+Confirm-first orders hold their seats when placed, while the artisan decides; one placed
+beyond capacity waits (holds none) and accepting it takes the seats then
+(`confirm_first.orders_start_capture`); `order_confirm` takes them itself if nobody did.
 """
 
 from datetime import timedelta

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from ..models import Order, OrderLine, Slot, TicketType
 from ..states import OrderSource, SlotKind, SlotStatus
-from .errors import BookingError
+from .errors import BookingError, SoldOut
 from .transitions import seats_take
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -74,21 +74,25 @@ def order_place(
             language=language,
             source=OrderSource.STOREFRONT,
             requires_confirmation=requires_confirmation,
-            take_seats=not requires_confirmation,
+            # A confirm-first order holds its seats while the artisan decides; beyond capacity
+            # it joins the waiting list (holds none; accepting it needs a seat to free up).
+            take_seats=True,
+            wait_if_full=requires_confirmation,
         )
 
 
 def order_create(
     *, slot: Slot, lines: list[LineSpec], customer_name: str, customer_email: str, customer_phone: str = "",
     language: str = "en", source: str = OrderSource.STOREFRONT, requires_confirmation: bool = False,
-    take_seats: bool = True, total_cents: int | None = None,
+    take_seats: bool = True, wait_if_full: bool = False, total_cents: int | None = None,
 ) -> Order:
     """Build an order on `slot` from `lines`.
 
     `total_cents` is the price when it is not the sum of the lines (a private session priced by
     its request or quote); by default the lines are summed. With `take_seats` the seats are
     counted at once (raises SoldOut when they are not there) and held until
-    CHECKOUT_HOLD_MINUTES have passed without payment.
+    CHECKOUT_HOLD_MINUTES have passed without payment. With `wait_if_full` too, an order whose
+    seats are not there is still made, holding none: it waits for a seat (confirm-first orders).
     """
     seats = sum(line.quantity for line in lines)
     if seats < 1 or any(line.quantity < 1 for line in lines):
@@ -110,7 +114,12 @@ def order_create(
                 % {"count": slot.capacity}
             )
         if take_seats:
-            seats_take(slot, seats)
+            try:
+                seats_take(slot, seats)
+            except SoldOut:
+                if not wait_if_full:
+                    raise
+                take_seats = False
         fields = dict(
             slot=slot,
             customer_name=customer_name,

@@ -42,6 +42,7 @@ from ..selectors.backoffice import (
     month_range,
     parse_day,
     parse_month,
+    slot_awaiting_confirmation,
     slot_participants,
     week_range,
 )
@@ -325,6 +326,9 @@ def slot_participants_view(request, artisan, slot_id: int):
             )
         return response
     claims = slot_hooks.claims(slot)
+    pending = list(slot_awaiting_confirmation(slot=slot))
+    for order in pending:
+        order.tickets_label = _tickets(order)
     return render(
         request,
         "bookings/backoffice/slot_participants.html",
@@ -333,6 +337,8 @@ def slot_participants_view(request, artisan, slot_id: int):
             "slot": slot,
             "orders": orders,
             "seat_count": sum(o.seats for o in orders),
+            "pending": pending,
+            "pending_held_seats": sum(o.seats for o in pending if o.holds_seats),
             "can_delete": slot.status != SlotStatus.CANCELLED and not slot.orders.exists()
             and slot_hooks.DELETE not in claims,
             "claims": claims,

@@ -114,7 +114,8 @@ def test_calendar_marks_private_and_cancelled_slots(signed_in, artisan):
     at = datetime(2026, 6, 20, 8, tzinfo=UTC)
     SlotFactory(workshop=workshop, starts_at=at, kind=SlotKind.PRIVATE, status=SlotStatus.HELD)
     SlotFactory(workshop=workshop, starts_at=at, kind=SlotKind.PRIVATE, status=SlotStatus.OPEN)
-    SlotFactory(workshop=workshop, starts_at=at, status=SlotStatus.CANCELLED)
+    cancelled = SlotFactory(workshop=workshop, starts_at=at, status=SlotStatus.CANCELLED)
+    OrderFactory(slot=cancelled, status=OrderStatus.CANCELLED)  # it had customers: it stays, struck through
     html = signed_in.get("/backoffice/calendar/").content.decode()
     assert html.count('class="badge badge-private"') == 2
     assert "Held for a request" in html and "Private session" in html

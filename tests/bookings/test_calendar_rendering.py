@@ -7,8 +7,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
-from bookings.states import SlotKind, SlotStatus
-from tests.factories import ArtisanFactory, SlotFactory, WorkshopFactory
+from bookings.states import OrderStatus, SlotKind, SlotStatus
+from tests.factories import ArtisanFactory, OrderFactory, SlotFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,8 @@ def test_a_slot_shows_its_local_time_seats_link_and_escaped_title(signed_in, art
 def test_private_held_and_cancelled_slots_are_marked(signed_in, artisan):
     workshop = WorkshopFactory(artisan=artisan)
     at = datetime(2026, 6, 12, 9, tzinfo=UTC)
-    SlotFactory(workshop=workshop, starts_at=at, status=SlotStatus.CANCELLED)
+    cancelled = SlotFactory(workshop=workshop, starts_at=at, status=SlotStatus.CANCELLED)
+    OrderFactory(slot=cancelled, status=OrderStatus.CANCELLED)  # had a customer: stays, struck through
     SlotFactory(workshop=workshop, starts_at=at.replace(hour=11), kind=SlotKind.PRIVATE, status=SlotStatus.HELD)
     html = _calendar(signed_in)
     assert 'class="cal-slot cal-slot-cancelled"' in html and "<del>" in html
