@@ -32,7 +32,9 @@ if os.environ.get("BENCH_DIR"):
     _capture = DevGateway.capture
 
     def _noting_capture(self, *, reference, **kwargs):
-        was = DevPayment.objects.filter(reference=reference).values_list("status", flat=True).first()
+        was = (
+            DevPayment.objects.filter(reference=reference).values_list("status", flat=True).first()
+        )
         state = _capture(self, reference=reference, **kwargs)
         if was != "succeeded" and state.status == "succeeded":
             with open(os.path.join(os.environ["BENCH_DIR"], "captures.log"), "a") as fh:

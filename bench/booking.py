@@ -78,7 +78,12 @@ def server_env(db_url: str) -> dict:
 
 
 def setup_data(env: dict) -> list[int]:
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     code = f"""
 from datetime import timedelta
 from django.contrib.auth import get_user_model
@@ -94,20 +99,43 @@ slots = Slot.objects.bulk_create(Slot(workshop=workshop, starts_at=start + timed
     ends_at=start + timedelta(hours=3 * i, minutes=120), capacity={CAPACITY}) for i in range({SLOTS}))
 print(workshop.ticket_types.get().pk, *[s.pk for s in Slot.objects.order_by("pk")])
 """
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    ).stdout.strip().splitlines()[-1].split()
+    out = (
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+        .split()
+    )
     return [int(x) for x in out]
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [
-            str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", os.environ.get("BENCH_WORKERS", "6"), "--worker-class", "sync",
-            "--log-level", "warning", "--timeout", "30",
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            os.environ.get("BENCH_WORKERS", "6"),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "30",
         ],
-        cwd=ROOT, env=env, start_new_session=True, stdout=LOG, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=LOG,
+        stderr=subprocess.STDOUT,
     )
     import requests
 
@@ -133,7 +161,15 @@ class Stats:
         self.errors = 0
 
 
-def customer(base: str, ticket_type: int, slots: list[int], full: set, stats: Stats, stop_at: float, seed: int):
+def customer(
+    base: str,
+    ticket_type: int,
+    slots: list[int],
+    full: set,
+    stats: Stats,
+    stop_at: float,
+    seed: int,
+):
     import requests
 
     rng = random.Random(seed)
@@ -159,10 +195,13 @@ def customer(base: str, ticket_type: int, slots: list[int], full: set, stats: St
                 continue
             token = CSRF.search(form.text).group(1)
             response = call(
-                "POST", f"{base}/workshops/bench-wheel/book/{slot}/",
+                "POST",
+                f"{base}/workshops/bench-wheel/book/{slot}/",
                 data={
-                    "csrfmiddlewaretoken": token, f"qty_{ticket_type}": str(rng.choice((1, 1, 2))),
-                    "customer_name": f"Customer {seed}", "customer_email": f"c{seed}@example.com",
+                    "csrfmiddlewaretoken": token,
+                    f"qty_{ticket_type}": str(rng.choice((1, 1, 2))),
+                    "customer_name": f"Customer {seed}",
+                    "customer_email": f"c{seed}@example.com",
                     "customer_phone": "+33612345678",
                 },
                 headers={"Referer": f"{base}/workshops/bench-wheel/book/{slot}/"},
@@ -175,10 +214,19 @@ def customer(base: str, ticket_type: int, slots: list[int], full: set, stats: St
                         full.add(slot)
                     continue
                 raise RuntimeError(f"booking refused: {response.status_code}")
-            pay_url = base + response.headers["Location"] if response.headers["Location"].startswith("/") else response.headers["Location"]
+            pay_url = (
+                base + response.headers["Location"]
+                if response.headers["Location"].startswith("/")
+                else response.headers["Location"]
+            )
             page = call("GET", pay_url)
             token = CSRF.search(page.text).group(1)
-            back = call("POST", pay_url, data={"csrfmiddlewaretoken": token, "action": "pay"}, headers={"Referer": pay_url})
+            back = call(
+                "POST",
+                pay_url,
+                data={"csrfmiddlewaretoken": token, "action": "pay"},
+                headers={"Referer": pay_url},
+            )
             order_return = call("GET", back.headers["Location"])
             order_page = call("GET", base + order_return.headers["Location"])
             if order_page.status_code != 200 or "status-ok" not in order_page.text:
@@ -208,10 +256,24 @@ for slot in Slot.objects.annotate(
         mismatch += 1
 print(over, mismatch, Order.objects.filter(status="confirmed").count())
 """
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    ).stdout.strip().splitlines()[-1].split()
-    return {"oversold": int(out[0]), "seat_count_mismatch": int(out[1]), "confirmed_in_db": int(out[2])}
+    out = (
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+        .split()
+    )
+    return {
+        "oversold": int(out[0]),
+        "seat_count_mismatch": int(out[1]),
+        "confirmed_in_db": int(out[2]),
+    }
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -235,7 +297,11 @@ def main() -> None:
         started = time.monotonic()
         stop_at = started + SECONDS
         threads = [
-            threading.Thread(target=customer, args=(base, ticket_type, slots, full, stats, stop_at, n), daemon=True)
+            threading.Thread(
+                target=customer,
+                args=(base, ticket_type, slots, full, stats, stop_at, n),
+                daemon=True,
+            )
             for n in range(CUSTOMERS)
         ]
         for thread in threads:

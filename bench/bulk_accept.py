@@ -69,7 +69,9 @@ def main() -> int:
         os.environ["BENCH_QUEUE"] = f"bench-bulk-accept-{os.getpid()}"
         os.environ["BENCH_DIR"] = tmp
         app.conf.task_default_queue = os.environ["BENCH_QUEUE"]
-        app.conf.task_routes = {name: {"queue": os.environ["BENCH_QUEUE"] + "-captures"} for name in CAPTURE_TASKS}
+        app.conf.task_routes = {
+            name: {"queue": os.environ["BENCH_QUEUE"] + "-captures"} for name in CAPTURE_TASKS
+        }
         settings.DEV_GATEWAY_LATENCY_MS = 0  # seeding authorises 500 payments: no wait here
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -111,17 +113,31 @@ def _seed():
     from bookings.models import Artisan, Slot, TicketType, Workshop
     from pending_orders.demo import authorised_order
 
-    user = get_user_model().objects.create_user("bench@atelier.local", "bench@atelier.local", "bench-password")
+    user = get_user_model().objects.create_user(
+        "bench@atelier.local", "bench@atelier.local", "bench-password"
+    )
     artisan = Artisan.objects.create(user=user, display_name="Bench", slug="bench", language="en")
-    workshop = Workshop.objects.create(artisan=artisan, title="Bench", slug="bench", city="Paris", price_cents=5000)
-    ticket_type = TicketType.objects.create(workshop=workshop, name="On request", price_cents=5000, requires_confirmation=True)
+    workshop = Workshop.objects.create(
+        artisan=artisan, title="Bench", slug="bench", city="Paris", price_cents=5000
+    )
+    ticket_type = TicketType.objects.create(
+        workshop=workshop, name="On request", price_cents=5000, requires_confirmation=True
+    )
     starts = timezone.now() + timedelta(days=10)
-    slot = Slot.objects.create(workshop=workshop, starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=ORDERS)
+    slot = Slot.objects.create(
+        workshop=workshop, starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=ORDERS
+    )
     t0 = time.perf_counter()
     for n in range(ORDERS):
-        authorised_order(slot=slot, ticket_type=ticket_type, customer_name=f"Customer {n}",
-                         customer_email=f"customer{n}@example.com")
-    print(f"# seeded {ORDERS} authorised orders in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+        authorised_order(
+            slot=slot,
+            ticket_type=ticket_type,
+            customer_name=f"Customer {n}",
+            customer_email=f"customer{n}@example.com",
+        )
+    print(
+        f"# seeded {ORDERS} authorised orders in {time.perf_counter() - t0:.1f}s", file=sys.stderr
+    )
     return artisan, slot, ticket_type
 
 
@@ -130,15 +146,35 @@ def _start_workers(tmp):
     env = {**os.environ, "DEV_GATEWAY_LATENCY_MS": str(LATENCY_MS)}
     queue = os.environ["BENCH_QUEUE"]
     commands = {
-        "worker": ["--concurrency", os.environ.get("BENCH_CONCURRENCY", "4"), "-n", f"default-{queue}@%h"],
-        "captures": ["-Q", f"{queue}-captures", "--pool=threads", "--concurrency", CAPTURE_THREADS, *os.environ.get("BENCH_CAPTURE_OPTIONS", "").split(), "-n", f"captures-{queue}@%h"],
+        "worker": [
+            "--concurrency",
+            os.environ.get("BENCH_CONCURRENCY", "4"),
+            "-n",
+            f"default-{queue}@%h",
+        ],
+        "captures": [
+            "-Q",
+            f"{queue}-captures",
+            "--pool=threads",
+            "--concurrency",
+            CAPTURE_THREADS,
+            *os.environ.get("BENCH_CAPTURE_OPTIONS", "").split(),
+            "-n",
+            f"captures-{queue}@%h",
+        ],
     }
     processes = []
     for name, options in commands.items():
         log = open(Path(tmp) / f"{name}-worker.log", "w")  # noqa: SIM115 - closed with the process
-        processes.append(subprocess.Popen(
-            [sys.executable, str(ROOT / "bench" / "_worker.py"), *options], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        ))
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, str(ROOT / "bench" / "_worker.py"), *options],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
     return processes
 
 
@@ -163,7 +199,12 @@ def _emails_queued(slot) -> int:
     from bookings.states import OrderStatus
     from notifications.models import Notification
 
-    keys = [f"order:{pk}:confirmed:email" for pk in Order.objects.filter(slot=slot, status=OrderStatus.CONFIRMED).values_list("pk", flat=True)]
+    keys = [
+        f"order:{pk}:confirmed:email"
+        for pk in Order.objects.filter(slot=slot, status=OrderStatus.CONFIRMED).values_list(
+            "pk", flat=True
+        )
+    ]
     return Notification.objects.filter(idempotency_key__in=keys).count()
 
 
@@ -177,7 +218,9 @@ def _run(artisan, slot):
 
     client = Client()
     client.force_login(artisan.user)
-    ids = list(Order.objects.filter(status=OrderStatus.AWAITING_CONFIRMATION).values_list("pk", flat=True))
+    ids = list(
+        Order.objects.filter(status=OrderStatus.AWAITING_CONFIRMATION).values_list("pk", flat=True)
+    )
     assert len(ids) == ORDERS, len(ids)
     profile = None
     if os.environ.get("BENCH_PROFILE"):
@@ -188,7 +231,10 @@ def _run(artisan, slot):
         t0 = time.perf_counter()
         if profile:
             profile.enable()
-        response = client.post("/backoffice/orders/pending/action/", {"action": "accept", "select_all": "1", "confirmed": "1"})
+        response = client.post(
+            "/backoffice/orders/pending/action/",
+            {"action": "accept", "select_all": "1", "confirmed": "1"},
+        )
         request_seconds = time.perf_counter() - t0
         if profile:
             profile.disable()
@@ -200,7 +246,12 @@ def _run(artisan, slot):
             print(f"# {q['time']}s {q['sql'][:100]}", file=sys.stderr)
     if response.status_code != 302:
         print(f"# accept answered {response.status_code}", file=sys.stderr)
-        return {"request": request_seconds, "capture": float("nan"), "queries": len(queries), "ok": False}
+        return {
+            "request": request_seconds,
+            "capture": float("nan"),
+            "queries": len(queries),
+            "ok": False,
+        }
     deadline = t0 + TIMEOUT
     while time.perf_counter() < deadline:
         confirmed = Order.objects.filter(pk__in=ids, status=OrderStatus.CONFIRMED).count()
@@ -210,7 +261,12 @@ def _run(artisan, slot):
         time.sleep(0.2)
     capture_seconds = time.perf_counter() - t0
     print(f"# confirmed {confirmed}, capture failed {failed}", file=sys.stderr)
-    return {"request": request_seconds, "capture": capture_seconds, "queries": len(queries), "ok": confirmed == ORDERS}
+    return {
+        "request": request_seconds,
+        "capture": capture_seconds,
+        "queries": len(queries),
+        "ok": confirmed == ORDERS,
+    }
 
 
 if __name__ == "__main__":

@@ -64,11 +64,19 @@ def main() -> None:
 
     now = timezone.now()
     user = get_user_model().objects.create_user("bench@example.com", "bench@example.com", "x")
-    artisan = Artisan.objects.create(user=user, display_name="Bench", slug="bench", phone="+33612345678", language="fr")
+    artisan = Artisan.objects.create(
+        user=user, display_name="Bench", slug="bench", phone="+33612345678", language="fr"
+    )
     workshops = [
         Workshop.objects.create(
-            artisan=artisan, title=f"Workshop {i}", slug=f"w-{i}", city="Paris", price_cents=5000,
-            is_published=True, privatisation_enabled=True, private_min_capacity=2,
+            artisan=artisan,
+            title=f"Workshop {i}",
+            slug=f"w-{i}",
+            city="Paris",
+            price_cents=5000,
+            is_published=True,
+            privatisation_enabled=True,
+            private_min_capacity=2,
         )
         for i in range(20)
     ]
@@ -76,32 +84,51 @@ def main() -> None:
     rows = []
     for i in range(N_REQUESTS):
         answered = i < n_answered
-        rows.append(PrivatisationRequest(
-            workshop=workshops[i % len(workshops)], contact_name=f"Customer {i}", email=f"c{i}@example.com",
-            phone="+33611223344", language="en" if i % 2 else "fr", participants=4, message="Hello",
-            seat_price_cents=5000, billed_participants=4, price_cents=20000,
-            status=RequestStatus.ANSWERED if answered else RequestStatus.PENDING,
-            respond_by=now - timedelta(hours=80 if answered else 1),
-            pay_by=now - timedelta(minutes=5) if answered else None,
-        ))
+        rows.append(
+            PrivatisationRequest(
+                workshop=workshops[i % len(workshops)],
+                contact_name=f"Customer {i}",
+                email=f"c{i}@example.com",
+                phone="+33611223344",
+                language="en" if i % 2 else "fr",
+                participants=4,
+                message="Hello",
+                seat_price_cents=5000,
+                billed_participants=4,
+                price_cents=20000,
+                status=RequestStatus.ANSWERED if answered else RequestStatus.PENDING,
+                respond_by=now - timedelta(hours=80 if answered else 1),
+                pay_by=now - timedelta(minutes=5) if answered else None,
+            )
+        )
     requests = PrivatisationRequest.objects.bulk_create(rows, batch_size=2000)
     start = now + timedelta(days=30)
     slots = Slot.objects.bulk_create(
         [
-            Slot(workshop=r.workshop, starts_at=start + timedelta(hours=3 * i), ends_at=start + timedelta(hours=3 * i + 2),
-                 capacity=4, kind=SlotKind.PRIVATE, status=SlotStatus.HELD)
+            Slot(
+                workshop=r.workshop,
+                starts_at=start + timedelta(hours=3 * i),
+                ends_at=start + timedelta(hours=3 * i + 2),
+                capacity=4,
+                kind=SlotKind.PRIVATE,
+                status=SlotStatus.HELD,
+            )
             for i, r in enumerate(requests[:n_answered])
         ],
         batch_size=2000,
     )
-    Offer.objects.bulk_create([Offer(request=r, slot=s) for r, s in zip(requests, slots, strict=False)], batch_size=2000)
+    Offer.objects.bulk_create(
+        [Offer(request=r, slot=s) for r, s in zip(requests, slots, strict=False)], batch_size=2000
+    )
 
     with CaptureQueriesContext(connection) as queries:
         began = time.perf_counter()
         expired = tasks.expire_overdue()
         seconds = time.perf_counter() - began
 
-    left = PrivatisationRequest.objects.filter(status__in=[RequestStatus.PENDING, RequestStatus.ANSWERED]).count()
+    left = PrivatisationRequest.objects.filter(
+        status__in=[RequestStatus.PENDING, RequestStatus.ANSWERED]
+    ).count()
     held = Slot.objects.filter(status=SlotStatus.HELD).count()
     assert expired == N_REQUESTS and left == 0 and held == 0, (expired, left, held)
     again = tasks.expire_overdue()

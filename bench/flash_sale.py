@@ -40,17 +40,29 @@ def customer(base, ticket_type, slot, barrier, results, n):
     began = time.perf_counter()
     try:
         form = call("GET", f"{base}/workshops/flash-wheel/book/{slot}/")
-        if form.status_code == 404 or (form.status_code == 200 and "csrfmiddlewaretoken" not in form.text):
+        if form.status_code == 404 or (
+            form.status_code == 200 and "csrfmiddlewaretoken" not in form.text
+        ):
             results.append(("sold_out", time.perf_counter() - began))
             return
-        if form.status_code == 200 and any(s in form.text for s in SOLD_OUT) and 'name="customer_name"' not in form.text:
+        if (
+            form.status_code == 200
+            and any(s in form.text for s in SOLD_OUT)
+            and 'name="customer_name"' not in form.text
+        ):
             results.append(("sold_out", time.perf_counter() - began))
             return
         token = booking.CSRF.search(form.text).group(1)
         response = call(
-            "POST", f"{base}/workshops/flash-wheel/book/{slot}/",
-            data={"csrfmiddlewaretoken": token, f"qty_{ticket_type}": "1", "customer_name": f"Customer {n}",
-                  "customer_email": f"c{n}@example.com", "customer_phone": "+33612345678"},
+            "POST",
+            f"{base}/workshops/flash-wheel/book/{slot}/",
+            data={
+                "csrfmiddlewaretoken": token,
+                f"qty_{ticket_type}": "1",
+                "customer_name": f"Customer {n}",
+                "customer_email": f"c{n}@example.com",
+                "customer_phone": "+33612345678",
+            },
             headers={"Referer": f"{base}/workshops/flash-wheel/book/{slot}/"},
         )
         if response.status_code == 400 and any(s in response.text for s in SOLD_OUT):
@@ -62,7 +74,12 @@ def customer(base, ticket_type, slot, barrier, results, n):
         pay_url = base + location if location.startswith("/") else location
         page = call("GET", pay_url)
         token = booking.CSRF.search(page.text).group(1)
-        back = call("POST", pay_url, data={"csrfmiddlewaretoken": token, "action": "pay"}, headers={"Referer": pay_url})
+        back = call(
+            "POST",
+            pay_url,
+            data={"csrfmiddlewaretoken": token, "action": "pay"},
+            headers={"Referer": pay_url},
+        )
         order_return = call("GET", back.headers["Location"])
         order_page = call("GET", base + order_return.headers["Location"])
         if order_page.status_code != 200 or "status-ok" not in order_page.text:
@@ -76,7 +93,12 @@ def customer(base, ticket_type, slot, barrier, results, n):
 def setup_flash_data(env) -> tuple[int, int]:
     import subprocess
 
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=booking.ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=booking.ROOT,
+        env=env,
+        check=True,
+    )
     code = f"""
 from datetime import timedelta
 from django.contrib.auth import get_user_model
@@ -91,10 +113,19 @@ start = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microse
 slot = Slot.objects.create(workshop=workshop, starts_at=start, ends_at=start + timedelta(hours=2), capacity={SEATS})
 print(tt.pk, slot.pk)
 """
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=booking.ROOT, env=env, check=True,
-        capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1].split()
+    out = (
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+            cwd=booking.ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+        .split()
+    )
     return int(out[0]), int(out[1])
 
 
@@ -110,8 +141,12 @@ def main() -> int:
     barrier = threading.Barrier(CUSTOMERS)
     print(f"loadavg: {Path('/proc/loadavg').read_text().split()[0]}")
     try:
-        threads = [threading.Thread(target=customer, args=(base, ticket_type, slot, barrier, results, n), daemon=True)
-                   for n in range(CUSTOMERS)]
+        threads = [
+            threading.Thread(
+                target=customer, args=(base, ticket_type, slot, barrier, results, n), daemon=True
+            )
+            for n in range(CUSTOMERS)
+        ]
         started = time.monotonic()
         for thread in threads:
             thread.start()

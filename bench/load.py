@@ -59,7 +59,9 @@ def free_port() -> int:
 
 
 def manage(env, *args, **kwargs):
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, **kwargs
+    )
 
 
 def shell(env, code: str) -> str:
@@ -153,10 +155,14 @@ class Browser:
         return path if path.startswith("http") else self.base + path
 
     def get(self, path, **kwargs):
-        return self._check(self.http.get(self.url(path), timeout=30, allow_redirects=False, **kwargs))
+        return self._check(
+            self.http.get(self.url(path), timeout=30, allow_redirects=False, **kwargs)
+        )
 
     def post(self, path, data, **kwargs):
-        return self._check(self.http.post(self.url(path), data=data, timeout=30, allow_redirects=False, **kwargs))
+        return self._check(
+            self.http.post(self.url(path), data=data, timeout=30, allow_redirects=False, **kwargs)
+        )
 
     def follow(self, response):
         while response.status_code in (301, 302, 303):
@@ -198,10 +204,16 @@ def book(b: Browser, rng, workshops, n):
     if not fields:
         return "full"
     field = rng.choice(fields)
-    response = b.post(f"/workshops/{workshop['slug']}/book/{slot}/", {
-        "csrfmiddlewaretoken": csrf(form), field: str(rng.choice((1, 1, 2))),
-        "customer_name": f"Customer {n}", "customer_email": f"c{n}@load.example", "customer_phone": "+33612345678",
-    })
+    response = b.post(
+        f"/workshops/{workshop['slug']}/book/{slot}/",
+        {
+            "csrfmiddlewaretoken": csrf(form),
+            field: str(rng.choice((1, 1, 2))),
+            "customer_name": f"Customer {n}",
+            "customer_email": f"c{n}@load.example",
+            "customer_phone": "+33612345678",
+        },
+    )
     if response.status_code in (400, 429):
         return "refused"
     checkout = b.get(response.headers["Location"])
@@ -217,13 +229,25 @@ def privatise(b: Browser, rng, workshops, n):
     path = f"/workshops/{workshop['slug']}/privatise/"
     form = b.get(path)
     day = datetime.now(UTC).date() + timedelta(days=rng.randint(8, 60))
-    response = b.post(path, {
-        "csrfmiddlewaretoken": csrf(form), "kind": "individual", "contact_name": f"Private {n}",
-        "email": f"p{n}-{rng.randrange(10**9)}@load.example", "phone": "06 12 34 56 78", "participants": "4",
-        "message": "A birthday <b>party</b>!", "customer_timezone": "Europe/Paris",
-        "slots-TOTAL_FORMS": "1", "slots-INITIAL_FORMS": "0", "slots-MIN_NUM_FORMS": "0", "slots-MAX_NUM_FORMS": "10",
-        "slots-0-date": str(day), "slots-0-time": rng.choice(("12:00", "14:00")),
-    })
+    response = b.post(
+        path,
+        {
+            "csrfmiddlewaretoken": csrf(form),
+            "kind": "individual",
+            "contact_name": f"Private {n}",
+            "email": f"p{n}-{rng.randrange(10**9)}@load.example",
+            "phone": "06 12 34 56 78",
+            "participants": "4",
+            "message": "A birthday <b>party</b>!",
+            "customer_timezone": "Europe/Paris",
+            "slots-TOTAL_FORMS": "1",
+            "slots-INITIAL_FORMS": "0",
+            "slots-MIN_NUM_FORMS": "0",
+            "slots-MAX_NUM_FORMS": "10",
+            "slots-0-date": str(day),
+            "slots-0-time": rng.choice(("12:00", "14:00")),
+        },
+    )
     if response.status_code != 302:
         return "refused"
     b.follow(response)
@@ -268,8 +292,14 @@ def answer(b: Browser, rng):
     boxes = ACCEPT_BOX.findall(page.text)
     if not boxes or 'name="decision"' not in page.text:
         return "none"
-    data = {"csrfmiddlewaretoken": csrf(page), "action": "answer", "message": "Happy to host you.",
-            "offers-TOTAL_FORMS": "0", "offers-INITIAL_FORMS": "0", "confirm_removal": "on"}
+    data = {
+        "csrfmiddlewaretoken": csrf(page),
+        "action": "answer",
+        "message": "Happy to host you.",
+        "offers-TOTAL_FORMS": "0",
+        "offers-INITIAL_FORMS": "0",
+        "confirm_removal": "on",
+    }
     refuse = rng.random() >= 0.8
     if refuse:
         data.update(decision="refuse", message="Sorry, not this time.")
@@ -289,10 +319,20 @@ def bulk_accept(b: Browser, rng):
         return "none"
     token = csrf(listing)
     ids = ids[:20]
-    step = b.post("/backoffice/orders/pending/action/", {"csrfmiddlewaretoken": token, "action": "accept", "order": ids})
-    done = b.post("/backoffice/orders/pending/action/", {
-        "csrfmiddlewaretoken": csrf(step), "action": "accept", "order": ids, "confirmed": "1", "message": "See you!",
-    })
+    step = b.post(
+        "/backoffice/orders/pending/action/",
+        {"csrfmiddlewaretoken": token, "action": "accept", "order": ids},
+    )
+    done = b.post(
+        "/backoffice/orders/pending/action/",
+        {
+            "csrfmiddlewaretoken": csrf(step),
+            "action": "accept",
+            "order": ids,
+            "confirmed": "1",
+            "message": "See you!",
+        },
+    )
     if done.status_code != 302:
         return "not_saved"
     b.follow(done)
@@ -320,7 +360,11 @@ def artisan(base, data, stats, stop_at, seed):
 
 def percentile(values, pct):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))] if ordered else 0.0
+    return (
+        ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+        if ordered
+        else 0.0
+    )
 
 
 def main() -> int:
@@ -367,15 +411,53 @@ def main() -> int:
     server_log = open(bench_dir / "gunicorn.log", "wb")
     worker_log = open(bench_dir / "worker.log", "wb")
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "bench._load_app:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", GUNICORN_WORKERS, "--threads", "4", "--worker-class", "gthread", "--log-level", "warning",
-         "--timeout", "30"],
-        cwd=ROOT, env=env, start_new_session=True, stdout=server_log, stderr=subprocess.STDOUT,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "bench._load_app:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            GUNICORN_WORKERS,
+            "--threads",
+            "4",
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "30",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "bench._load_app", "worker", "-Q", env["BENCH_QUEUE"], "--pool=prefork",
-         "--concurrency", "2", "-l", "WARNING", "--without-gossip", "--without-mingle", "-n", f"{env['BENCH_QUEUE']}@%h"],
-        cwd=ROOT, env=env, start_new_session=True, stdout=worker_log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bench._load_app",
+            "worker",
+            "-Q",
+            env["BENCH_QUEUE"],
+            "--pool=prefork",
+            "--concurrency",
+            "2",
+            "-l",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"{env['BENCH_QUEUE']}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
     )
     stats = Stats()
     try:
@@ -392,11 +474,19 @@ def main() -> int:
                 log((bench_dir / "gunicorn.log").read_text()[-2000:])
                 return 1
             time.sleep(0.2)
-        log(f"gunicorn on {base}; {CUSTOMERS} customers and {ARTISANS} artisans for {SECONDS:.0f} s")
+        log(
+            f"gunicorn on {base}; {CUSTOMERS} customers and {ARTISANS} artisans for {SECONDS:.0f} s"
+        )
         started = time.monotonic()
         stop_at = started + SECONDS
-        threads = [threading.Thread(target=customer, args=(base, workshops, stats, stop_at, n)) for n in range(CUSTOMERS)]
-        threads += [threading.Thread(target=artisan, args=(base, w, stats, stop_at, 1000 + i)) for i, w in enumerate(workshops)]
+        threads = [
+            threading.Thread(target=customer, args=(base, workshops, stats, stop_at, n))
+            for n in range(CUSTOMERS)
+        ]
+        threads += [
+            threading.Thread(target=artisan, args=(base, w, stats, stop_at, 1000 + i))
+            for i, w in enumerate(workshops)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -408,7 +498,9 @@ def main() -> int:
         drain_until = time.monotonic() + DRAIN_SECONDS
         while True:
             check = json.loads(shell(env, CHECK))
-            if (check["unsent_notifications"] == 0 and check["capturing_orders"] == 0) or time.monotonic() > drain_until:
+            if (
+                check["unsent_notifications"] == 0 and check["capturing_orders"] == 0
+            ) or time.monotonic() > drain_until:
                 break
             time.sleep(2)
     finally:
@@ -419,7 +511,11 @@ def main() -> int:
                     process.wait(30)
                 except subprocess.TimeoutExpired:
                     os.killpg(process.pid, signal.SIGKILL)
-    sent = Counter((bench_dir / "sent.log").read_text().split()) if (bench_dir / "sent.log").exists() else Counter()
+    sent = (
+        Counter((bench_dir / "sent.log").read_text().split())
+        if (bench_dir / "sent.log").exists()
+        else Counter()
+    )
     for action in ("browse", "book", "privatise", "answer", "bulk_accept"):
         values = stats.timings.get(action, [])
         print(f"{action}_per_s: {len(values) / elapsed:.2f}")
@@ -438,7 +534,12 @@ def main() -> int:
     print(f"unsent_notifications: {check['unsent_notifications']}")
     for sample in stats.error_samples:
         log(f"error: {sample}")
-    bad = stats.errors or check["oversold_slots"] or check["paid_orders_without_tickets"] or any(n > 1 for n in sent.values())
+    bad = (
+        stats.errors
+        or check["oversold_slots"]
+        or check["paid_orders_without_tickets"]
+        or any(n > 1 for n in sent.values())
+    )
     return 1 if bad or check["unsent_notifications"] else 0
 
 

@@ -94,12 +94,24 @@ def load_data() -> dict:
     User = get_user_model()
     with transaction.atomic():
         users = User.objects.bulk_create(
-            [User(username=f"artisan{i}@bench.local", email=f"artisan{i}@bench.local", password="!") for i in range(N_ARTISANS)]
+            [
+                User(
+                    username=f"artisan{i}@bench.local",
+                    email=f"artisan{i}@bench.local",
+                    password="!",
+                )
+                for i in range(N_ARTISANS)
+            ]
         )
         artisans = Artisan.objects.bulk_create(
             [
-                Artisan(user=user, display_name=f"Atelier {i}", slug=f"atelier-{i}", language="fr" if i % 2 else "en",
-                        bio="Artisan for twenty years, happy to share the craft.")
+                Artisan(
+                    user=user,
+                    display_name=f"Atelier {i}",
+                    slug=f"atelier-{i}",
+                    language="fr" if i % 2 else "en",
+                    bio="Artisan for twenty years, happy to share the craft.",
+                )
                 for i, user in enumerate(users)
             ]
         )
@@ -107,11 +119,19 @@ def load_data() -> dict:
         workshops = Workshop.objects.bulk_create(
             [
                 Workshop(
-                    artisan=artisans[i % N_ARTISANS], title=f"Workshop {i}", slug=f"workshop-{i}",
-                    description=description, practical_info="Aprons and tools are provided.",
-                    city=["Paris", "Lyon", "Grasse", "Nantes"][i % 4], address=f"{i} rue des Artisans",
-                    price_cents=4500 + 100 * (i % 30), duration_minutes=150, default_capacity=8,
-                    is_published=True, privatisation_enabled=bool(i % 2), private_min_capacity=2,
+                    artisan=artisans[i % N_ARTISANS],
+                    title=f"Workshop {i}",
+                    slug=f"workshop-{i}",
+                    description=description,
+                    practical_info="Aprons and tools are provided.",
+                    city=["Paris", "Lyon", "Grasse", "Nantes"][i % 4],
+                    address=f"{i} rue des Artisans",
+                    price_cents=4500 + 100 * (i % 30),
+                    duration_minutes=150,
+                    default_capacity=8,
+                    is_published=True,
+                    privatisation_enabled=bool(i % 2),
+                    private_min_capacity=2,
                     private_max_capacity=10,
                 )
                 for i in range(N_WORKSHOPS)
@@ -121,13 +141,22 @@ def load_data() -> dict:
             [TicketType(workshop=w, name="Adult", price_cents=w.price_cents) for w in workshops]
         )
         per_workshop = N_SLOTS // N_WORKSHOPS
-        start = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        start = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(
+            days=1
+        )
         slots = []
         for w in workshops:
             for k in range(per_workshop):
                 starts = start + timedelta(days=k // 2, hours=6 * (k % 2))
-                slots.append(Slot(workshop=w, starts_at=starts, ends_at=starts + timedelta(minutes=150),
-                                  capacity=8, seats_taken=(k * 3) % 9))
+                slots.append(
+                    Slot(
+                        workshop=w,
+                        starts_at=starts,
+                        ends_at=starts + timedelta(minutes=150),
+                        capacity=8,
+                        seats_taken=(k * 3) % 9,
+                    )
+                )
         Slot.objects.bulk_create(slots, batch_size=2000)
     # The artisan of the first workshop, signed in by a session row (its cookie is sent).
     user = users[0]
@@ -153,10 +182,22 @@ def free_port() -> int:
 
 def start_server(port: int, env: dict) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "gunicorn", "config.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-        "--worker-class", WORKER_CLASS, "--threads", str(THREADS),
-        "--log-level", "warning", "--backlog", "2048",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        WORKER_CLASS,
+        "--threads",
+        str(THREADS),
+        "--log-level",
+        "warning",
+        "--backlog",
+        "2048",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
@@ -205,7 +246,13 @@ async def fetch(port: int, request: bytes) -> int:
 
 
 def make_request(path: str, cookie: str = "") -> bytes:
-    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "User-Agent: atelier-bench", "Accept-Language: en", "Connection: close"]
+    lines = [
+        f"GET {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        "User-Agent: atelier-bench",
+        "Accept-Language: en",
+        "Connection: close",
+    ]
     if cookie:
         lines.append(f"Cookie: {cookie}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
@@ -235,10 +282,20 @@ async def load(port: int, request: bytes, seconds: float) -> dict:
     latencies.sort()
 
     def pct(p):
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000 if latencies else float("nan")
+        return (
+            latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
+            if latencies
+            else float("nan")
+        )
 
-    return {"rps": len(latencies) / elapsed, "p50_ms": pct(0.50), "p99_ms": pct(0.99), "errors": errors,
-            "latencies": latencies, "elapsed": elapsed}
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "errors": errors,
+        "latencies": latencies,
+        "elapsed": elapsed,
+    }
 
 
 def probe(port: int, path: str, cookie: str = "") -> int:
@@ -268,7 +325,11 @@ def measure(port: int, targets: list[tuple[str, str, str]]) -> dict[str, dict]:
         latencies = sorted(total["latencies"])
 
         def pct(p, latencies=latencies):
-            return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000 if latencies else float("nan")
+            return (
+                latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
+                if latencies
+                else float("nan")
+            )
 
         results[name] = {"rps": len(latencies) / total["elapsed"], "errors": total["errors"]}
         print(f"{name}_rps: {results[name]['rps']:.1f}")
@@ -285,17 +346,25 @@ def main() -> int:
         return 2
     bench_url, maintenance_url, name = bench_database_url(url)
     os.environ.update(
-        DATABASE_URL=bench_url, DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="false",
-        ATELIER_TESTING="false", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=bench_url,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="false",
+        ATELIER_TESTING="false",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         # Production settings, but on the local gateway and a throwaway key (the start-up checks).
-        PAYMENTS_DEV_GATEWAY="true", DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        PAYMENTS_DEV_GATEWAY="true",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
     )
     started = time.monotonic()
-    log(f"database {name}: creating and loading {N_ARTISANS} artisans, {N_WORKSHOPS} workshops, {N_SLOTS} slots")
+    log(
+        f"database {name}: creating and loading {N_ARTISANS} artisans, {N_WORKSHOPS} workshops, {N_SLOTS} slots"
+    )
     recreate_database(maintenance_url, name)
     try:
         data = load_data()
-        log(f"data loaded in {time.monotonic() - started:.1f} s; gunicorn with {WORKERS} workers, {CONCURRENCY} clients")
+        log(
+            f"data loaded in {time.monotonic() - started:.1f} s; gunicorn with {WORKERS} workers, {CONCURRENCY} clients"
+        )
         port = free_port()
         server = start_server(port, dict(os.environ))
         try:
@@ -306,7 +375,9 @@ def main() -> int:
             print(f"workers: {WORKERS}")
             print(f"worker_class: {WORKER_CLASS}")
             print(f"threads: {THREADS}")
-            print(f"loadavg: {Path('/proc/loadavg').read_text().split()[0] if Path('/proc/loadavg').exists() else 'n/a'}")
+            print(
+                f"loadavg: {Path('/proc/loadavg').read_text().split()[0] if Path('/proc/loadavg').exists() else 'n/a'}"
+            )
             print(f"concurrency: {CONCURRENCY}")
             targets = [("healthz", "/healthz", ""), ("workshop_page", workshop_path, "")]
             calendar_status = probe(port, CALENDAR_PATH, cookie)
@@ -315,10 +386,20 @@ def main() -> int:
             else:
                 log(f"{CALENDAR_PATH} answered {calendar_status}: not measured")
             results = measure(port, targets)
-            health, page, calendar = results["healthz"], results["workshop_page"], results.get("calendar")
-            print(f"loadavg_end: {Path('/proc/loadavg').read_text().split()[0] if Path('/proc/loadavg').exists() else 'n/a'}")
+            health, page, calendar = (
+                results["healthz"],
+                results["workshop_page"],
+                results.get("calendar"),
+            )
+            print(
+                f"loadavg_end: {Path('/proc/loadavg').read_text().split()[0] if Path('/proc/loadavg').exists() else 'n/a'}"
+            )
             print(f"workshop_page_ratio: {page['rps'] / health['rps']:.2f}")
-            print(f"calendar_ratio: {calendar['rps'] / health['rps']:.2f}" if calendar else "calendar_ratio: n/a")
+            print(
+                f"calendar_ratio: {calendar['rps'] / health['rps']:.2f}"
+                if calendar
+                else "calendar_ratio: n/a"
+            )
         finally:
             stop_server(server)
     finally:

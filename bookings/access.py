@@ -34,6 +34,8 @@ def artisan_required(view):
     return wrapper
 
 
-def get_artisan_object_or_404(queryset, artisan: Artisan, *, owner: str = "workshop__artisan", **lookup):
+def get_artisan_object_or_404(
+    queryset, artisan: Artisan, *, owner: str = "workshop__artisan", **lookup
+):
     """The object of `queryset` matching `lookup` and owned by `artisan` (through `owner`), else 404."""
     return get_object_or_404(queryset, **{owner: artisan}, **lookup)

@@ -47,7 +47,9 @@ class ReadOnlyInline(admin.TabularInline):
 class ArtisanAddForm(forms.ModelForm):
     """Ops give an email; the account is created without a password and an invitation sent."""
 
-    email = forms.EmailField(label=_("email"), help_text=_("The artisan signs in with it; the invitation goes there."))
+    email = forms.EmailField(
+        label=_("email"), help_text=_("The artisan signs in with it; the invitation goes there.")
+    )
 
     class Meta:
         model = Artisan
@@ -73,7 +75,12 @@ class ArtisanAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
 
-        return super().get_queryset(request).select_related("user").annotate(n_workshops=Count("workshops"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user")
+            .annotate(n_workshops=Count("workshops"))
+        )
 
     @admin.display(description=_("email"), ordering="user__email")
     def email(self, obj):
@@ -101,8 +108,11 @@ class ArtisanAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         # clean_email already refused a known address; the service checks again under its transaction.
         artisan = artisan_create(
-            email=data["email"], display_name=data["display_name"], phone=data.get("phone", ""),
-            language=data["language"], bio=data.get("bio", ""),
+            email=data["email"],
+            display_name=data["display_name"],
+            phone=data.get("phone", ""),
+            language=data["language"],
+            bio=data.get("bio", ""),
         )
         artisan_invite(artisan=artisan)
         messages.success(
@@ -126,7 +136,8 @@ class ArtisanAdmin(admin.ModelAdmin):
             count += 1
         self.message_user(
             request,
-            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", count) % {"count": count},
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", count)
+            % {"count": count},
             messages.SUCCESS,
         )
 
@@ -137,13 +148,34 @@ class ArtisanAdmin(admin.ModelAdmin):
 class TicketTypeInline(admin.TabularInline):
     model = TicketType
     extra = 0
-    fields = ["name", "price_cents", "requires_confirmation", "is_active", "position", "description"]
+    fields = [
+        "name",
+        "price_cents",
+        "requires_confirmation",
+        "is_active",
+        "position",
+        "description",
+    ]
 
 
 @admin.register(Workshop)
 class WorkshopAdmin(admin.ModelAdmin):
-    list_display = ["title", "artisan", "city", "price_cents", "currency", "is_published", "privatisation_enabled", "created_at"]
-    list_filter = ["is_published", "privatisation_enabled", "city", ("created_at", admin.DateFieldListFilter)]
+    list_display = [
+        "title",
+        "artisan",
+        "city",
+        "price_cents",
+        "currency",
+        "is_published",
+        "privatisation_enabled",
+        "created_at",
+    ]
+    list_filter = [
+        "is_published",
+        "privatisation_enabled",
+        "city",
+        ("created_at", admin.DateFieldListFilter),
+    ]
     search_fields = ["title", "slug", "city", "artisan__display_name", "artisan__user__email"]
     list_select_related = ["artisan"]
     date_hierarchy = "created_at"
@@ -185,7 +217,15 @@ class SlotAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     autocomplete_fields = ["workshop"]
     # Seats are counted by the booking services; status moves through services.
-    readonly_fields = ["kind", "status", "seats_taken", "series", "cancel_message", "cancelled_at", "created_at"]
+    readonly_fields = [
+        "kind",
+        "status",
+        "seats_taken",
+        "series",
+        "cancel_message",
+        "cancelled_at",
+        "created_at",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -213,15 +253,47 @@ class TicketInline(ReadOnlyInline):
 
 class PaymentEventInline(ReadOnlyInline):
     model = PaymentEvent
-    fields = ["created_at", "kind", "amount_cents", "currency", "provider", "provider_ref", "detail"]
+    fields = [
+        "created_at",
+        "kind",
+        "amount_cents",
+        "currency",
+        "provider",
+        "provider_ref",
+        "detail",
+    ]
     readonly_fields = fields
 
 
 @admin.register(Order)
 class OrderAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["reference", "created_at", "customer_name", "customer_email", "slot", "seats", "total_cents", "currency", "status", "source"]
-    list_filter = ["status", "source", "requires_confirmation", ("created_at", admin.DateFieldListFilter), ("slot__starts_at", admin.DateFieldListFilter)]
-    search_fields = ["reference", "customer_email", "customer_name", "customer_phone", "slot__workshop__title", "payment_intent_id"]
+    list_display = [
+        "reference",
+        "created_at",
+        "customer_name",
+        "customer_email",
+        "slot",
+        "seats",
+        "total_cents",
+        "currency",
+        "status",
+        "source",
+    ]
+    list_filter = [
+        "status",
+        "source",
+        "requires_confirmation",
+        ("created_at", admin.DateFieldListFilter),
+        ("slot__starts_at", admin.DateFieldListFilter),
+    ]
+    search_fields = [
+        "reference",
+        "customer_email",
+        "customer_name",
+        "customer_phone",
+        "slot__workshop__title",
+        "payment_intent_id",
+    ]
     list_select_related = ["slot__workshop"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, TicketInline, PaymentEventInline]
@@ -229,7 +301,15 @@ class OrderAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(PaymentEvent)
 class PaymentEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "order", "kind", "amount_cents", "currency", "provider", "provider_ref"]
+    list_display = [
+        "created_at",
+        "order",
+        "kind",
+        "amount_cents",
+        "currency",
+        "provider",
+        "provider_ref",
+    ]
     list_filter = ["kind", "provider", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["order__reference", "order__customer_email", "provider_ref", "idempotency_key"]
     list_select_related = ["order"]
@@ -242,7 +322,6 @@ class WebhookEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["provider", "event_type", ("received_at", admin.DateFieldListFilter)]
     search_fields = ["event_id", "event_type"]
     date_hierarchy = "received_at"
-
 
 
 # --- History (the audit trail of status changes; read-only) ----------------------------------

@@ -34,7 +34,10 @@ STYLES = {
     # CLDR's own "full" date (skeleton matching would shorten the French weekday to "mar.").
     "long_date": (FULL, None),  # Tuesday 1 December 2026 · mardi 1 décembre 2026
     "long_datetime": (FULL, "Hm"),
-    "long_datetime_no_year": (FULL_NO_YEAR, "Hm"),  # Tuesday 1 December, 14:00 · mardi 1 décembre, 14:00
+    "long_datetime_no_year": (
+        FULL_NO_YEAR,
+        "Hm",
+    ),  # Tuesday 1 December, 14:00 · mardi 1 décembre, 14:00
     "month": ("yMMMM", None),  # December 2026 · décembre 2026
     "weekday": ("EEE", None),  # Tue · mar.
     "time": (None, "Hm"),  # 14:00

@@ -32,13 +32,20 @@ def local_datetime(day: date, at: time, tz) -> datetime:
     params = {"time": at.strftime("%H:%M"), "date": day.strftime("%d/%m/%Y"), "zone": str(tz)}
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
         raise ValidationError(
-            _("%(time)s does not exist on %(date)s in %(zone)s: the clocks go forward that night. Choose another time."),
-            code="nonexistent_time", params=params,
+            _(
+                "%(time)s does not exist on %(date)s in %(zone)s: the clocks go forward that night. "
+                "Choose another time."
+            ),
+            code="nonexistent_time",
+            params=params,
         )
     if aware.utcoffset() != naive.replace(tzinfo=tz, fold=1).utcoffset():
         raise ValidationError(
-            _("%(time)s happens twice on %(date)s in %(zone)s: the clocks go back that night. Choose another time."),
-            code="ambiguous_time", params=params,
+            _(
+                "%(time)s happens twice on %(date)s in %(zone)s: the clocks go back that night. Choose another time."
+            ),
+            code="ambiguous_time",
+            params=params,
         )
     return aware
 

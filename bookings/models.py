@@ -28,9 +28,13 @@ class Artisan(models.Model):
     )
     display_name = models.CharField(_("display name"), max_length=120)
     slug = models.SlugField(unique=True, max_length=140)
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +33612345678"))
+    phone = models.CharField(
+        _("mobile phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +33612345678")
+    )
     bio = models.TextField(_("about"), blank=True)
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="fr")
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="fr"
+    )
     # Legal details printed on a company's quote (what its accounts need to file it).
     legal_name = models.CharField(_("business name"), max_length=160, blank=True)
     legal_address = models.TextField(_("business address"), blank=True)
@@ -45,7 +49,8 @@ class Artisan(models.Model):
         ordering = ["display_name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(vat_rate_bp__isnull=True) | Q(vat_rate_bp__lte=10000), name="artisan_vat_rate_lte_100pct"
+                condition=Q(vat_rate_bp__isnull=True) | Q(vat_rate_bp__lte=10000),
+                name="artisan_vat_rate_lte_100pct",
             ),
         ]
         verbose_name = _("artisan")
@@ -84,7 +89,10 @@ class Workshop(models.Model):
     city = models.CharField(_("city"), max_length=100)
     address = models.CharField(_("address"), max_length=255, blank=True)
     timezone = models.CharField(
-        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default=settings.DEFAULT_WORKSHOP_TIMEZONE
+        _("time zone"),
+        max_length=64,
+        choices=TIMEZONE_CHOICES,
+        default=settings.DEFAULT_WORKSHOP_TIMEZONE,
     )
     price_cents = models.PositiveIntegerField(_("price per seat (cents)"))
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
@@ -93,7 +101,9 @@ class Workshop(models.Model):
     is_published = models.BooleanField(_("published"), default=False)
     privatisation_enabled = models.BooleanField(_("privatisation enabled"), default=False)
     private_min_capacity = models.PositiveIntegerField(_("private minimum participants"), default=1)
-    private_max_capacity = models.PositiveIntegerField(_("private maximum participants"), default=10)
+    private_max_capacity = models.PositiveIntegerField(
+        _("private maximum participants"), default=10
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -102,12 +112,19 @@ class Workshop(models.Model):
         verbose_name = _("workshop")
         verbose_name_plural = _("workshops")
         constraints = [
-            models.CheckConstraint(condition=Q(private_min_capacity__gte=1), name="workshop_private_min_gte_1"),
             models.CheckConstraint(
-                condition=Q(private_min_capacity__lte=F("private_max_capacity")), name="workshop_private_min_lte_max"
+                condition=Q(private_min_capacity__gte=1), name="workshop_private_min_gte_1"
             ),
-            models.CheckConstraint(condition=Q(default_capacity__gte=1), name="workshop_capacity_gte_1"),
-            models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="workshop_duration_gte_1"),
+            models.CheckConstraint(
+                condition=Q(private_min_capacity__lte=F("private_max_capacity")),
+                name="workshop_private_min_lte_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(default_capacity__gte=1), name="workshop_capacity_gte_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1), name="workshop_duration_gte_1"
+            ),
         ]
 
     def __str__(self):
@@ -142,8 +159,8 @@ class Slot(models.Model):
     """A dated session of a workshop.
 
     `seats_taken` counts the seats of orders that hold or own a place (awaiting payment,
-    awaiting the artisan's confirmation within capacity, or confirmed); services change it with conditional updates under a row lock, and the
-    database refuses any value above capacity.
+    awaiting the artisan's confirmation within capacity, or confirmed); services change it with
+    conditional updates under a row lock, and the database refuses any value above capacity.
 
     A private slot is held for one privatisation request; the link lives on the
     privatisation side (an offer pointing at the slot), so this app never imports it.
@@ -168,8 +185,12 @@ class Slot(models.Model):
         verbose_name_plural = _("slots")
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_capacity_gte_1"),
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"),
-            models.CheckConstraint(condition=Q(seats_taken__lte=F("capacity")), name="slot_seats_lte_capacity"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(seats_taken__lte=F("capacity")), name="slot_seats_lte_capacity"
+            ),
         ]
         indexes = [models.Index(fields=["workshop", "status", "starts_at"])]
 
@@ -188,7 +209,10 @@ class Order(models.Model):
     reference = models.CharField(_("order number"), max_length=16, unique=True)
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(
-        max_length=24, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT, db_index=True
+        max_length=24,
+        choices=OrderStatus.choices,
+        default=OrderStatus.PENDING_PAYMENT,
+        db_index=True,
     )
     customer_name = models.CharField(_("name"), max_length=160)
     customer_email = models.EmailField(_("email"))
@@ -198,7 +222,9 @@ class Order(models.Model):
     total_cents = models.PositiveIntegerField(_("total (cents)"))
     currency = models.CharField(max_length=3, default="EUR")
     # Which flow made the order: see bookings/hooks.py.
-    source = models.CharField(max_length=20, choices=OrderSource.choices, default=OrderSource.STOREFRONT, db_index=True)
+    source = models.CharField(
+        max_length=20, choices=OrderSource.choices, default=OrderSource.STOREFRONT, db_index=True
+    )
     # Authorise now, capture when the artisan accepts.
     requires_confirmation = models.BooleanField(default=False)
     # Deadlines: the checkout hold, then (confirm-first orders) the artisan's decision.
@@ -224,7 +250,10 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(seats__gte=1), name="order_seats_gte_1"),
         ]
-        indexes = [models.Index(fields=["status", "decide_by"]), models.Index(fields=["status", "hold_expires_at"])]
+        indexes = [
+            models.Index(fields=["status", "decide_by"]),
+            models.Index(fields=["status", "hold_expires_at"]),
+        ]
 
     def __str__(self):
         return self.reference
@@ -248,7 +277,9 @@ class OrderLine(models.Model):
     unit_price_cents = models.PositiveIntegerField()
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_gte_1")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_gte_1")
+        ]
 
     def __str__(self):
         return f"{self.quantity} × {self.label}"
@@ -303,7 +334,9 @@ class WebhookEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")
+        ]
 
     def __str__(self):
         return f"{self.provider}:{self.event_id}"
@@ -356,7 +389,9 @@ class PageVersion(models.Model):
     version = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="page_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="page_version_unique")
+        ]
 
     def __str__(self):
         return f"{self.kind}{self.object_id} v{self.version}"
@@ -370,9 +405,15 @@ class StatusChange(models.Model):
 
     from_status = models.CharField(_("from"), max_length=24)
     to_status = models.CharField(_("to"), max_length=24)
-    actor_kind = models.CharField(_("by"), max_length=10, choices=ActorKind.choices, default=ActorKind.SYSTEM)
+    actor_kind = models.CharField(
+        _("by"), max_length=10, choices=ActorKind.choices, default=ActorKind.SYSTEM
+    )
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("user"),
     )
     message = models.TextField(_("message"), blank=True)

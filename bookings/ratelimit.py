@@ -40,7 +40,11 @@ def client_ip(request) -> str:
     trusted = settings.TRUSTED_PROXY_COUNT
     if trusted <= 0:
         return remote
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    hops = [
+        hop.strip()
+        for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if hop.strip()
+    ]
     if len(hops) < trusted:  # did not come through the proxies (or they are misconfigured)
         return remote
     try:
@@ -83,7 +87,11 @@ def ratelimit_post(scope: str, rate: str | None = None, *, rate_setting: str | N
                 return render(
                     request,
                     "includes/rate_limited.html",
-                    {"message": _("You have sent this form many times in a short while. Please wait a little and try again.")},
+                    {
+                        "message": _(
+                            "You have sent this form many times in a short while. Please wait a little and try again."
+                        )
+                    },
                     status=429,
                 )
             return view(request, *args, **kwargs)

@@ -72,7 +72,6 @@ ORDER_TRANSITIONS = {
 }
 
 
-
 def can_move(table, current, target) -> bool:
     return target in table.get(current, set())
 

@@ -12,8 +12,11 @@ storefront_patterns = [
     path("workshops/<slug:slug>/", storefront.workshop_detail, name="workshop"),
     path("workshops/<slug:slug>/book/<int:slot_id>/", checkout.book, name="book"),
     # The addresses of the first release, still in sent emails and bookmarks: 301 to the tree.
-    path("w/<slug:slug>/", RedirectView.as_view(pattern_name="storefront:workshop", permanent=True,
-                                                query_string=True), name="workshop_old"),
+    path(
+        "w/<slug:slug>/",
+        RedirectView.as_view(pattern_name="storefront:workshop", permanent=True, query_string=True),
+        name="workshop_old",
+    ),
     path("book/<int:slot_id>/", checkout.book_redirect, name="book_old"),
     # Payment, the customer's order (token link).
     path("o/<str:token>/", checkout.order_detail, name="order"),
@@ -36,11 +39,19 @@ backoffice_patterns = [
         password_reset.password_reset_confirm,
         name="password_reset_confirm",
     ),
-    path("password-reset/done/", password_reset.password_reset_complete, name="password_reset_complete"),
+    path(
+        "password-reset/done/",
+        password_reset.password_reset_complete,
+        name="password_reset_complete",
+    ),
     path("", backoffice.home, name="home"),
     path("calendar/", backoffice.calendar_view, name="calendar"),
     path("slots/new/", backoffice.slot_create, name="slot_create"),
-    path("slots/<int:slot_id>/participants/", backoffice.slot_participants_view, name="slot_participants"),
+    path(
+        "slots/<int:slot_id>/participants/",
+        backoffice.slot_participants_view,
+        name="slot_participants",
+    ),
     path("slots/<int:slot_id>/edit/", backoffice.slot_edit, name="slot_edit"),
     path("slots/<int:slot_id>/cancel/", backoffice.slot_cancel_view, name="slot_cancel"),
     path("slots/<int:slot_id>/delete/", backoffice.slot_delete_view, name="slot_delete"),

@@ -25,7 +25,9 @@ SECURE = env.bool("DJANGO_SECURE", default=False)
 # (bookings/checks.py), since anyone can sign artisan links with a key that is public.
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
 if SECURE:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default in production: refuse to start without it
+    SECRET_KEY = env.str(
+        "DJANGO_SECRET_KEY"
+    )  # no default in production: refuse to start without it
 else:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -186,7 +188,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "bookings/backoffice/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "bookings.ratelimit.axes_client_ip"  # the same client address as the form limits
+AXES_CLIENT_IP_CALLABLE = (
+    "bookings.ratelimit.axes_client_ip"  # the same client address as the form limits
+)
 AXES_USERNAME_CALLABLE = "bookings.ratelimit.axes_username"  # one key for every case of an email
 AXES_VERBOSE = False
 LOGIN_URL = "backoffice:login"
@@ -229,7 +233,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Atelier <bonjour@atelier.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL_ESP = env.str("ANYMAIL_ESP", default="")  # e.g. "mailgun", "postmark", "sendgrid"
-ANYMAIL = env.dict("ANYMAIL_SETTINGS", default={})  # e.g. MAILGUN_API_KEY=...,MAILGUN_SENDER_DOMAIN=...
+ANYMAIL = env.dict(
+    "ANYMAIL_SETTINGS", default={}
+)  # e.g. MAILGUN_API_KEY=...,MAILGUN_SENDER_DOMAIN=...
 if ANYMAIL_ESP:
     EMAIL_BACKEND = f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"
 elif TESTING:

@@ -18,19 +18,45 @@ from .services import notification_resend
 class NotificationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Read-only outbox: ops look, filter, search and resend failed rows; nothing is edited."""
 
-    list_display = ["created_at", "status", "channel", "recipient", "summary", "attempts", "sent_at"]
-    list_filter = ["status", "channel", "language", "template", ("created_at", admin.DateFieldListFilter)]
+    list_display = [
+        "created_at",
+        "status",
+        "channel",
+        "recipient",
+        "summary",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = [
+        "status",
+        "channel",
+        "language",
+        "template",
+        ("created_at", admin.DateFieldListFilter),
+    ]
     search_fields = ["recipient", "subject", "idempotency_key", "provider_message_id"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     actions = ["resend"]
     fields = [
-        "channel", "recipient", "language", "template", "idempotency_key", "status", "attempts",
-        "provider_message_id", "last_error", "created_at", "queued_at", "sent_at", "subject",
-        "rendered_text", "rendered_html", "attachment_names",
+        "channel",
+        "recipient",
+        "language",
+        "template",
+        "idempotency_key",
+        "status",
+        "attempts",
+        "provider_message_id",
+        "last_error",
+        "created_at",
+        "queued_at",
+        "sent_at",
+        "subject",
+        "rendered_text",
+        "rendered_html",
+        "attachment_names",
     ]
     readonly_fields = fields
-
 
     @admin.display(description=_("subject or text"))
     def summary(self, obj):
@@ -48,11 +74,16 @@ class NotificationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
         # A frame: the email shows as the recipient sees it. Nothing in it runs: the frame's
         # response is sandboxed by its own Content-Security-Policy (see html_body_view).
         url = reverse("admin:notifications_notification_html", args=[obj.pk])
-        return format_html('<iframe src="{}" title="{}" width="640" height="560"></iframe>', url, obj.subject)
+        return format_html(
+            '<iframe src="{}" title="{}" width="640" height="560"></iframe>', url, obj.subject
+        )
 
     def get_urls(self):
         html = self.admin_site.admin_view(self.html_body_view)
-        return [path("<int:pk>/html/", html, name="notifications_notification_html"), *super().get_urls()]
+        return [
+            path("<int:pk>/html/", html, name="notifications_notification_html"),
+            *super().get_urls(),
+        ]
 
     @csp_exempt()
     @xframe_options_sameorigin
@@ -82,7 +113,11 @@ class NotificationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
         if count:
             self.message_user(
                 request,
-                ngettext("%(count)d notification queued again.", "%(count)d notifications queued again.", count)
+                ngettext(
+                    "%(count)d notification queued again.",
+                    "%(count)d notifications queued again.",
+                    count,
+                )
                 % {"count": count},
                 messages.SUCCESS,
             )

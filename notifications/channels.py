@@ -55,6 +55,7 @@ def _is_permanent_status(status: int | None) -> bool:
 
 # --- Email ------------------------------------------------------------------------------------
 
+
 def send_email(notification: Notification) -> str:
 
     message = EmailMultiAlternatives(
@@ -72,8 +73,13 @@ def send_email(notification: Notification) -> str:
         message.attach(item["filename"], base64.b64decode(item["content_b64"]), item["mimetype"])
     try:
         message.send()
-    except (AnymailRecipientsRefused, AnymailInvalidAddress, AnymailUnsupportedFeature,
-            AnymailSerializationError, BadHeaderError) as exc:
+    except (
+        AnymailRecipientsRefused,
+        AnymailInvalidAddress,
+        AnymailUnsupportedFeature,
+        AnymailSerializationError,
+        BadHeaderError,
+    ) as exc:
         raise PermanentSendError(_describe(exc)) from exc
     except AnymailAPIError as exc:
         status = getattr(exc, "status_code", None)
@@ -89,6 +95,7 @@ def send_email(notification: Notification) -> str:
 
 
 # --- SMS --------------------------------------------------------------------------------------
+
 
 def twilio_configured() -> bool:
     return bool(settings.TWILIO_ACCOUNT_SID)
@@ -107,10 +114,11 @@ def send_sms(notification: Notification) -> str:
     if not twilio_configured():
         return _send_sms_locally(notification)
 
-
     try:
         message = _twilio_client().messages.create(
-            to=notification.recipient, from_=settings.TWILIO_FROM_NUMBER, body=notification.body_text
+            to=notification.recipient,
+            from_=settings.TWILIO_FROM_NUMBER,
+            body=notification.body_text,
         )
     except TwilioRestException as exc:
         if _is_permanent_status(exc.status):
@@ -131,7 +139,6 @@ def find_sent_sms(notification: Notification, *, attempt_started_at: datetime) -
     if not twilio_configured():
         return None  # the local channel cannot be asked; a duplicate line in a log is harmless
 
-
     since = attempt_started_at - timedelta(minutes=1)  # clock skew between us and Twilio
     try:
         recent = _twilio_client().messages.list(
@@ -140,7 +147,11 @@ def find_sent_sms(notification: Notification, *, attempt_started_at: datetime) -
     except (TwilioException, OSError) as exc:
         raise TransientSendError(_describe(exc)) from exc
     for message in recent:
-        if message.body == notification.body_text and message.date_created and message.date_created >= since:
+        if (
+            message.body == notification.body_text
+            and message.date_created
+            and message.date_created >= since
+        ):
             return message.sid
     return None
 

@@ -22,7 +22,10 @@ class Notification(models.Model):
     # [{"filename": ..., "mimetype": ..., "content_b64": ...}]
     attachments = models.JSONField(default=list, blank=True)
     status = models.CharField(
-        _("status"), max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED
+        _("status"),
+        max_length=8,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.QUEUED,
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True)

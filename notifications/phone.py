@@ -10,7 +10,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_REGION = "FR"
-SMS_CAPABLE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+SMS_CAPABLE = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
 
 
 def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:

@@ -95,6 +95,7 @@ def retry_delay(attempts: int) -> int:
 
 # --- Rendering --------------------------------------------------------------------------------
 
+
 def _render_one(name: str, context: dict, *, autoescape: bool) -> str:
     template = engines["django"].engine.get_template(name)
     return template.render(Context(context, autoescape=autoescape))
@@ -137,6 +138,7 @@ def _clean_recipient(channel: str, recipient: str) -> str:
 
 # --- Enqueue ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class OutgoingMessage:
     """One email or SMS to write to the outbox (see the module docstring for the fields)."""
@@ -168,8 +170,13 @@ def notification_enqueue(
     exception that would roll back the caller's change.
     """
     message = OutgoingMessage(
-        channel=channel, recipient=recipient, template=template, context=context, language=language,
-        key=key, attachments=tuple(attachments),
+        channel=channel,
+        recipient=recipient,
+        template=template,
+        context=context,
+        language=language,
+        key=key,
+        attachments=tuple(attachments),
     )
     rows = notifications_enqueue_bulk(messages=[message])
     return rows[0] if rows else None
@@ -196,7 +203,11 @@ def notifications_enqueue_bulk(*, messages: Iterable[OutgoingMessage]) -> list[N
     by_key.update({n.idempotency_key: n for n in new})
     for notification in created:
         if notification.status == NotificationStatus.FAILED:
-            logger.warning("Notification %s not sent: %s", notification.idempotency_key, notification.last_error)
+            logger.warning(
+                "Notification %s not sent: %s",
+                notification.idempotency_key,
+                notification.last_error,
+            )
     ids = [n.pk for n in created if n.status == NotificationStatus.QUEUED]
     if ids:
         transaction.on_commit(lambda: publish_many(ids))
@@ -207,7 +218,9 @@ def _build(message: OutgoingMessage) -> Notification:
     """The unsaved row of one message: rendered in its language, its recipient cleaned."""
     language = _language(message.language)
     with translation.override(language):
-        subject, text, html = _render(message.channel, message.template, {**message.context, "language": language})
+        subject, text, html = _render(
+            message.channel, message.template, {**message.context, "language": language}
+        )
     status, error, recipient = NotificationStatus.QUEUED, "", message.recipient
     try:
         recipient = _clean_recipient(message.channel, recipient)
@@ -245,9 +258,15 @@ def _insert(rows: list[Notification]) -> list[Notification]:
         pass
     created = []
     for index, row in enumerate(rows):
-        fields = {f.attname: getattr(row, f.attname) for f in Notification._meta.concrete_fields if not f.primary_key}
+        fields = {
+            f.attname: getattr(row, f.attname)
+            for f in Notification._meta.concrete_fields
+            if not f.primary_key
+        }
         fields.pop("idempotency_key")
-        rows[index], was_created = Notification.objects.get_or_create(idempotency_key=row.idempotency_key, defaults=fields)
+        rows[index], was_created = Notification.objects.get_or_create(
+            idempotency_key=row.idempotency_key, defaults=fields
+        )
         if was_created:
             created.append(rows[index])
     return created
@@ -262,7 +281,9 @@ def publish(notification_id: int) -> bool:
     try:
         send_notification.apply_async(args=[notification_id], retry=False)
     except Exception:  # noqa: BLE001 - any broker failure; the row stays queued
-        logger.warning("Broker unavailable; notification %s stays queued for the sweeper", notification_id)
+        logger.warning(
+            "Broker unavailable; notification %s stays queued for the sweeper", notification_id
+        )
         return False
     return True
 
@@ -278,14 +299,17 @@ def publish_many(notification_ids: list[int]) -> None:
         return
 
     for start in range(0, len(notification_ids), PUBLISH_CHUNK):
-        chunk = notification_ids[start:start + PUBLISH_CHUNK]
+        chunk = notification_ids[start : start + PUBLISH_CHUNK]
         try:
             send_notifications.apply_async(args=[chunk], retry=False)
         except Exception:  # noqa: BLE001 - any broker failure; the rows stay queued
-            logger.warning("Broker unavailable; %s notifications stay queued for the sweeper", len(chunk))
+            logger.warning(
+                "Broker unavailable; %s notifications stay queued for the sweeper", len(chunk)
+            )
 
 
 # --- Send -------------------------------------------------------------------------------------
+
 
 def notification_send(*, notification_id: int) -> str:
     """Send one notification if it is still queued; return its status afterwards.
@@ -320,10 +344,19 @@ def notification_send(*, notification_id: int) -> str:
         return NotificationStatus.FAILED
     except TransientSendError as exc:
         if notification.attempts >= MAX_ATTEMPTS:
-            _record(notification_id, NotificationStatus.FAILED, error=f"gave up after {MAX_ATTEMPTS} attempts: {exc}")
+            _record(
+                notification_id,
+                NotificationStatus.FAILED,
+                error=f"gave up after {MAX_ATTEMPTS} attempts: {exc}",
+            )
             return NotificationStatus.FAILED
         countdown = retry_delay(notification.attempts)
-        _record(notification_id, NotificationStatus.QUEUED, error=str(exc), due_at=timezone.now() + timedelta(seconds=countdown))
+        _record(
+            notification_id,
+            NotificationStatus.QUEUED,
+            error=str(exc),
+            due_at=timezone.now() + timedelta(seconds=countdown),
+        )
         raise RetryLater(str(exc), countdown) from exc
     _record(notification_id, NotificationStatus.SENT, message_id=message_id)
     return NotificationStatus.SENT
@@ -331,12 +364,19 @@ def notification_send(*, notification_id: int) -> str:
 
 def _move(notification: Notification, status: str) -> None:
     if status not in NOTIFICATION_TRANSITIONS[notification.status]:
-        raise ValueError(f"notification {notification.pk}: {notification.status} → {status} is not allowed")
+        raise ValueError(
+            f"notification {notification.pk}: {notification.status} → {status} is not allowed"
+        )
     notification.status = status
 
 
 def _record(
-    notification_id: int, status: str, *, error: str = "", message_id: str = "", due_at: datetime | None = None
+    notification_id: int,
+    status: str,
+    *,
+    error: str = "",
+    message_id: str = "",
+    due_at: datetime | None = None,
 ) -> None:
     with transaction.atomic():
         notification = Notification.objects.select_for_update().get(pk=notification_id)
@@ -359,6 +399,7 @@ def _record(
 
 
 # --- Resend and sweep -------------------------------------------------------------------------
+
 
 def notification_resend(*, notification_ids) -> int:
     """Put failed notifications back in the queue (same key, same content). Returns how many."""
@@ -392,13 +433,18 @@ def notification_recover(*, notification_id: int, now: datetime | None = None) -
     found_sid = None
     if notification.channel == Channel.SMS:
         try:
-            found_sid = channels.find_sent_sms(notification, attempt_started_at=notification.queued_at)
+            found_sid = channels.find_sent_sms(
+                notification, attempt_started_at=notification.queued_at
+            )
         except TransientSendError as exc:
             logger.warning("Cannot ask Twilio about notification %s yet: %s", notification_id, exc)
             return NotificationStatus.SENDING
     with transaction.atomic():
         notification = Notification.objects.select_for_update().get(pk=notification_id)
-        if notification.status != NotificationStatus.SENDING or notification.queued_at >= now - SENDING_LEASE:
+        if (
+            notification.status != NotificationStatus.SENDING
+            or notification.queued_at >= now - SENDING_LEASE
+        ):
             return "skipped"  # recovered by someone else meanwhile
         lost = "the worker stopped during the send; outcome unknown"
         if found_sid:
@@ -426,12 +472,15 @@ def notifications_requeue_stuck(*, now: datetime | None = None, batch_size: int 
     """
     now = now or timezone.now()
     stuck_sending = list(
-        Notification.objects.filter(status=NotificationStatus.SENDING, queued_at__lt=now - SENDING_LEASE)
+        Notification.objects.filter(
+            status=NotificationStatus.SENDING, queued_at__lt=now - SENDING_LEASE
+        )
         .order_by("queued_at")
         .values_list("pk", flat=True)[:batch_size]
     )
     recovered = sum(
-        notification_recover(notification_id=pk, now=now) == NotificationStatus.QUEUED for pk in stuck_sending
+        notification_recover(notification_id=pk, now=now) == NotificationStatus.QUEUED
+        for pk in stuck_sending
     )
     with transaction.atomic():
         # skip_locked: two sweepers at once split the rows instead of publishing them twice

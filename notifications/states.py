@@ -16,7 +16,11 @@ class NotificationStatus(models.TextChoices):
 
 NOTIFICATION_TRANSITIONS = {
     NotificationStatus.QUEUED: {NotificationStatus.SENDING, NotificationStatus.FAILED},
-    NotificationStatus.SENDING: {NotificationStatus.SENT, NotificationStatus.QUEUED, NotificationStatus.FAILED},
+    NotificationStatus.SENDING: {
+        NotificationStatus.SENT,
+        NotificationStatus.QUEUED,
+        NotificationStatus.FAILED,
+    },
     NotificationStatus.SENT: set(),
     NotificationStatus.FAILED: {NotificationStatus.QUEUED},
 }

@@ -14,7 +14,13 @@ logger = logging.getLogger(__name__)
 SEND_TIME_LIMIT = 180
 
 
-@shared_task(bind=True, max_retries=None, acks_late=True, soft_time_limit=SEND_TIME_LIMIT - 30, time_limit=SEND_TIME_LIMIT)
+@shared_task(
+    bind=True,
+    max_retries=None,
+    acks_late=True,
+    soft_time_limit=SEND_TIME_LIMIT - 30,
+    time_limit=SEND_TIME_LIMIT,
+)
 def send_notification(self, notification_id: int) -> str:
     """Send one notification. The row counts attempts and gives up after MAX_ATTEMPTS."""
     from .services import RetryLater, notification_send

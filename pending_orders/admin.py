@@ -14,7 +14,12 @@ class DecisionBatchAdmin(admin.ModelAdmin):
     list_display = ("created_at", "artisan", "action", "asked", "done", "failed")
     list_filter = ("action",)
     search_fields = ("artisan__display_name",)
-    readonly_fields = [f.name for f in DecisionBatch._meta.fields] + ["order_ids", "done_ids", "already_ids", "errors"]
+    readonly_fields = [f.name for f in DecisionBatch._meta.fields] + [
+        "order_ids",
+        "done_ids",
+        "already_ids",
+        "errors",
+    ]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
@@ -38,10 +43,25 @@ class DecisionBatchAdmin(admin.ModelAdmin):
 
 @admin.register(PendingOrderState)
 class PendingOrderStateAdmin(admin.ModelAdmin):
-    list_display = ("order", "order_status", "capture_attempts", "capture_requested_at", "capture_claimed_at", "digest_sent_at")
+    list_display = (
+        "order",
+        "order_status",
+        "capture_attempts",
+        "capture_requested_at",
+        "capture_claimed_at",
+        "digest_sent_at",
+    )
     list_select_related = ("order",)
     search_fields = ("order__reference",)
-    readonly_fields = ("order", "order_status", "payment_error", "capture_attempts", "capture_requested_at", "capture_claimed_at", "digest_sent_at")
+    readonly_fields = (
+        "order",
+        "order_status",
+        "payment_error",
+        "capture_attempts",
+        "capture_requested_at",
+        "capture_claimed_at",
+        "digest_sent_at",
+    )
     actions = ["retry_capture", "requeue_stuck_captures"]
 
     def has_add_permission(self, request):
@@ -70,8 +90,12 @@ class PendingOrderStateAdmin(admin.ModelAdmin):
             )
             done += len(batch.done_ids)
             errors += len(batch.errors)
-        self.message_user(request, _("%(done)s capture(s) started again, %(errors)s not possible.") % {"done": done, "errors": errors},
-                          messages.SUCCESS if not errors else messages.WARNING)
+        self.message_user(
+            request,
+            _("%(done)s capture(s) started again, %(errors)s not possible.")
+            % {"done": done, "errors": errors},
+            messages.SUCCESS if not errors else messages.WARNING,
+        )
 
     @admin.action(description=_("Re-publish captures stuck in 'capturing'"))
     def requeue_stuck_captures(self, request, queryset):

@@ -13,11 +13,25 @@ from bookings.services import (
 )
 
 
-def authorised_order(*, slot, ticket_type, customer_name: str, customer_email: str, seats: int = 1, language: str = "en"):
+def authorised_order(
+    *,
+    slot,
+    ticket_type,
+    customer_name: str,
+    customer_email: str,
+    seats: int = 1,
+    language: str = "en",
+):
     order = order_create(
         slot=slot,
-        lines=[LineSpec(label=ticket_type.name, quantity=seats, unit_price_cents=ticket_type.price_cents,
-                        ticket_type_id=ticket_type.pk)],
+        lines=[
+            LineSpec(
+                label=ticket_type.name,
+                quantity=seats,
+                unit_price_cents=ticket_type.price_cents,
+                ticket_type_id=ticket_type.pk,
+            )
+        ],
         customer_name=customer_name,
         customer_email=customer_email,
         language=language,

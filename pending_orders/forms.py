@@ -7,13 +7,24 @@ from .states import DecisionAction
 
 
 class FilterForm(forms.Form):
-    workshop = forms.ModelChoiceField(queryset=Workshop.objects.none(), required=False, empty_label=_("All workshops"), label=_("Workshop"))
-    date_from = forms.DateField(required=False, label=_("Sessions from"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    workshop = forms.ModelChoiceField(
+        queryset=Workshop.objects.none(),
+        required=False,
+        empty_label=_("All workshops"),
+        label=_("Workshop"),
+    )
+    date_from = forms.DateField(
+        required=False, label=_("Sessions from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label=_("to"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, artisan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["workshop"].queryset = Workshop.objects.filter(artisan=artisan).order_by("title")
+        self.fields["workshop"].queryset = Workshop.objects.filter(artisan=artisan).order_by(
+            "title"
+        )
 
     def filters(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}
@@ -39,11 +50,15 @@ class IdListField(forms.Field):
 
 
 class ActionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(DecisionAction.ACCEPT, _("Accept")), (DecisionAction.REFUSE, _("Refuse"))])
+    action = forms.ChoiceField(
+        choices=[(DecisionAction.ACCEPT, _("Accept")), (DecisionAction.REFUSE, _("Refuse"))]
+    )
     order = IdListField(required=False)
     select_all = forms.BooleanField(required=False)
     message = forms.CharField(
-        required=False, max_length=2000, label=_("Message to the customers (optional)"),
+        required=False,
+        max_length=2000,
+        label=_("Message to the customers (optional)"),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     confirmed = forms.BooleanField(required=False)

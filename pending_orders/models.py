@@ -17,7 +17,9 @@ from .states import DecisionAction
 
 
 class PendingOrderState(models.Model):
-    order = models.OneToOneField(Order, on_delete=models.CASCADE, primary_key=True, related_name="pending_state")
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, primary_key=True, related_name="pending_state"
+    )
     digest_sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # A capture task claims the order for a lease; a duplicate task inside it does nothing.
     capture_claimed_at = models.DateTimeField(null=True, blank=True)
@@ -34,7 +36,9 @@ class PendingOrderState(models.Model):
 
 class DecisionBatch(models.Model):
     artisan = models.ForeignKey(Artisan, on_delete=models.CASCADE, related_name="decision_batches")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
     action = models.CharField(_("action"), max_length=8, choices=DecisionAction.choices)
     message = models.TextField(_("message to the customers"), blank=True)
     # Every order asked for, then the outcome of each: done (moved now), already (nothing to

@@ -15,38 +15,53 @@ def _listed(now) -> Q:
     """Awaiting a decision (before its deadline), accepted and still capturing, capture failed
     (before the deadline), or sent a payment link after the card hold lapsed."""
     return (
-        Q(status__in=(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CAPTURE_FAILED), decide_by__gt=now)
+        Q(
+            status__in=(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CAPTURE_FAILED),
+            decide_by__gt=now,
+        )
         | Q(status=OrderStatus.CAPTURING)
         | Q(status=OrderStatus.PENDING_PAYMENT, decide_by__isnull=False, hold_expires_at__gt=now)
     )
 
 
-def pending_orders_for(*, artisan, now=None, workshop_id=None, date_from=None, date_to=None, tz=None):
+def pending_orders_for(
+    *, artisan, now=None, workshop_id=None, date_from=None, date_to=None, tz=None
+):
     """The artisan's orders that need (or are getting) a decision, oldest first.
 
     Dates filter on the session's day in `tz` (the workshop's time zone).
     """
     now = now or timezone.now()
-    qs = Order.objects.filter(_listed(now), slot__workshop__artisan=artisan, requires_confirmation=True)
+    qs = Order.objects.filter(
+        _listed(now), slot__workshop__artisan=artisan, requires_confirmation=True
+    )
     if workshop_id:
         qs = qs.filter(slot__workshop_id=workshop_id)
     tz = tz or zoneinfo.ZoneInfo(settings.DEFAULT_WORKSHOP_TIMEZONE)
     if date_from:
         qs = qs.filter(slot__starts_at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
     if date_to:
-        qs = qs.filter(slot__starts_at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz))
+        qs = qs.filter(
+            slot__starts_at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+        )
     return qs.select_related("slot__workshop").order_by("created_at", "pk")
 
 
 def actionable(queryset):
     """The listed orders an action can apply to (what "tick all that match" takes)."""
-    return queryset.filter(status__in=(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CAPTURE_FAILED))
+    return queryset.filter(
+        status__in=(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CAPTURE_FAILED)
+    )
 
 
 def with_history(queryset):
     """The orders' status changes, oldest first (the row's "History")."""
     return queryset.prefetch_related(
-        Prefetch("status_changes", queryset=OrderStatusChange.objects.order_by("created_at", "id"), to_attr="history")
+        Prefetch(
+            "status_changes",
+            queryset=OrderStatusChange.objects.order_by("created_at", "id"),
+            to_attr="history",
+        )
     )
 
 

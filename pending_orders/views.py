@@ -48,41 +48,79 @@ def order_list(request, artisan):
     form, orders = _filtered(request, artisan, request.GET or None)
     if request.GET.get("format") == "csv":
         return _csv(orders)
-    page = Paginator(selectors.with_history(selectors.with_lines(orders)), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "pending_orders/list.html", {
-        "nav": "pending_orders",
-        "form": form,
-        "page": page,
-        "total": page.paginator.count,
-        "query": _query_string(form),
-        "now": timezone.now(),
-        "filtered": any(request.GET.get(k) for k in ("workshop", "date_from", "date_to")),
-    })
+    page = Paginator(selectors.with_history(selectors.with_lines(orders)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "pending_orders/list.html",
+        {
+            "nav": "pending_orders",
+            "form": form,
+            "page": page,
+            "total": page.paginator.count,
+            "query": _query_string(form),
+            "now": timezone.now(),
+            "filtered": any(request.GET.get(k) for k in ("workshop", "date_from", "date_to")),
+        },
+    )
 
 
 def _lines(order) -> str:
-    return ", ".join(f"{line.quantity} × {line.label}" for line in order.lines.all()) or f"{order.seats}"
+    return (
+        ", ".join(f"{line.quantity} × {line.label}" for line in order.lines.all())
+        or f"{order.seats}"
+    )
 
 
 def _csv(orders):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="pending-orders-{timezone.localdate():%Y-%m-%d}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="pending-orders-{timezone.localdate():%Y-%m-%d}.csv"'
+    )
     writer = csv.writer(response)
-    writer.writerow([
-        _("Order number"), _("Customer"), _("Email"), _("Phone"), _("Workshop"), _("Session"), _("Tickets"),
-        _("Seats"), _("Amount"), _("Currency"), _("Booked at"), _("Decide by"), _("Card hold lapses at"), _("Status"),
-    ])
+    writer.writerow(
+        [
+            _("Order number"),
+            _("Customer"),
+            _("Email"),
+            _("Phone"),
+            _("Workshop"),
+            _("Session"),
+            _("Tickets"),
+            _("Seats"),
+            _("Amount"),
+            _("Currency"),
+            _("Booked at"),
+            _("Decide by"),
+            _("Card hold lapses at"),
+            _("Status"),
+        ]
+    )
     for order in selectors.with_lines(orders).iterator(chunk_size=500):
         tz = order.slot.workshop.tzinfo
-        writer.writerow([
-            order.reference, csv_safe(order.customer_name), csv_safe(order.customer_email), csv_safe(order.customer_phone),
-            csv_safe(order.slot.workshop.title), order.slot.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            csv_safe(_lines(order)), order.seats, f"{order.total_cents / 100:.2f}", order.currency,
-            order.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            order.decide_by.astimezone(tz).strftime("%Y-%m-%d %H:%M") if order.decide_by else "",
-            order.authorisation_expires_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if order.authorisation_expires_at else "",
-            OrderStatus(order.status).label,
-        ])
+        writer.writerow(
+            [
+                order.reference,
+                csv_safe(order.customer_name),
+                csv_safe(order.customer_email),
+                csv_safe(order.customer_phone),
+                csv_safe(order.slot.workshop.title),
+                order.slot.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                csv_safe(_lines(order)),
+                order.seats,
+                f"{order.total_cents / 100:.2f}",
+                order.currency,
+                order.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                order.decide_by.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                if order.decide_by
+                else "",
+                order.authorisation_expires_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                if order.authorisation_expires_at
+                else "",
+                OrderStatus(order.status).label,
+            ]
+        )
     return response
 
 
@@ -101,17 +139,25 @@ def order_action(request, artisan):
     ids = list(orders.values_list("pk", flat=True)) if data["select_all"] else data["order"]
     action = data["action"]
     if not data["confirmed"]:
-        chosen = selectors.with_lines(orders.filter(pk__in=ids)) if not data["select_all"] else selectors.with_lines(orders)
-        return render(request, "pending_orders/confirm.html", {
-            "nav": "pending_orders",
-            "form": form,
-            "filter_form": filter_form,
-            "action": action,
-            "count": len(ids),
-            "preview": chosen[:10],
-            "select_all": data["select_all"],
-            "ids": ids,
-        })
+        chosen = (
+            selectors.with_lines(orders.filter(pk__in=ids))
+            if not data["select_all"]
+            else selectors.with_lines(orders)
+        )
+        return render(
+            request,
+            "pending_orders/confirm.html",
+            {
+                "nav": "pending_orders",
+                "form": form,
+                "filter_form": filter_form,
+                "action": action,
+                "count": len(ids),
+                "preview": chosen[:10],
+                "select_all": data["select_all"],
+                "ids": ids,
+            },
+        )
     service = services.orders_accept if action == DecisionAction.ACCEPT else services.orders_refuse
     try:
         batch = service(artisan=artisan, order_ids=ids, message=data["message"], actor=request.user)

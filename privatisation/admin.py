@@ -40,14 +40,35 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(PrivatisationRequest)
 class PrivatisationRequestAdmin(admin.ModelAdmin):
-    list_display = ["id", "contact_name", "workshop", "participants", "status", "respond_by", "pay_by", "created_at"]
+    list_display = [
+        "id",
+        "contact_name",
+        "workshop",
+        "participants",
+        "status",
+        "respond_by",
+        "pay_by",
+        "created_at",
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["contact_name", "email", "company_name", "workshop__title"]
     list_select_related = ["workshop"]
     inlines = [ProposedSlotInline, OfferInline, MessageInline]
     readonly_fields = [
-        "token", "workshop", "status", "respond_by", "pay_by", "reminder_sent_at", "answered_at", "closed_at",
-        "order", "seat_price_cents", "billed_participants", "price_cents", "currency", "created_at",
+        "token",
+        "workshop",
+        "status",
+        "respond_by",
+        "pay_by",
+        "reminder_sent_at",
+        "answered_at",
+        "closed_at",
+        "order",
+        "seat_price_cents",
+        "billed_participants",
+        "price_cents",
+        "currency",
+        "created_at",
     ]
     actions = ["expire_if_overdue"]
 
@@ -59,14 +80,26 @@ class PrivatisationRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Expire the selected requests that are past their deadline"))
     def expire_if_overdue(self, request, queryset):
-        count = sum(privatisation_request_expire(request_id=pk) for pk in queryset.values_list("pk", flat=True))
-        self.message_user(request, _("%(count)s request(s) expired.") % {"count": count}, messages.SUCCESS)
+        count = sum(
+            privatisation_request_expire(request_id=pk)
+            for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request, _("%(count)s request(s) expired.") % {"count": count}, messages.SUCCESS
+        )
 
 
 @admin.register(Quote)
 class QuoteAdmin(admin.ModelAdmin):
     list_display = ["reference", "request", "amount_cents", "currency", "valid_until"]
-    readonly_fields = ["request", "amount_cents", "currency", "valid_until", "reference", "created_at"]
+    readonly_fields = [
+        "request",
+        "amount_cents",
+        "currency",
+        "valid_until",
+        "reference",
+        "created_at",
+    ]
 
 
 @admin.register(DateSuggestion)

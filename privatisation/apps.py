@@ -14,6 +14,8 @@ class PrivatisationConfig(AppConfig):
         from .services.customer import request_paid, request_payment_closed
         from .services.slots import held_slot_claims
 
-        order_hooks.register(OrderSource.PRIVATISATION, on_confirmed=request_paid, on_closed=request_payment_closed)
+        order_hooks.register(
+            OrderSource.PRIVATISATION, on_confirmed=request_paid, on_closed=request_payment_closed
+        )
         slot_hooks.register("privatisation", claims=held_slot_claims)
         page_slots.register(WORKSHOP_PAGE_ASIDE, "privatisation/_workshop_cta.html")

@@ -70,11 +70,14 @@ class BaseSlotFormSet(forms.BaseFormSet):
         for start in starts:
             if start <= now:
                 raise forms.ValidationError(
-                    _("%(date)s is in the past.") % {"date": start.astimezone(tz).strftime("%d/%m/%Y %H:%M")}
+                    _("%(date)s is in the past.")
+                    % {"date": start.astimezone(tz).strftime("%d/%m/%Y %H:%M")}
                 )
             if self.earliest and start < self.earliest:
                 raise forms.ValidationError(
-                    _("%(date)s is too soon: the artisan needs time to answer. Propose slots after %(earliest)s.")
+                    _(
+                        "%(date)s is too soon: the artisan needs time to answer. Propose slots after %(earliest)s."
+                    )
                     % {
                         "date": start.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
                         "earliest": self.earliest.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
@@ -84,18 +87,29 @@ class BaseSlotFormSet(forms.BaseFormSet):
         for first, second in zip(ordered, ordered[1:], strict=False):
             if second < first + duration:
                 raise forms.ValidationError(
-                    _("Two slots are identical or overlap (%(date)s): the workshop lasts %(minutes)s minutes.")
-                    % {"date": second.astimezone(tz).strftime("%d/%m/%Y %H:%M"), "minutes": self.workshop.duration_minutes}
+                    _(
+                        "Two slots are identical or overlap (%(date)s): the workshop lasts %(minutes)s minutes."
+                    )
+                    % {
+                        "date": second.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
+                        "minutes": self.workshop.duration_minutes,
+                    }
                 )
 
 
 def slot_formset(*, workshop, data=None, prefix="slots", min_rows=1, earliest=None, initial=None):
     FormSet = forms.formset_factory(
-        SlotRowForm, formset=BaseSlotFormSet, extra=0 if (data or initial) else min_rows,
-        max_num=MAX_PROPOSED, absolute_max=MAX_PROPOSED, validate_max=True,
+        SlotRowForm,
+        formset=BaseSlotFormSet,
+        extra=0 if (data or initial) else min_rows,
+        max_num=MAX_PROPOSED,
+        absolute_max=MAX_PROPOSED,
+        validate_max=True,
     )
     FormSet.min_rows = min_rows
-    formset = FormSet(data=data, prefix=prefix, workshop=workshop, earliest=earliest, initial=initial)
+    formset = FormSet(
+        data=data, prefix=prefix, workshop=workshop, earliest=earliest, initial=initial
+    )
     formset.error_messages = {
         **formset.error_messages,
         "too_many_forms": _("Propose at most 10 slots."),
@@ -110,22 +124,41 @@ def _known_timezones() -> frozenset[str]:
 
 
 class RequestForm(forms.Form):
-    kind = forms.ChoiceField(label=_("I am"), choices=RequestKind.choices, widget=forms.RadioSelect, initial=RequestKind.INDIVIDUAL)
+    kind = forms.ChoiceField(
+        label=_("I am"),
+        choices=RequestKind.choices,
+        widget=forms.RadioSelect,
+        initial=RequestKind.INDIVIDUAL,
+    )
     company_name = forms.CharField(
-        label=_("Company name"), max_length=160, required=False,
+        label=_("Company name"),
+        max_length=160,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     billing_details = forms.CharField(
-        label=_("Billing details"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Billing details"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Address, VAT number, purchase order…"),
     )
-    contact_name = forms.CharField(label=_("Contact name"), max_length=160, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    contact_name = forms.CharField(
+        label=_("Contact name"),
+        max_length=160,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     phone = PhoneField(label=_("Mobile phone"))
     participants = forms.IntegerField(
-        label=_("Number of participants"), min_value=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label=_("Number of participants"),
+        min_value=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    message = forms.CharField(label=_("Message to the artisan"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    message = forms.CharField(
+        label=_("Message to the artisan"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     customer_timezone = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, workshop, **kwargs):
@@ -156,7 +189,8 @@ class _MaxParticipants:
     def __call__(self, value):
         if value is not None and value > self.maximum:
             raise forms.ValidationError(
-                _("This workshop can be privatised for at most %(max)s participants.") % {"max": self.maximum}
+                _("This workshop can be privatised for at most %(max)s participants.")
+                % {"max": self.maximum}
             )
 
 
@@ -164,8 +198,12 @@ class MessageForm(forms.Form):
     """The conversation: a chat beside the request, not the artisan's answer."""
 
     body = forms.CharField(
-        label=_("Write in the conversation"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("A chat about the request, apart from the answer; the other side is emailed each message."),
+        label=_("Write in the conversation"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "A chat about the request, apart from the answer; the other side is emailed each message."
+        ),
     )
 
 
@@ -178,20 +216,42 @@ class ManageForm(forms.Form):
 
     ANSWER, REFUSE = "answer", "refuse"
     decision = forms.ChoiceField(
-        label=_("Your answer"), widget=forms.RadioSelect, initial=ANSWER,
+        label=_("Your answer"),
+        widget=forms.RadioSelect,
+        initial=ANSWER,
         choices=[(ANSWER, _("Accept or offer slots")), (REFUSE, _("Refuse the request"))],
     )
     accept = forms.TypedMultipleChoiceField(
-        label=_("Proposed slots you accept"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Proposed slots you accept"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     message = forms.CharField(
-        label=_("Message with your answer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Part of your answer: sent with it by email and SMS, and kept at the head of the conversation."),
+        label=_("Message with your answer"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Part of your answer: sent with it by email and SMS, and kept at the head of the conversation."
+        ),
     )
-    confirm_removal = forms.BooleanField(label=_("Remove these empty slots from my calendar"), required=False)
-    quote_amount = forms.CharField(label=_("Quote amount"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    quote_valid_until = forms.DateField(label=_("Quote valid until"), required=False, widget=DATE_WIDGET)
-    quote_note = forms.CharField(label=_("Quote note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    confirm_removal = forms.BooleanField(
+        label=_("Remove these empty slots from my calendar"), required=False
+    )
+    quote_amount = forms.CharField(
+        label=_("Quote amount"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    quote_valid_until = forms.DateField(
+        label=_("Quote valid until"), required=False, widget=DATE_WIDGET
+    )
+    quote_note = forms.CharField(
+        label=_("Quote note"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args, request_obj, marks, **kwargs):
         super().__init__(*args, **kwargs)
@@ -202,11 +262,13 @@ class ManageForm(forms.Form):
             artisan = request_obj.workshop.artisan
             if artisan.subject_to_vat:
                 self.fields["quote_amount"].label = _("Quote amount before tax")
-                self.fields["quote_amount"].help_text = _("VAT at %(rate)s is added to it (your settings in My activity).") % {
-                    "rate": vat_rate_label(artisan.vat_rate_bp)
-                }
+                self.fields["quote_amount"].help_text = _(
+                    "VAT at %(rate)s is added to it (your settings in My activity)."
+                ) % {"rate": vat_rate_label(artisan.vat_rate_bp)}
             else:
-                self.fields["quote_amount"].help_text = _("VAT not applicable (your settings in My activity): this is the total.")
+                self.fields["quote_amount"].help_text = _(
+                    "VAT not applicable (your settings in My activity): this is the total."
+                )
         if request_obj.is_company and not self.is_bound:
             tz = request_obj.workshop.tzinfo
             until = timezone.now() + timedelta(hours=settings.PRIVATISATION_COMPANY_PAY_HOURS)
@@ -235,10 +297,15 @@ class ManageForm(forms.Form):
         data = super().clean()
         if data.get("decision") == self.ANSWER and self.request_obj.is_company:
             if not data.get("quote_amount") and "quote_amount" not in self.errors:
-                self.add_error("quote_amount", _("A company request is answered with a quote: enter its amount."))
+                self.add_error(
+                    "quote_amount",
+                    _("A company request is answered with a quote: enter its amount."),
+                )
             if not data.get("quote_valid_until"):
                 self.add_error("quote_valid_until", _("Until when is the quote valid?"))
-            elif data["quote_valid_until"] < timezone.localdate(timezone=self.request_obj.workshop.tzinfo):
+            elif data["quote_valid_until"] < timezone.localdate(
+                timezone=self.request_obj.workshop.tzinfo
+            ):
                 self.add_error("quote_valid_until", _("The quote must be valid in the future."))
         return data
 
@@ -246,9 +313,18 @@ class ManageForm(forms.Form):
 class SuggestionForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET, validators=[within_two_years])
     time = forms.TimeField(label=_("Start time"), widget=TIME_WIDGET)
-    contact_name = forms.CharField(label=_("Your name"), max_length=160, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    message = forms.CharField(label=_("Message (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    contact_name = forms.CharField(
+        label=_("Your name"), max_length=160, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args, workshop, **kwargs):
         super().__init__(*args, **kwargs)

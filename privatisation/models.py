@@ -18,8 +18,12 @@ from .states import MessageAuthor, RequestKind, RequestStatus, SuggestionStatus
 
 class PrivatisationRequest(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="privatisation_requests")
-    kind = models.CharField(_("I am"), max_length=12, choices=RequestKind.choices, default=RequestKind.INDIVIDUAL)
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.PROTECT, related_name="privatisation_requests"
+    )
+    kind = models.CharField(
+        _("I am"), max_length=12, choices=RequestKind.choices, default=RequestKind.INDIVIDUAL
+    )
     company_name = models.CharField(_("company name"), max_length=160, blank=True)
     billing_details = models.TextField(_("billing details"), blank=True)
     contact_name = models.CharField(_("contact name"), max_length=160)
@@ -35,14 +39,18 @@ class PrivatisationRequest(models.Model):
     billed_participants = models.PositiveIntegerField()
     price_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, default="EUR")
-    status = models.CharField(max_length=12, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    status = models.CharField(
+        max_length=12, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
     respond_by = models.DateTimeField(_("answer before"), db_index=True)
     pay_by = models.DateTimeField(_("pay before"), null=True, blank=True, db_index=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # The order that pays for the chosen offer (set when payment starts; confirmed when paid).
-    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -50,9 +58,17 @@ class PrivatisationRequest(models.Model):
         verbose_name = _("privatisation request")
         verbose_name_plural = _("privatisation requests")
         constraints = [
-            models.CheckConstraint(condition=Q(participants__gte=1), name="privreq_participants_gte_1"),
-            models.CheckConstraint(condition=Q(billed_participants__gte=F("participants")), name="privreq_billed_gte_participants"),
-            models.CheckConstraint(condition=~Q(status="answered") | Q(pay_by__isnull=False), name="privreq_answered_has_pay_by"),
+            models.CheckConstraint(
+                condition=Q(participants__gte=1), name="privreq_participants_gte_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(billed_participants__gte=F("participants")),
+                name="privreq_billed_gte_participants",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="answered") | Q(pay_by__isnull=False),
+                name="privreq_answered_has_pay_by",
+            ),
             # One request in progress per customer and workshop (they may apply again once it ends).
             models.UniqueConstraint(
                 fields=["workshop", "email"],
@@ -95,7 +111,11 @@ class PrivatisationRequest(models.Model):
 
         ("answer", respond_by) when the artisan never answered, ("payment", pay_by) when the customer
         did not choose and pay; None for a request that did not expire."""
-        if self.status not in (RequestStatus.EXPIRED, RequestStatus.PENDING, RequestStatus.ANSWERED):
+        if self.status not in (
+            RequestStatus.EXPIRED,
+            RequestStatus.PENDING,
+            RequestStatus.ANSWERED,
+        ):
             return None
         if self.answered_at is None:
             return ("answer", self.respond_by)
@@ -111,14 +131,18 @@ class PrivatisationRequest(models.Model):
 
 
 class ProposedSlot(models.Model):
-    request = models.ForeignKey(PrivatisationRequest, on_delete=models.CASCADE, related_name="proposed_slots")
+    request = models.ForeignKey(
+        PrivatisationRequest, on_delete=models.CASCADE, related_name="proposed_slots"
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
 
     class Meta:
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="proposed_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="proposed_ends_after_start"
+            ),
             models.UniqueConstraint(fields=["request", "starts_at"], name="proposed_unique_start"),
         ]
 
@@ -129,17 +153,23 @@ class ProposedSlot(models.Model):
 class Offer(models.Model):
     """A private slot held on the artisan's calendar for one request (accepted or offered)."""
 
-    request = models.ForeignKey(PrivatisationRequest, on_delete=models.CASCADE, related_name="offers")
+    request = models.ForeignKey(
+        PrivatisationRequest, on_delete=models.CASCADE, related_name="offers"
+    )
     slot = models.OneToOneField(Slot, on_delete=models.PROTECT, related_name="privatisation_offer")
     # Set when the artisan accepted one of the customer's proposed slots.
-    proposed = models.OneToOneField(ProposedSlot, on_delete=models.SET_NULL, null=True, blank=True, related_name="offer")
+    proposed = models.OneToOneField(
+        ProposedSlot, on_delete=models.SET_NULL, null=True, blank=True, related_name="offer"
+    )
     chosen = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["slot__starts_at"]
         constraints = [
-            models.UniqueConstraint(fields=["request"], condition=Q(chosen=True), name="offer_one_chosen_per_request"),
+            models.UniqueConstraint(
+                fields=["request"], condition=Q(chosen=True), name="offer_one_chosen_per_request"
+            ),
         ]
 
     def __str__(self):
@@ -149,7 +179,9 @@ class Offer(models.Model):
 class Message(models.Model):
     """The conversation on a request, visible to both sides."""
 
-    request = models.ForeignKey(PrivatisationRequest, on_delete=models.CASCADE, related_name="messages")
+    request = models.ForeignKey(
+        PrivatisationRequest, on_delete=models.CASCADE, related_name="messages"
+    )
     author = models.CharField(max_length=10, choices=MessageAuthor.choices)
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -164,7 +196,9 @@ class Message(models.Model):
 class Quote(models.Model):
     """A company request is answered with a quote that replaces the fixed price."""
 
-    request = models.OneToOneField(PrivatisationRequest, on_delete=models.CASCADE, related_name="quote")
+    request = models.OneToOneField(
+        PrivatisationRequest, on_delete=models.CASCADE, related_name="quote"
+    )
     # The total the customer pays (VAT included when it applies): what payment charges.
     amount_cents = models.PositiveIntegerField(_("amount (cents)"))
     currency = models.CharField(max_length=3, default="EUR")
@@ -185,7 +219,8 @@ class Quote(models.Model):
             models.CheckConstraint(condition=Q(amount_cents__gte=1), name="quote_amount_gte_1"),
             # Before tax + VAT = total, whenever the breakdown is recorded.
             models.CheckConstraint(
-                condition=Q(net_cents__isnull=True) | Q(amount_cents=F("net_cents") + F("vat_cents")),
+                condition=Q(net_cents__isnull=True)
+                | Q(amount_cents=F("net_cents") + F("vat_cents")),
                 name="quote_total_is_net_plus_vat",
             ),
         ]
@@ -198,14 +233,20 @@ class DateSuggestion(models.Model):
     """A customer's wish for a new *public* date (not an exclusive session)."""
 
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="date_suggestions")
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="date_suggestions"
+    )
     starts_at = models.DateTimeField(_("date and time"))
     message = models.TextField(_("message"), blank=True)
     contact_name = models.CharField(_("name"), max_length=160)
     email = models.EmailField(_("email"))
     language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
-    status = models.CharField(max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.NEW)
-    slot = models.ForeignKey(Slot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.NEW
+    )
+    slot = models.ForeignKey(
+        Slot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -220,7 +261,9 @@ class DateSuggestion(models.Model):
 class RequestStatusChange(StatusChange):
     """The request's history: every status change (written by `services.transitions` only)."""
 
-    request = models.ForeignKey(PrivatisationRequest, on_delete=models.CASCADE, related_name="status_changes")
+    request = models.ForeignKey(
+        PrivatisationRequest, on_delete=models.CASCADE, related_name="status_changes"
+    )
     status_labels = dict(RequestStatus.choices)
 
     class Meta(StatusChange.Meta):

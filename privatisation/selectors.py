@@ -44,7 +44,9 @@ def calendar_slots_overlapping(artisan_id: int, intervals, *, exclude_slot_ids=(
         return Slot.objects.none()
     overlap = reduce(or_, (Q(starts_at__lt=end, ends_at__gt=start) for start, end in intervals))
     return (
-        Slot.objects.filter(overlap, workshop__artisan_id=artisan_id, status__in=[SlotStatus.OPEN, SlotStatus.HELD])
+        Slot.objects.filter(
+            overlap, workshop__artisan_id=artisan_id, status__in=[SlotStatus.OPEN, SlotStatus.HELD]
+        )
         .exclude(pk__in=list(exclude_slot_ids))
         .select_related("workshop")
         .order_by("pk")
@@ -55,10 +57,13 @@ def blocking_reason(slot) -> str | None:
     """Why a slot cannot make room for a private session (None: empty, it can be removed)."""
     if slot.seats_taken:
         return _("%(count)s participant(s) already booked on “%(title)s”") % {
-            "count": slot.seats_taken, "title": slot.workshop.title,
+            "count": slot.seats_taken,
+            "title": slot.workshop.title,
         }
     if slot.kind == SlotKind.PRIVATE or slot.status == SlotStatus.HELD:
-        return _("held for another privatisation request (“%(title)s”)") % {"title": slot.workshop.title}
+        return _("held for another privatisation request (“%(title)s”)") % {
+            "title": slot.workshop.title
+        }
     return None
 
 
@@ -81,7 +86,9 @@ def classify(intervals, slots) -> list[Availability]:
 
 def availability(artisan_id: int, intervals, *, exclude_slot_ids=()) -> list[Availability]:
     intervals = list(intervals)
-    slots = list(calendar_slots_overlapping(artisan_id, intervals, exclude_slot_ids=exclude_slot_ids))
+    slots = list(
+        calendar_slots_overlapping(artisan_id, intervals, exclude_slot_ids=exclude_slot_ids)
+    )
     return classify(intervals, slots)
 
 
@@ -98,9 +105,11 @@ FILTERS = {
     "to_answer": lambda now: Q(status=RequestStatus.PENDING, respond_by__gt=now),
     "waiting": lambda now: Q(status=RequestStatus.ANSWERED, pay_by__gt=now),
     "confirmed": lambda now: Q(status=RequestStatus.CONFIRMED),
-    "expired": lambda now: Q(status=RequestStatus.EXPIRED)
-    | Q(status=RequestStatus.PENDING, respond_by__lte=now)
-    | Q(status=RequestStatus.ANSWERED, pay_by__lte=now),
+    "expired": lambda now: (
+        Q(status=RequestStatus.EXPIRED)
+        | Q(status=RequestStatus.PENDING, respond_by__lte=now)
+        | Q(status=RequestStatus.ANSWERED, pay_by__lte=now)
+    ),
     "refused": lambda now: Q(status__in=[RequestStatus.REFUSED, RequestStatus.WITHDRAWN]),
 }
 

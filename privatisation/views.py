@@ -48,7 +48,10 @@ from .states import MessageAuthor, RequestKind, RequestStatus, SuggestionStatus
 
 def _privatisable(slug):
     return get_object_or_404(
-        Workshop.objects.select_related("artisan"), slug=slug, is_published=True, privatisation_enabled=True
+        Workshop.objects.select_related("artisan"),
+        slug=slug,
+        is_published=True,
+        privatisation_enabled=True,
     )
 
 
@@ -69,38 +72,66 @@ def request_form(request, slug):
     workshop = _privatisable(slug)
     now = timezone.now()
     # Each kind has its own answer window, so its own earliest slot: both are shown, the chosen one applies.
-    earliest_by_kind = {kind: now + respond_window(kind == RequestKind.COMPANY) for kind in RequestKind.values}
+    earliest_by_kind = {
+        kind: now + respond_window(kind == RequestKind.COMPANY) for kind in RequestKind.values
+    }
     if request.method == "POST":
         form = RequestForm(request.POST, workshop=workshop)
-        kind = request.POST.get("kind") if request.POST.get("kind") in RequestKind.values else RequestKind.INDIVIDUAL
-        formset = slot_formset(workshop=workshop, data=request.POST, earliest=earliest_by_kind[kind])
+        kind = (
+            request.POST.get("kind")
+            if request.POST.get("kind") in RequestKind.values
+            else RequestKind.INDIVIDUAL
+        )
+        formset = slot_formset(
+            workshop=workshop, data=request.POST, earliest=earliest_by_kind[kind]
+        )
         if form.is_valid() and formset.is_valid():
             data = form.cleaned_data
             contact = Contact(
-                name=data["contact_name"], email=data["email"], phone=data["phone"],
-                language=translation.get_language() or "en", timezone=data["customer_timezone"],
-                kind=data["kind"], company_name=data["company_name"], billing_details=data["billing_details"],
+                name=data["contact_name"],
+                email=data["email"],
+                phone=data["phone"],
+                language=translation.get_language() or "en",
+                timezone=data["customer_timezone"],
+                kind=data["kind"],
+                company_name=data["company_name"],
+                billing_details=data["billing_details"],
             )
             try:
                 privreq = privatisation_request_submit(
-                    workshop_id=workshop.pk, contact=contact, participants=data["participants"],
-                    starts=formset.starts(), message=data["message"],
+                    workshop_id=workshop.pk,
+                    contact=contact,
+                    participants=data["participants"],
+                    starts=formset.starts(),
+                    message=data["message"],
                 )
             except PrivatisationError as exc:
                 _attach(form, formset, exc)
             else:
-                messages.success(request, _("Your request is sent. We emailed you this page's link."))
+                messages.success(
+                    request, _("Your request is sent. We emailed you this page's link.")
+                )
                 return redirect("privatisation:customer_request", token=privreq.token)
     else:
-        form = RequestForm(workshop=workshop, initial={"participants": workshop.private_min_capacity})
+        form = RequestForm(
+            workshop=workshop, initial={"participants": workshop.private_min_capacity}
+        )
         kind = RequestKind.INDIVIDUAL
         formset = slot_formset(workshop=workshop, earliest=earliest_by_kind[kind])
     participants = form["participants"].value()
-    return render(request, "privatisation/request_form.html", {
-        "workshop": workshop, "form": form, "formset": formset, "kind": kind,
-        "earliest": earliest_by_kind[RequestKind.INDIVIDUAL], "company_earliest": earliest_by_kind[RequestKind.COMPANY],
-        "price": _price_or_none(workshop, participants),
-    })
+    return render(
+        request,
+        "privatisation/request_form.html",
+        {
+            "workshop": workshop,
+            "form": form,
+            "formset": formset,
+            "kind": kind,
+            "earliest": earliest_by_kind[RequestKind.INDIVIDUAL],
+            "company_earliest": earliest_by_kind[RequestKind.COMPANY],
+            "price": _price_or_none(workshop, participants),
+        },
+    )
 
 
 def _price_or_none(workshop, participants):
@@ -116,9 +147,14 @@ def _price_or_none(workshop, participants):
 def price(request, slug):
     """htmx: the live price as participants change."""
     workshop = _privatisable(slug)
-    return render(request, "privatisation/_price.html", {
-        "workshop": workshop, "price": _price_or_none(workshop, request.GET.get("participants")),
-    })
+    return render(
+        request,
+        "privatisation/_price.html",
+        {
+            "workshop": workshop,
+            "price": _price_or_none(workshop, request.GET.get("participants")),
+        },
+    )
 
 
 def _customer_request(token):
@@ -126,8 +162,11 @@ def _customer_request(token):
 
     Found by an indexed equality lookup; the value found is then compared in constant time too."""
     privreq = (
-        PrivatisationRequest.objects.select_related("workshop", "workshop__artisan", "quote").filter(token=token).first()
-        if 20 <= len(token) <= 64 else None
+        PrivatisationRequest.objects.select_related("workshop", "workshop__artisan", "quote")
+        .filter(token=token)
+        .first()
+        if 20 <= len(token) <= 64
+        else None
     )
     if privreq is None or not hmac.compare_digest(privreq.token, token):
         raise Http404
@@ -145,11 +184,15 @@ def _customer_context(privreq, **extra):
     offers = list(privreq.offers.select_related("slot").order_by("slot__starts_at"))
     status = privreq.display_status(now)
     return {
-        "req": privreq, "workshop": privreq.workshop, "status": status,
-        "overdue": privreq.is_overdue(now), "offers": offers,
+        "req": privreq,
+        "workshop": privreq.workshop,
+        "status": status,
+        "overdue": privreq.is_overdue(now),
+        "offers": offers,
         "can_withdraw": status == RequestStatus.PENDING,
         "can_choose": status == RequestStatus.ANSWERED,
-        "can_message": status in (RequestStatus.PENDING, RequestStatus.ANSWERED, RequestStatus.CONFIRMED),
+        "can_message": status
+        in (RequestStatus.PENDING, RequestStatus.ANSWERED, RequestStatus.CONFIRMED),
         "chosen": next((o for o in offers if o.chosen), None),
         # Which offered slots the customer proposed, which the artisan suggested instead.
         "proposed": list(privreq.proposed_slots.all()),
@@ -183,11 +226,18 @@ def customer_choose(request, token):
     if not form.is_valid():
         messages.error(request, _("Choose one of the offered slots."))
         return redirect("privatisation:customer_request", token=privreq.token)
-    page = request.build_absolute_uri(reverse("privatisation:customer_request", args=[privreq.token]))
-    back = request.build_absolute_uri(reverse("privatisation:customer_payment_return", args=[privreq.token]))
+    page = request.build_absolute_uri(
+        reverse("privatisation:customer_request", args=[privreq.token])
+    )
+    back = request.build_absolute_uri(
+        reverse("privatisation:customer_payment_return", args=[privreq.token])
+    )
     try:
         url = privatisation_offer_choose(
-            token=privreq.token, offer_id=form.cleaned_data["offer"], return_url=back, cancel_url=page
+            token=privreq.token,
+            offer_id=form.cleaned_data["offer"],
+            return_url=back,
+            cancel_url=page,
         )
     except PrivatisationError as exc:
         messages.error(request, exc.message)
@@ -209,7 +259,9 @@ def _post_message(request, form, privreq, author) -> bool:
     if not form.is_valid():
         return False
     try:
-        privatisation_message_post(request_id=privreq.pk, author=author, body=form.cleaned_data["body"])
+        privatisation_message_post(
+            request_id=privreq.pk, author=author, body=form.cleaned_data["body"]
+        )
     except PrivatisationError as exc:
         form.add_error("body", str(exc.message))
         return False
@@ -224,7 +276,12 @@ def customer_message(request, token):
     form = MessageForm(request.POST)
     if _post_message(request, form, privreq, MessageAuthor.CUSTOMER):
         return redirect("privatisation:customer_request", token=privreq.token)
-    return render(request, "privatisation/customer_request.html", _customer_context(privreq, message_form=form), status=400)
+    return render(
+        request,
+        "privatisation/customer_request.html",
+        _customer_context(privreq, message_form=form),
+        status=400,
+    )
 
 
 @token_page
@@ -234,9 +291,17 @@ def quote_print(request, token):
     if quote is None:
         raise Http404
     facts = quote_facts(quote)
-    return render(request, "privatisation/quote.html", {
-        "req": privreq, "quote": quote, "workshop": privreq.workshop, "offers": facts["offers"], "facts": facts,
-    })
+    return render(
+        request,
+        "privatisation/quote.html",
+        {
+            "req": privreq,
+            "quote": quote,
+            "workshop": privreq.workshop,
+            "offers": facts["offers"],
+            "facts": facts,
+        },
+    )
 
 
 def quote_download(request, token):
@@ -253,15 +318,21 @@ def quote_download(request, token):
 
 @ratelimit_post("privatisation-suggestion")
 def suggest_form(request, slug):
-    workshop = get_object_or_404(Workshop.objects.select_related("artisan"), slug=slug, is_published=True)
+    workshop = get_object_or_404(
+        Workshop.objects.select_related("artisan"), slug=slug, is_published=True
+    )
     if request.method == "POST":
         form = SuggestionForm(request.POST, workshop=workshop)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 date_suggestion_submit(
-                    workshop_id=workshop.pk, starts_at=form.starts_at(), name=data["contact_name"],
-                    email=data["email"], message=data["message"], language=translation.get_language() or "en",
+                    workshop_id=workshop.pk,
+                    starts_at=form.starts_at(),
+                    name=data["contact_name"],
+                    email=data["email"],
+                    message=data["message"],
+                    language=translation.get_language() or "en",
                 )
             except PrivatisationError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
@@ -292,12 +363,26 @@ def backoffice_list(request, artisan):
     rows = list(selectors.requests_for_artisan(artisan, status_filter=current, now=now)[:200])
     for row in rows:
         row.shown_status = row.display_status(now)
-        row.time_left_label = "" if row.is_overdue(now) else selectors.time_left_label(selectors.time_left(row.deadline, now))
-    suggestions = DateSuggestion.objects.filter(workshop__artisan=artisan, status=SuggestionStatus.NEW).select_related("workshop")
-    return render(request, "privatisation/backoffice/list.html", {
-        "rows": rows, "current": current, "filters": FILTER_LABELS, "nav": "privatisation",
-        "suggestions": list(suggestions[:50]), "RequestStatus": RequestStatus,
-    })
+        row.time_left_label = (
+            ""
+            if row.is_overdue(now)
+            else selectors.time_left_label(selectors.time_left(row.deadline, now))
+        )
+    suggestions = DateSuggestion.objects.filter(
+        workshop__artisan=artisan, status=SuggestionStatus.NEW
+    ).select_related("workshop")
+    return render(
+        request,
+        "privatisation/backoffice/list.html",
+        {
+            "rows": rows,
+            "current": current,
+            "filters": FILTER_LABELS,
+            "nav": "privatisation",
+            "suggestions": list(suggestions[:50]),
+            "RequestStatus": RequestStatus,
+        },
+    )
 
 
 @artisan_required
@@ -315,10 +400,16 @@ def manage_signed(request, signature):
         pk = signing.loads(signature, salt=MANAGE_SALT)
     except signing.BadSignature:
         raise Http404 from None
-    privreq = get_object_or_404(PrivatisationRequest.objects.select_related("workshop", "workshop__artisan"), pk=pk)
+    privreq = get_object_or_404(
+        PrivatisationRequest.objects.select_related("workshop", "workshop__artisan"), pk=pk
+    )
     if privreq.deadline is None or privreq.is_overdue():
-        return render(request, "privatisation/backoffice/link_expired.html", {"req": privreq}, status=410)
-    return _manage(request, privreq, reverse("privatisation:manage_signed", args=[signature]), signed=True)
+        return render(
+            request, "privatisation/backoffice/link_expired.html", {"req": privreq}, status=410
+        )
+    return _manage(
+        request, privreq, reverse("privatisation:manage_signed", args=[signature]), signed=True
+    )
 
 
 def _manage(request, privreq, post_url, *, signed):
@@ -337,41 +428,69 @@ def _manage(request, privreq, post_url, *, signed):
             return redirect(post_url)
     elif request.method == "POST" and can_answer:
         form = ManageForm(request.POST, request_obj=privreq, marks=marks)
-        offers_formset = slot_formset(workshop=workshop, prefix="offers", min_rows=0, data=request.POST)
-        if form.is_valid() and (form.cleaned_data["decision"] == ManageForm.REFUSE or offers_formset.is_valid()):
+        offers_formset = slot_formset(
+            workshop=workshop, prefix="offers", min_rows=0, data=request.POST
+        )
+        if form.is_valid() and (
+            form.cleaned_data["decision"] == ManageForm.REFUSE or offers_formset.is_valid()
+        ):
             data = form.cleaned_data
             try:
                 if data["decision"] == ManageForm.REFUSE:
-                    privatisation_request_refuse(artisan=artisan, request_id=privreq.pk, message=data["message"])
+                    privatisation_request_refuse(
+                        artisan=artisan, request_id=privreq.pk, message=data["message"]
+                    )
                     messages.success(request, _("The request is refused; the customer is told."))
                     return redirect(post_url)
                 offer_starts = offers_formset.starts()
                 accepted = [p for p, _m in marks if p.pk in data["accept"]]
                 duration = timedelta(minutes=workshop.duration_minutes)
-                intervals = [(p.starts_at, p.ends_at) for p in accepted] + [(s, s + duration) for s in offer_starts]
+                intervals = [(p.starts_at, p.ends_at) for p in accepted] + [
+                    (s, s + duration) for s in offer_starts
+                ]
                 if not intervals:
-                    raise PrivatisationError(_("Accept at least one proposed slot or offer one of yours — or refuse."))
+                    raise PrivatisationError(
+                        _("Accept at least one proposed slot or offer one of yours — or refuse.")
+                    )
                 check = selectors.availability(artisan.pk, intervals)
                 busy = [m for m in check if not m.selectable]
                 if busy:
                     raise PrivatisationError(
-                        _("%(date)s is not free: %(reason)s.") % {
-                            "date": timezone.localtime(busy[0].starts_at, workshop.tzinfo).strftime("%d/%m/%Y %H:%M"),
+                        _("%(date)s is not free: %(reason)s.")
+                        % {
+                            "date": timezone.localtime(busy[0].starts_at, workshop.tzinfo).strftime(
+                                "%d/%m/%Y %H:%M"
+                            ),
                             "reason": "; ".join(busy[0].reasons),
                         }
                     )
-                to_remove = sorted({s for m in check for s in m.removable}, key=lambda s: s.starts_at)
+                to_remove = sorted(
+                    {s for m in check for s in m.removable}, key=lambda s: s.starts_at
+                )
                 if to_remove and not data["confirm_removal"]:
                     removal_warning = to_remove
                 else:
                     quote = None
                     if privreq.is_company:
-                        quote = QuoteInput(amount_cents=data["quote_amount"], valid_until=form.quote_valid_until_dt(), note=data["quote_note"])
+                        quote = QuoteInput(
+                            amount_cents=data["quote_amount"],
+                            valid_until=form.quote_valid_until_dt(),
+                            note=data["quote_note"],
+                        )
                     privatisation_request_respond(
-                        artisan=artisan, request_id=privreq.pk, accept_proposed_ids=data["accept"],
-                        offer_starts=offer_starts, message=data["message"], quote=quote,
+                        artisan=artisan,
+                        request_id=privreq.pk,
+                        accept_proposed_ids=data["accept"],
+                        offer_starts=offer_starts,
+                        message=data["message"],
+                        quote=quote,
                     )
-                    messages.success(request, _("Your answer is sent. The slots are held on your calendar for this customer."))
+                    messages.success(
+                        request,
+                        _(
+                            "Your answer is sent. The slots are held on your calendar for this customer."
+                        ),
+                    )
                     return redirect(post_url)
             except PrivatisationError as exc:
                 if exc.field and exc.field in form.fields:
@@ -379,17 +498,34 @@ def _manage(request, privreq, post_url, *, signed):
                 else:
                     form.add_error(None, str(exc.message))
     offers = list(privreq.offers.select_related("slot").order_by("slot__starts_at"))
-    return render(request, "privatisation/backoffice/manage.html", {
-        "req": privreq, "workshop": workshop, "marks": marks, "form": form, "offers_formset": offers_formset,
-        "message_form": message_form, "post_url": post_url, "signed": signed, "can_answer": can_answer,
-        "removal_warning": removal_warning, "offers": offers, "conversation": privreq.messages.all(),
-        "can_message": privreq.display_status(now) in (RequestStatus.PENDING, RequestStatus.ANSWERED, RequestStatus.CONFIRMED),
-        "status": privreq.display_status(now), "overdue": privreq.is_overdue(now),
-        "time_left": selectors.time_left_label(selectors.time_left(privreq.deadline, now)), "nav": "privatisation",
-        "accepted_ids": [int(v) for v in form["accept"].value() or [] if str(v).isdigit()],
-        "MessageAuthor": MessageAuthor, "quote": getattr(privreq, "quote", None) if privreq.is_company else None,
-        "history": selectors.request_history(privreq),
-    })
+    return render(
+        request,
+        "privatisation/backoffice/manage.html",
+        {
+            "req": privreq,
+            "workshop": workshop,
+            "marks": marks,
+            "form": form,
+            "offers_formset": offers_formset,
+            "message_form": message_form,
+            "post_url": post_url,
+            "signed": signed,
+            "can_answer": can_answer,
+            "removal_warning": removal_warning,
+            "offers": offers,
+            "conversation": privreq.messages.all(),
+            "can_message": privreq.display_status(now)
+            in (RequestStatus.PENDING, RequestStatus.ANSWERED, RequestStatus.CONFIRMED),
+            "status": privreq.display_status(now),
+            "overdue": privreq.is_overdue(now),
+            "time_left": selectors.time_left_label(selectors.time_left(privreq.deadline, now)),
+            "nav": "privatisation",
+            "accepted_ids": [int(v) for v in form["accept"].value() or [] if str(v).isdigit()],
+            "MessageAuthor": MessageAuthor,
+            "quote": getattr(privreq, "quote", None) if privreq.is_company else None,
+            "history": selectors.request_history(privreq),
+        },
+    )
 
 
 @artisan_required
@@ -400,7 +536,9 @@ def suggestion_decide(request, artisan, pk, decision):
     try:
         if decision == "accept":
             date_suggestion_accept(artisan=artisan, suggestion_id=pk)
-            messages.success(request, _("The date is on your calendar as a public slot; the customer is told."))
+            messages.success(
+                request, _("The date is on your calendar as a public slot; the customer is told.")
+            )
         else:
             date_suggestion_decline(artisan=artisan, suggestion_id=pk)
             messages.success(request, _("Suggestion declined."))

@@ -76,14 +76,17 @@ def _empty_cache():
 # test that is rolled back never commits, so they run at once there (tests marked
 # transaction=True see the real, deferred, behaviour).
 PAGE_VERSION_TRIGGERS = ", ".join(
-    f"{table}_page_version" for table in ("bookings_artisan", "bookings_workshop", "bookings_tickettype", "bookings_slot")
+    f"{table}_page_version"
+    for table in ("bookings_artisan", "bookings_workshop", "bookings_tickettype", "bookings_slot")
 )
 
 
 @pytest.fixture(autouse=True)
 def _page_versions_at_once(request):
     marker = request.node.get_closest_marker("django_db")
-    transactional = (marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
+    transactional = (
+        marker is not None and marker.kwargs.get("transaction")
+    ) or "transactional_db" in request.fixturenames
     rolled_back = not transactional and (marker is not None or "db" in request.fixturenames)
     if rolled_back and connection.vendor == "postgresql":
         request.getfixturevalue("db")

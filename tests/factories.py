@@ -68,13 +68,22 @@ class SlotFactory(factory.django.DjangoModelFactory):
         model = Slot
 
     workshop = factory.SubFactory(WorkshopFactory)
-    starts_at = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0))
-    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(minutes=o.workshop.duration_minutes))
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+    )
+    ends_at = factory.LazyAttribute(
+        lambda o: o.starts_at + timedelta(minutes=o.workshop.duration_minutes)
+    )
     capacity = 8
 
 
 # The statuses in which an order made by the services holds its seats.
-SEAT_HOLDING = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED, OrderStatus.CAPTURING, OrderStatus.CAPTURE_FAILED)
+SEAT_HOLDING = (
+    OrderStatus.PENDING_PAYMENT,
+    OrderStatus.CONFIRMED,
+    OrderStatus.CAPTURING,
+    OrderStatus.CAPTURE_FAILED,
+)
 
 
 class OrderFactory(factory.django.DjangoModelFactory):
@@ -119,20 +128,44 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
 _privreq_seq = __import__("itertools").count(1)
 
 
-def privatisation_submit(workshop, *, starts=None, participants=4, email=None, kind="individual", company_name="", now=None, message="We are a team of friends."):
+def privatisation_submit(
+    workshop,
+    *,
+    starts=None,
+    participants=4,
+    email=None,
+    kind="individual",
+    company_name="",
+    now=None,
+    message="We are a team of friends.",
+):
     """Submit a request through the service (the only way rows are made in real life)."""
     from privatisation.services.submit import Contact, privatisation_request_submit
 
     now = now or timezone.now()
     if starts is None:
-        base = (now + timedelta(days=10)).astimezone(workshop.tzinfo).replace(hour=10, minute=0, second=0, microsecond=0)
+        base = (
+            (now + timedelta(days=10))
+            .astimezone(workshop.tzinfo)
+            .replace(hour=10, minute=0, second=0, microsecond=0)
+        )
         starts = [base, base + timedelta(days=1), base + timedelta(days=2)]
     contact = Contact(
-        name="Grace Hopper", email=email or f"grace{next(_privreq_seq)}@example.com",
-        phone="+33611223344", language="en", timezone="Europe/Paris", kind=kind, company_name=company_name,
+        name="Grace Hopper",
+        email=email or f"grace{next(_privreq_seq)}@example.com",
+        phone="+33611223344",
+        language="en",
+        timezone="Europe/Paris",
+        kind=kind,
+        company_name=company_name,
     )
     return privatisation_request_submit(
-        workshop_id=workshop.pk, contact=contact, participants=participants, starts=starts, message=message, now=now
+        workshop_id=workshop.pk,
+        contact=contact,
+        participants=participants,
+        starts=starts,
+        message=message,
+        now=now,
     )
 
 
@@ -161,10 +194,15 @@ class PendingOrderFactory(OrderFactory):
     def line(obj, create, extracted, **kwargs):
         if not create:
             return
-        ticket_type = TicketType.objects.filter(workshop=obj.slot.workshop, requires_confirmation=True).first()
+        ticket_type = TicketType.objects.filter(
+            workshop=obj.slot.workshop, requires_confirmation=True
+        ).first()
         if ticket_type is None:
             ticket_type = ConfirmFirstTicketTypeFactory(workshop=obj.slot.workshop)
         OrderLine.objects.create(
-            order=obj, ticket_type=ticket_type, label=ticket_type.name, quantity=obj.seats,
+            order=obj,
+            ticket_type=ticket_type,
+            label=ticket_type.name,
+            quantity=obj.seats,
             unit_price_cents=ticket_type.price_cents,
         )

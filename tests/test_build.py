@@ -49,7 +49,9 @@ def test_every_declared_dependency_is_locked_at_a_version_its_range_allows(lock,
 def test_the_runtime_lock_has_no_development_or_test_tool():
     runtime = pinned("prod.txt")
     for requirement in declared("dev", "test", "lint"):
-        if canonicalize_name(requirement.name) not in {canonicalize_name(r.name) for r in declared()}:
+        if canonicalize_name(requirement.name) not in {
+            canonicalize_name(r.name) for r in declared()
+        }:
             assert canonicalize_name(requirement.name) not in runtime, requirement.name
     assert "honcho" in pinned("run.txt") and "honcho" not in runtime
 
@@ -58,10 +60,14 @@ def test_locks_agree_on_the_versions_they_share():
     full = pinned("test.txt")
     for lock in ("prod.txt", "run.txt"):
         for name, version in pinned(lock).items():
-            assert full.get(name) == version, f"{lock} pins {name}=={version}, test.txt {full.get(name)}"
+            assert full.get(name) == version, (
+                f"{lock} pins {name}=={version}, test.txt {full.get(name)}"
+            )
 
 
 def test_every_dependency_has_an_upper_bound_below_its_next_major_version():
     for requirement in declared(*PYPROJECT["optional-dependencies"]):
-        uppers = [spec for spec in requirement.specifier if spec.operator in ("<", "<=", "~=", "==")]
+        uppers = [
+            spec for spec in requirement.specifier if spec.operator in ("<", "<=", "~=", "==")
+        ]
         assert uppers, f"{requirement} has no upper bound"

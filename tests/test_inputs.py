@@ -36,7 +36,9 @@ def check_inputs(html: str, expected: dict[str, dict[str, str]]):
     for name, wanted in expected.items():
         assert name in seen, f"no input named {name}"
         for key, value in wanted.items():
-            assert seen[name].get(key) == value, f"{name}: {key}={seen[name].get(key)!r}, wanted {value!r}"
+            assert seen[name].get(key) == value, (
+                f"{name}: {key}={seen[name].get(key)!r}, wanted {value!r}"
+            )
 
 
 TEL = {"type": "tel", "inputmode": "tel", "autocomplete": "tel"}
@@ -48,15 +50,33 @@ COUNT = {"type": "number", "inputmode": "numeric"}
 def test_booking_form_inputs(client):
     slot = SlotFactory()
     ticket = TicketTypeFactory(workshop=slot.workshop)
-    html = client.get(reverse("storefront:book", args=[slot.workshop.slug, slot.pk])).content.decode()
-    check_inputs(html, {"customer_phone": TEL, "customer_email": EMAIL, "customer_name": NAME, f"qty_{ticket.pk}": COUNT})
+    html = client.get(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk])
+    ).content.decode()
+    check_inputs(
+        html,
+        {
+            "customer_phone": TEL,
+            "customer_email": EMAIL,
+            "customer_name": NAME,
+            f"qty_{ticket.pk}": COUNT,
+        },
+    )
 
 
 def test_privatisation_and_suggestion_form_inputs(client):
     workshop = WorkshopFactory(privatisation_enabled=True)
     html = client.get(reverse("privatisation:request_form", args=[workshop.slug])).content.decode()
-    check_inputs(html, {"phone": TEL, "email": EMAIL, "contact_name": NAME, "participants": COUNT,
-                        "company_name": {"autocomplete": "organization"}})
+    check_inputs(
+        html,
+        {
+            "phone": TEL,
+            "email": EMAIL,
+            "contact_name": NAME,
+            "participants": COUNT,
+            "company_name": {"autocomplete": "organization"},
+        },
+    )
     html = client.get(reverse("privatisation:suggest", args=[workshop.slug])).content.decode()
     check_inputs(html, {"email": EMAIL, "contact_name": NAME})
 
@@ -65,7 +85,17 @@ def test_back_office_forms_use_number_keypads_and_address_autofill(client):
     workshop = WorkshopFactory()
     client.force_login(workshop.artisan.user)
     html = client.get(reverse("backoffice:workshop_edit", args=[workshop.pk])).content.decode()
-    check_inputs(html, {"duration_minutes": COUNT, "default_capacity": COUNT, "private_min_capacity": COUNT,
-                        "city": {"autocomplete": "address-level2"}, "address": {"autocomplete": "street-address"}})
+    check_inputs(
+        html,
+        {
+            "duration_minutes": COUNT,
+            "default_capacity": COUNT,
+            "private_min_capacity": COUNT,
+            "city": {"autocomplete": "address-level2"},
+            "address": {"autocomplete": "street-address"},
+        },
+    )
     html = client.get(reverse("backoffice:slot_create")).content.decode()
-    check_inputs(html, {"capacity": COUNT, "date": {"type": "date"}, "start_time": {"type": "time"}})
+    check_inputs(
+        html, {"capacity": COUNT, "date": {"type": "date"}, "start_time": {"type": "time"}}
+    )

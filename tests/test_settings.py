@@ -39,7 +39,12 @@ def production_env(**overrides):
 
 def manage(*args, env):
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -50,7 +55,9 @@ def test_deploy_checks_pass_with_production_variables():
 
 
 def test_deploy_checks_fail_without_the_security_settings():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(DJANGO_SECURE="false"))
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=production_env(DJANGO_SECURE="false")
+    )
     assert result.returncode != 0
     assert "security.W004" in result.stderr  # no HSTS
     assert "security.W008" in result.stderr  # no HTTPS redirect
@@ -72,7 +79,11 @@ def variables_read_in_settings() -> set[str]:
 
 def variables_in_env_example() -> set[str]:
     # Active lines and documented-but-commented ones ("# DATABASE_URL=…") both count.
-    return set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE))
+    return set(
+        re.findall(
+            r"^#?\s*([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE
+        )
+    )
 
 
 def test_every_variable_read_in_settings_is_in_env_example():
@@ -87,11 +98,19 @@ def test_every_variable_in_env_example_has_a_comment():
     for i, line in enumerate(lines):
         if re.match(r"^[A-Z][A-Z0-9_]*=", line):
             # A comment above it, possibly above a group of related variables.
-            above = next((lines[j] for j in range(i - 1, -1, -1) if not re.match(r"^[A-Z][A-Z0-9_]*=", lines[j])), "")
+            above = next(
+                (
+                    lines[j]
+                    for j in range(i - 1, -1, -1)
+                    if not re.match(r"^[A-Z][A-Z0-9_]*=", lines[j])
+                ),
+                "",
+            )
             assert above.startswith("#") and not above.startswith("# ---"), f"no comment for {line}"
 
 
 # --- docker-compose.yml (no Docker engine here: `docker compose config` is run by hand) ------
+
 
 @pytest.fixture(scope="module")
 def compose():
@@ -100,7 +119,16 @@ def compose():
 
 def test_compose_has_the_production_services_each_with_a_health_check(compose):
     services = compose["services"]
-    assert set(services) == {"proxy", "web", "worker", "captures", "beat", "migrate", "postgres", "redis"}
+    assert set(services) == {
+        "proxy",
+        "web",
+        "worker",
+        "captures",
+        "beat",
+        "migrate",
+        "postgres",
+        "redis",
+    }
     for name, service in services.items():
         if name != "migrate":  # a one-off job: it exits
             assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
@@ -108,7 +136,10 @@ def test_compose_has_the_production_services_each_with_a_health_check(compose):
     assert "celery -A config worker" in services["worker"]["command"]
     assert "celery -A config beat" in services["beat"]["command"]
     # Captures wait on the provider: their own queue, a thread pool (config/celery.py).
-    assert "-Q captures" in services["captures"]["command"] and "--pool=threads" in services["captures"]["command"]
+    assert (
+        "-Q captures" in services["captures"]["command"]
+        and "--pool=threads" in services["captures"]["command"]
+    )
     for name in ("web", "worker", "captures", "beat", "migrate"):
         assert services[name]["env_file"] == ".env"
         assert "media:/app/var/media" in services[name]["volumes"]
@@ -129,7 +160,9 @@ def test_migrations_run_once_before_web_worker_and_beat_start(compose):
 def test_the_proxy_serves_media_from_the_volume_and_django_does_not(compose):
     proxy = compose["services"]["proxy"]
     assert "media:/srv/media:ro" in proxy["volumes"]
-    conf_mount = next(v for v in proxy["volumes"] if v.endswith(":/etc/nginx/conf.d/default.conf:ro"))
+    conf_mount = next(
+        v for v in proxy["volumes"] if v.endswith(":/etc/nginx/conf.d/default.conf:ro")
+    )
     conf = (ROOT / conf_mount.split(":")[0]).read_text(encoding="utf-8")
     assert re.search(r"location /media/ \{\s*alias /srv/media/;", conf)
     assert "proxy_pass http://web:8000;" in conf
@@ -170,8 +203,14 @@ def test_the_dockerfile_runs_as_a_non_root_user_and_builds_what_production_needs
 
 def test_compose_gunicorn_does_not_trust_forwarded_headers_from_everyone(compose):
     web = compose["services"]["web"]
-    assert "forwarded-allow-ips '*'" not in web["command"] and 'forwarded-allow-ips "*"' not in web["command"]
+    assert (
+        "forwarded-allow-ips '*'" not in web["command"]
+        and 'forwarded-allow-ips "*"' not in web["command"]
+    )
     # web publishes no port (the nginx proxy reaches it on the compose network); the proxy is
     # published on one interface (the local TLS terminator's), not on all of them.
     assert "ports" not in web
-    assert all(port.startswith("${ATELIER_HTTP_BIND:-127.0.0.1}:") for port in compose["services"]["proxy"]["ports"])
+    assert all(
+        port.startswith("${ATELIER_HTTP_BIND:-127.0.0.1}:")
+        for port in compose["services"]["proxy"]["ports"]
+    )

@@ -12,7 +12,13 @@ from ..localtime import add_duration, elapsed, local_datetime, within_two_years
 from ..models import TIMEZONE_CHOICES, Workshop
 from ..services.slots import MAX_SERIES_DAYS
 
-CURRENCY_CHOICES = [("EUR", "EUR — €"), ("GBP", "GBP — £"), ("CHF", "CHF"), ("USD", "USD — $"), ("CAD", "CAD")]
+CURRENCY_CHOICES = [
+    ("EUR", "EUR — €"),
+    ("GBP", "GBP — £"),
+    ("CHF", "CHF"),
+    ("USD", "USD — $"),
+    ("CAD", "CAD"),
+]
 MAX_PRICE_CENTS = 100_000_00
 
 
@@ -43,7 +49,9 @@ class MoneyField(forms.Field):
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+        )
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
@@ -51,7 +59,11 @@ class MoneyField(forms.Field):
             if value % 100 == 0:
                 return f"{value // 100}"
             text = f"{value // 100}.{value % 100:02d}"
-            return text.replace(".", ",") if (translation.get_language() or "").startswith("fr") else text
+            return (
+                text.replace(".", ",")
+                if (translation.get_language() or "").startswith("fr")
+                else text
+            )
         return value
 
     def to_python(self, value):
@@ -109,7 +121,9 @@ class SlotTimesMixin:
 class SlotCreateForm(SlotTimesMixin, forms.Form):
     ONCE, WEEKLY = "once", "weekly"
 
-    workshop = forms.ModelChoiceField(queryset=Workshop.objects.none(), label=_("Workshop"), empty_label=None)
+    workshop = forms.ModelChoiceField(
+        queryset=Workshop.objects.none(), label=_("Workshop"), empty_label=None
+    )
     date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[within_two_years])
     start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
     end_time = forms.TimeField(
@@ -119,7 +133,8 @@ class SlotCreateForm(SlotTimesMixin, forms.Form):
         help_text=_("Leave empty to use the workshop's duration."),
     )
     capacity = forms.IntegerField(
-        widget=COUNT_INPUT, label=_("Capacity"),
+        widget=COUNT_INPUT,
+        label=_("Capacity"),
         min_value=1,
         max_value=1000,
         required=False,
@@ -131,7 +146,9 @@ class SlotCreateForm(SlotTimesMixin, forms.Form):
         initial=ONCE,
         widget=forms.RadioSelect,
     )
-    until = forms.DateField(label=_("Last date"), required=False, widget=DateInput(), validators=[within_two_years])
+    until = forms.DateField(
+        label=_("Last date"), required=False, widget=DateInput(), validators=[within_two_years]
+    )
 
     def __init__(self, *args, artisan, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,7 +187,9 @@ class SlotEditForm(SlotTimesMixin, forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[within_two_years])
     start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
     end_time = forms.TimeField(label=_("End"), widget=TimeInput())
-    capacity = forms.IntegerField(widget=COUNT_INPUT, label=_("Capacity"), min_value=1, max_value=1000)
+    capacity = forms.IntegerField(
+        widget=COUNT_INPUT, label=_("Capacity"), min_value=1, max_value=1000
+    )
 
     def __init__(self, *args, slot, **kwargs):
         self.slot = slot
@@ -178,7 +197,12 @@ class SlotEditForm(SlotTimesMixin, forms.Form):
         start, end = slot.starts_at.astimezone(tz), slot.ends_at.astimezone(tz)
         kwargs.setdefault(
             "initial",
-            {"date": start.date(), "start_time": start.time(), "end_time": end.time(), "capacity": slot.capacity},
+            {
+                "date": start.date(),
+                "start_time": start.time(),
+                "end_time": end.time(),
+                "capacity": slot.capacity,
+            },
         )
         super().__init__(*args, **kwargs)
 
@@ -209,7 +233,9 @@ class SlotCancelForm(forms.Form):
 
 class WorkshopForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=160)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
     practical_info = forms.CharField(
         label=_("Practical information"),
         required=False,
@@ -224,17 +250,25 @@ class WorkshopForm(forms.Form):
     )
     remove_photo = forms.BooleanField(label=_("Remove the current photo"), required=False)
     city = forms.CharField(
-        label=_("City"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
+        label=_("City"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     address = forms.CharField(
-        label=_("Address"), max_length=255, required=False,
+        label=_("Address"),
+        max_length=255,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
     price_cents = MoneyField(label=_("Price per seat"), help_text=_("For example 65 or 65,50."))
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
-    duration_minutes = forms.IntegerField(widget=COUNT_INPUT, label=_("Duration (minutes)"), min_value=1, max_value=24 * 60)
-    default_capacity = forms.IntegerField(widget=COUNT_INPUT, label=_("Default capacity"), min_value=1, max_value=1000)
+    duration_minutes = forms.IntegerField(
+        widget=COUNT_INPUT, label=_("Duration (minutes)"), min_value=1, max_value=24 * 60
+    )
+    default_capacity = forms.IntegerField(
+        widget=COUNT_INPUT, label=_("Default capacity"), min_value=1, max_value=1000
+    )
     is_published = forms.BooleanField(
         label=_("Published"), required=False, help_text=_("Shown to customers on the storefront.")
     )
@@ -243,15 +277,23 @@ class WorkshopForm(forms.Form):
         required=False,
         help_text=_("Customers may ask to book a private session for their group."),
     )
-    private_min_capacity = forms.IntegerField(widget=COUNT_INPUT, label=_("Private minimum participants"), min_value=1, max_value=1000)
-    private_max_capacity = forms.IntegerField(widget=COUNT_INPUT, label=_("Private maximum participants"), min_value=1, max_value=1000)
+    private_min_capacity = forms.IntegerField(
+        widget=COUNT_INPUT, label=_("Private minimum participants"), min_value=1, max_value=1000
+    )
+    private_max_capacity = forms.IntegerField(
+        widget=COUNT_INPUT, label=_("Private maximum participants"), min_value=1, max_value=1000
+    )
 
     MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
     def __init__(self, *args, workshop: Workshop | None = None, **kwargs):
         self.workshop = workshop
         if workshop is not None:
-            initial = {name: getattr(workshop, name) for name in self.base_fields if name not in ("photo", "remove_photo")}
+            initial = {
+                name: getattr(workshop, name)
+                for name in self.base_fields
+                if name not in ("photo", "remove_photo")
+            }
             kwargs.setdefault("initial", initial)
         else:
             kwargs.setdefault(
@@ -267,7 +309,10 @@ class WorkshopForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         if workshop is not None and workshop.currency not in dict(CURRENCY_CHOICES):
-            self.fields["currency"].choices = [*CURRENCY_CHOICES, (workshop.currency, workshop.currency)]
+            self.fields["currency"].choices = [
+                *CURRENCY_CHOICES,
+                (workshop.currency, workshop.currency),
+            ]
         if workshop is None or not workshop.photo:
             del self.fields["remove_photo"]
 
@@ -282,9 +327,13 @@ class WorkshopForm(forms.Form):
         low, high = cleaned.get("private_min_capacity"), cleaned.get("private_max_capacity")
         if low is not None and high is not None and low > high:
             self.add_error(
-                "private_min_capacity", _("The private minimum cannot be above the private maximum.")
+                "private_min_capacity",
+                _("The private minimum cannot be above the private maximum."),
             )
-            self.add_error("private_max_capacity", _("The private maximum cannot be below the private minimum."))
+            self.add_error(
+                "private_max_capacity",
+                _("The private maximum cannot be below the private minimum."),
+            )
         return cleaned
 
 
@@ -292,7 +341,9 @@ class TicketTypeForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name"), max_length=120)
     price_cents = MoneyField(label=_("Price"))
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     requires_confirmation = forms.BooleanField(
         label=_("Must be confirmed and charged after confirmation"),
         required=False,
@@ -308,7 +359,9 @@ class TicketTypeForm(forms.Form):
         return price
 
 
-TicketTypeFormSet = forms.formset_factory(TicketTypeForm, extra=1, can_delete=True, max_num=20, validate_max=True)
+TicketTypeFormSet = forms.formset_factory(
+    TicketTypeForm, extra=1, can_delete=True, max_num=20, validate_max=True
+)
 
 
 def ticket_type_initial(workshop: Workshop | None) -> list[dict]:
@@ -347,12 +400,18 @@ class RateField(forms.DecimalField):
     """A percentage typed with a comma or a point, whatever the page's language ("5,5" or "5.5")."""
 
     def to_python(self, value):
-        return super().to_python(value.replace(",", ".").strip() if isinstance(value, str) else value)
+        return super().to_python(
+            value.replace(",", ".").strip() if isinstance(value, str) else value
+        )
 
     def prepare_value(self, value):
         if isinstance(value, Decimal):
             text = f"{value.normalize():f}"
-            return text.replace(".", ",") if (translation.get_language() or "").startswith("fr") else text
+            return (
+                text.replace(".", ",")
+                if (translation.get_language() or "").startswith("fr")
+                else text
+            )
         return value
 
 
@@ -360,35 +419,56 @@ class ArtisanLegalForm(forms.Form):
     SUBJECT, EXEMPT = "subject", "exempt"
 
     legal_name = forms.CharField(
-        label=_("Business name"), max_length=160, required=False,
+        label=_("Business name"),
+        max_length=160,
+        required=False,
         help_text=_("As registered; your display name is used when empty."),
     )
     legal_address = forms.CharField(
         label=_("Business address"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    company_number = forms.CharField(label=_("SIRET or company number"), max_length=40, required=False)
+    company_number = forms.CharField(
+        label=_("SIRET or company number"), max_length=40, required=False
+    )
     vat = forms.ChoiceField(
-        label=_("VAT"), widget=forms.RadioSelect, initial=EXEMPT,
-        choices=[(SUBJECT, _("I charge VAT")), (EXEMPT, _("VAT not applicable (e.g. micro-enterprise)"))],
+        label=_("VAT"),
+        widget=forms.RadioSelect,
+        initial=EXEMPT,
+        choices=[
+            (SUBJECT, _("I charge VAT")),
+            (EXEMPT, _("VAT not applicable (e.g. micro-enterprise)")),
+        ],
     )
     vat_rate = RateField(
-        label=_("VAT rate (%)"), required=False, min_value=Decimal("0"), max_value=Decimal("100"),
-        max_digits=5, decimal_places=2, help_text=_("For example 20 or 5,5."),
+        label=_("VAT rate (%)"),
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("For example 20 or 5,5."),
     )
     vat_number = forms.CharField(label=_("VAT number"), max_length=40, required=False)
     vat_exemption_note = forms.CharField(
-        label=_("Mention on your quotes"), max_length=200, required=False,
+        label=_("Mention on your quotes"),
+        max_length=200,
+        required=False,
         help_text=_("For example “TVA non applicable, art. 293 B du CGI”."),
     )
 
     def __init__(self, *args, artisan, **kwargs):
-        kwargs.setdefault("initial", {
-            "legal_name": artisan.legal_name, "legal_address": artisan.legal_address,
-            "company_number": artisan.company_number, "vat_number": artisan.vat_number,
-            "vat_exemption_note": artisan.vat_exemption_note,
-            "vat": self.SUBJECT if artisan.subject_to_vat else self.EXEMPT,
-            "vat_rate": Decimal(artisan.vat_rate_bp) / 100 if artisan.subject_to_vat else None,
-        })
+        kwargs.setdefault(
+            "initial",
+            {
+                "legal_name": artisan.legal_name,
+                "legal_address": artisan.legal_address,
+                "company_number": artisan.company_number,
+                "vat_number": artisan.vat_number,
+                "vat_exemption_note": artisan.vat_exemption_note,
+                "vat": self.SUBJECT if artisan.subject_to_vat else self.EXEMPT,
+                "vat_rate": Decimal(artisan.vat_rate_bp) / 100 if artisan.subject_to_vat else None,
+            },
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self):

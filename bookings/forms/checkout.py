@@ -13,11 +13,14 @@ class BookingForm(forms.Form):
         label=_("Your name"), max_length=160, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     customer_email = forms.EmailField(
-        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("Your tickets are sent here."),
     )
     customer_phone = PhoneField(
-        label=_("Mobile phone"), help_text=_("For a text message if something changes, e.g. +33 6 12 34 56 78.")
+        label=_("Mobile phone"),
+        help_text=_("For a text message if something changes, e.g. +33 6 12 34 56 78."),
     )
 
     def __init__(self, *args, slot, ticket_types, **kwargs):
@@ -27,11 +30,19 @@ class BookingForm(forms.Form):
         limit = slot.capacity
         for ticket_type in self.ticket_types:
             self.fields[self.quantity_field(ticket_type)] = forms.IntegerField(
-                label=ticket_type.name, min_value=0, max_value=limit, initial=0, required=False,
+                label=ticket_type.name,
+                min_value=0,
+                max_value=limit,
+                initial=0,
+                required=False,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "quantity"}),
             )
         # Quantities first, then who is coming.
-        order = [self.quantity_field(t) for t in self.ticket_types] + ["customer_name", "customer_email", "customer_phone"]
+        order = [self.quantity_field(t) for t in self.ticket_types] + [
+            "customer_name",
+            "customer_email",
+            "customer_phone",
+        ]
         self.order_fields(order)
 
     @staticmethod
@@ -58,8 +69,10 @@ class BookingForm(forms.Form):
             raise forms.ValidationError(_("Choose at least one seat."), code="no_seat")
         if len({t.requires_confirmation for t in chosen}) > 1:
             raise forms.ValidationError(
-                _("Tickets that the artisan must accept first cannot be booked together with other tickets. "
-                  "Please make two bookings."),
+                _(
+                    "Tickets that the artisan must accept first cannot be booked together with other tickets. "
+                    "Please make two bookings."
+                ),
                 code="mixed",
             )
         ordinary = chosen and not next(iter(chosen)).requires_confirmation
@@ -72,7 +85,8 @@ class BookingForm(forms.Form):
                     "Only %(count)d seat is left for this session.",
                     "Only %(count)d seats are left for this session.",
                     left,
-                ) % {"count": left},
+                )
+                % {"count": left},
                 code="too_many",
             )
         return cleaned

@@ -15,13 +15,22 @@ class ArtisanPasswordResetForm(PasswordResetForm):
         must still be able to set one from the "forgot your password" page.
         """
         User = get_user_model()
-        users = User._default_manager.filter(email__iexact=email, is_active=True).select_related("artisan")
+        users = User._default_manager.filter(email__iexact=email, is_active=True).select_related(
+            "artisan"
+        )
         for user in users:
             if user.has_usable_password() or hasattr(user, "artisan"):
                 yield user
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None):
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
         user = context["user"]
         artisan = getattr(user, "artisan", None)
         language = artisan.language if artisan else (translation.get_language() or "en")

@@ -9,7 +9,8 @@ from ..selectors.sign_in import canonical_username
 
 class SignInForm(AuthenticationForm):
     username = UsernameField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
     def clean_username(self):

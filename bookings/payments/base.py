@@ -81,8 +81,17 @@ class PaymentGateway(Protocol):
     name: str
 
     def create_payment(
-        self, *, amount_cents: int, currency: str, description: str, manual_capture: bool,
-        customer_email: str, return_url: str, cancel_url: str, metadata: dict, idempotency_key: str,
+        self,
+        *,
+        amount_cents: int,
+        currency: str,
+        description: str,
+        manual_capture: bool,
+        customer_email: str,
+        return_url: str,
+        cancel_url: str,
+        metadata: dict,
+        idempotency_key: str,
     ) -> PaymentSession: ...
 
     def retrieve(self, reference: str) -> IntentState: ...
@@ -91,7 +100,9 @@ class PaymentGateway(Protocol):
         """Where the customer pays `reference`, while it can still be paid; None otherwise."""
         ...
 
-    def capture(self, *, reference: str, amount_cents: int, idempotency_key: str) -> IntentState: ...
+    def capture(
+        self, *, reference: str, amount_cents: int, idempotency_key: str
+    ) -> IntentState: ...
 
     def cancel(self, *, reference: str, idempotency_key: str) -> IntentState: ...
 

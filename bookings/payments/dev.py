@@ -62,8 +62,17 @@ class DevGateway:
     name = "dev"
 
     def create_payment(
-        self, *, amount_cents, currency, description, manual_capture, customer_email, return_url,
-        cancel_url, metadata, idempotency_key,
+        self,
+        *,
+        amount_cents,
+        currency,
+        description,
+        manual_capture,
+        customer_email,
+        return_url,
+        cancel_url,
+        metadata,
+        idempotency_key,
     ) -> PaymentSession:
         _provider_latency()
         existing = DevPayment.objects.filter(idempotency_key=idempotency_key).first()
@@ -115,7 +124,15 @@ class DevGateway:
                     payment.status = IntentStatus.SUCCEEDED
                     payment.captured_cents = payment.amount_cents
                 payment.error = ""
-                payment.save(update_fields=["status", "capture_before", "captured_cents", "error", "updated_at"])
+                payment.save(
+                    update_fields=[
+                        "status",
+                        "capture_before",
+                        "captured_cents",
+                        "error",
+                        "updated_at",
+                    ]
+                )
         return _state(payment)
 
     def customer_declines(self, reference: str) -> IntentState:
@@ -138,7 +155,9 @@ class DevGateway:
             if payment.status == IntentStatus.SUCCEEDED:
                 return _state(payment)  # already captured: same answer as a replayed key
             lapsed = payment.capture_before is not None and payment.capture_before <= timezone.now()
-            if payment.status == IntentStatus.CANCELLED or (payment.status == IntentStatus.AUTHORISED and lapsed):
+            if payment.status == IntentStatus.CANCELLED or (
+                payment.status == IntentStatus.AUTHORISED and lapsed
+            ):
                 payment.status = IntentStatus.CANCELLED
                 payment.save()
                 raise AuthorisationLapsed(
@@ -146,12 +165,16 @@ class DevGateway:
                     code="charge_expired_for_capture",
                 )
             if payment.status != IntentStatus.AUTHORISED:
-                raise PaymentError("This payment cannot be captured in its current state.", code="unexpected_state")
+                raise PaymentError(
+                    "This payment cannot be captured in its current state.", code="unexpected_state"
+                )
             if payment.decline_on_capture:
                 payment.status = IntentStatus.FAILED
                 payment.error = "Your card was declined."
                 payment.save()
-                raise PaymentDeclined("The card was declined when it was charged.", code="card_declined")
+                raise PaymentDeclined(
+                    "The card was declined when it was charged.", code="card_declined"
+                )
             payment.status = IntentStatus.SUCCEEDED
             payment.captured_cents = min(amount_cents, payment.amount_cents)
             payment.save()
@@ -164,7 +187,9 @@ class DevGateway:
             if payment is None:
                 raise PaymentError("This payment does not exist.", code="resource_missing")
             if payment.status == IntentStatus.SUCCEEDED:
-                raise PaymentError("This payment was already charged; refund it instead.", code="unexpected_state")
+                raise PaymentError(
+                    "This payment was already charged; refund it instead.", code="unexpected_state"
+                )
             if payment.status != IntentStatus.CANCELLED:
                 payment.status = IntentStatus.CANCELLED
                 payment.save()
@@ -177,12 +202,16 @@ class DevGateway:
             if payment is None:
                 raise PaymentError("This payment does not exist.", code="resource_missing")
             if payment.status != IntentStatus.SUCCEEDED:
-                raise PaymentError("Only a charged payment can be refunded.", code="unexpected_state")
+                raise PaymentError(
+                    "Only a charged payment can be refunded.", code="unexpected_state"
+                )
             refund_id = "dev_re_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
             done = payment.metadata.get("_refunds", "").split(",")
             if refund_id not in done:  # the same key refunds once
                 if payment.refunded_cents + amount_cents > payment.captured_cents:
-                    raise PaymentError("The refund is larger than what was charged.", code="amount_too_large")
+                    raise PaymentError(
+                        "The refund is larger than what was charged.", code="amount_too_large"
+                    )
                 payment.refunded_cents += amount_cents
                 payment.metadata["_refunds"] = ",".join([*filter(None, done), refund_id])
                 payment.save()
@@ -202,7 +231,12 @@ class DevGateway:
 
     def signed_payload(self, event: WebhookEvent) -> tuple[bytes, dict]:
         payload = json.dumps(
-            {"id": event.id, "type": event.type, "reference": event.reference, "order_id": event.order_id}
+            {
+                "id": event.id,
+                "type": event.type,
+                "reference": event.reference,
+                "order_id": event.order_id,
+            }
         ).encode()
         return payload, {"X-Dev-Signature": _sign(payload)}
 
@@ -213,7 +247,9 @@ class DevGateway:
         try:
             data = json.loads(payload)
             return WebhookEvent(
-                id=str(data["id"]), type=str(data["type"]), reference=str(data["reference"]),
+                id=str(data["id"]),
+                type=str(data["type"]),
+                reference=str(data["reference"]),
                 order_id=str(data.get("order_id", "")),
             )
         except (ValueError, KeyError, TypeError) as exc:

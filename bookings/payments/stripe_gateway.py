@@ -70,8 +70,17 @@ class StripeGateway:
     # --- calls -----------------------------------------------------------------------------
 
     def create_payment(
-        self, *, amount_cents, currency, description, manual_capture, customer_email, return_url,
-        cancel_url, metadata, idempotency_key,
+        self,
+        *,
+        amount_cents,
+        currency,
+        description,
+        manual_capture,
+        customer_email,
+        return_url,
+        cancel_url,
+        metadata,
+        idempotency_key,
     ) -> PaymentSession:
         metadata = {k: str(v) for k, v in metadata.items()}
         params = {
@@ -114,14 +123,21 @@ class StripeGateway:
                 if intent is None or isinstance(intent, str):
                     if isinstance(intent, str):
                         return self.retrieve(intent)
-                    status = IntentStatus.CANCELLED if session.status == "expired" else IntentStatus.REQUIRES_PAYMENT
+                    status = (
+                        IntentStatus.CANCELLED
+                        if session.status == "expired"
+                        else IntentStatus.REQUIRES_PAYMENT
+                    )
                     return IntentState(
-                        reference=session.id, status=status,
+                        reference=session.id,
+                        status=status,
                         amount_cents=_get(session, "amount_total", 0),
                         currency=(_get(session, "currency", "") or "").upper(),
                     )
             else:
-                intent = self.client.v1.payment_intents.retrieve(reference, params={"expand": ["latest_charge"]})
+                intent = self.client.v1.payment_intents.retrieve(
+                    reference, params={"expand": ["latest_charge"]}
+                )
         return _intent_state(intent)
 
     def checkout_url(self, reference: str) -> str | None:
@@ -151,7 +167,8 @@ class StripeGateway:
                             reference, options={"idempotency_key": idempotency_key}
                         )
                     return IntentState(
-                        reference=reference, status=IntentStatus.CANCELLED,
+                        reference=reference,
+                        status=IntentStatus.CANCELLED,
                         amount_cents=_get(session, "amount_total", 0),
                         currency=(_get(session, "currency", "") or "").upper(),
                     )
@@ -176,11 +193,19 @@ class StripeGateway:
         if not signature or not settings.STRIPE_WEBHOOK_SECRET:
             raise InvalidWebhook("missing signature")
         try:
-            event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+            event = stripe.Webhook.construct_event(
+                payload, signature, settings.STRIPE_WEBHOOK_SECRET
+            )
             obj = json.loads(payload)["data"]["object"]  # verified above; read as plain JSON
             if not isinstance(obj, dict) or not event.id or not event.type:
                 raise ValueError("not an event")
-        except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (
+            stripe.SignatureVerificationError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+        ) as exc:
             # A signed body that is not an event is refused like a bad signature (400), never a 500.
             raise InvalidWebhook(str(exc)) from exc
         reference = obj.get("id", "")
@@ -189,7 +214,10 @@ class StripeGateway:
             reference = intent if isinstance(intent, str) else intent["id"]
         metadata = obj.get("metadata") or {}
         return WebhookEvent(
-            id=event.id, type=event.type, reference=reference, order_id=str(metadata.get("order_id", ""))
+            id=event.id,
+            type=event.type,
+            reference=reference,
+            order_id=str(metadata.get("order_id", "")),
         )
 
 
@@ -232,7 +260,8 @@ class _errors:
             raise PaymentDeclined(exc.user_message or "The card was declined.", code=code) from exc
         if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
             raise PaymentUnavailable(
-                "The payment service cannot be reached right now. Please try again in a moment.", code=code
+                "The payment service cannot be reached right now. Please try again in a moment.",
+                code=code,
             ) from exc
         if isinstance(exc, stripe.InvalidRequestError):
             if self.capturing and code in LAPSED_CODES:
@@ -240,7 +269,9 @@ class _errors:
                     "The card authorisation has expired or was released; it can no longer be charged.",
                     code=code,
                 ) from exc
-            raise PaymentError(exc.user_message or "The payment service refused the request.", code=code) from exc
+            raise PaymentError(
+                exc.user_message or "The payment service refused the request.", code=code
+            ) from exc
         if isinstance(exc, stripe.APIError) or (getattr(exc, "http_status", 0) or 0) >= 500:
             raise PaymentUnavailable(
                 "The payment service had a problem. Please try again in a moment.", code=code

@@ -20,7 +20,7 @@ class CalendarDay:
 
 
 def parse_month(value: str | None, today: date) -> date:
-    """"2026-07" → 2026-07-01; anything else → the first of the current month."""
+    """ "2026-07" → 2026-07-01; anything else → the first of the current month."""
     try:
         year, month = (int(part) for part in (value or "").split("-"))
         return date(year, month, 1) if 1900 < year < 3000 else today.replace(day=1)
@@ -52,8 +52,15 @@ def week_range(day: date) -> tuple[date, date]:
 # What the calendar shows of a slot (a month holds hundreds: the rest is not loaded). Add a
 # field here before the calendar shows it, or each slot costs a query (the tests count them).
 CALENDAR_SLOT_FIELDS = (
-    "starts_at", "ends_at", "capacity", "seats_taken", "status", "kind",
-    "workshop__title", "workshop__timezone", "workshop__artisan_id",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "seats_taken",
+    "status",
+    "kind",
+    "workshop__title",
+    "workshop__timezone",
+    "workshop__artisan_id",
 )
 
 

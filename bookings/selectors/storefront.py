@@ -43,7 +43,9 @@ def published_workshop(*, slug: str) -> Workshop:
     `takes_waiting_list`: a ticket on sale must be confirmed by the artisan, so a full slot
     still takes requests (on the waiting list).
     """
-    on_request = TicketType.objects.filter(workshop=OuterRef("pk"), is_active=True, requires_confirmation=True)
+    on_request = TicketType.objects.filter(
+        workshop=OuterRef("pk"), is_active=True, requires_confirmation=True
+    )
     try:
         return (
             Workshop.objects.select_related("artisan")
@@ -55,7 +57,10 @@ def published_workshop(*, slug: str) -> Workshop:
 
 
 def workshop_upcoming_slots(
-    *, workshop: Workshop, after: datetime | None = None, now: datetime | None = None,
+    *,
+    workshop: Workshop,
+    after: datetime | None = None,
+    now: datetime | None = None,
     limit: int = WORKSHOP_PAGE_SLOTS,
 ) -> tuple[list[Slot], datetime | None]:
     """The next `limit` bookable slots of a workshop (from `after` when given).

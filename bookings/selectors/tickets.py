@@ -17,7 +17,14 @@ def ticket_qr_svg(code: str) -> str:
     """An inline <svg> of the ticket's QR code (no external file: the page keeps a strict CSP)."""
     buffer = io.BytesIO()
     segno.make(code, error="m").save(
-        buffer, kind="svg", border=2, xmldecl=False, svgns=True, svgclass="qr", omitsize=True, title="QR code"
+        buffer,
+        kind="svg",
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        svgclass="qr",
+        omitsize=True,
+        title="QR code",
     )
     return buffer.getvalue().decode()
 
@@ -43,7 +50,9 @@ def order_ics(order) -> bytes:
     location = ", ".join(filter(None, [workshop.address, workshop.city]))
     if location:
         event.add("location", location)
-    event.add("description", f"{order.reference} · {order.seats} × {workshop.title}\n{order_url(order)}")
+    event.add(
+        "description", f"{order.reference} · {order.seats} × {workshop.title}\n{order_url(order)}"
+    )
     event.add("url", order_url(order))
     calendar.add_component(event)
     return calendar.to_ical()

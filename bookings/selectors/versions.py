@@ -7,7 +7,9 @@ from ..models import Artisan, PageVersion, Workshop
 
 
 def _version(kind: str, object_id):
-    return Subquery(PageVersion.objects.filter(kind=kind, object_id=object_id).values("version")[:1])
+    return Subquery(
+        PageVersion.objects.filter(kind=kind, object_id=object_id).values("version")[:1]
+    )
 
 
 def published_workshop_version(*, slug: str) -> tuple[int, int]:
@@ -26,4 +28,8 @@ def published_workshop_version(*, slug: str) -> tuple[int, int]:
 def artisan_of_user(user) -> Artisan | None:
     """The user's artisan with `page_version`: the version of everything their calendar shows
     (slots and workshops), read in the same query."""
-    return Artisan.objects.filter(user=user).annotate(page_version=_version("a", OuterRef("pk"))).first()
+    return (
+        Artisan.objects.filter(user=user)
+        .annotate(page_version=_version("a", OuterRef("pk")))
+        .first()
+    )

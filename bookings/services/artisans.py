@@ -39,7 +39,10 @@ def artisan_create(
     User = get_user_model()
     email = User.objects.normalize_email(email.strip())
     with transaction.atomic():
-        if User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists():
+        if (
+            User.objects.filter(username__iexact=email).exists()
+            or User.objects.filter(email__iexact=email).exists()
+        ):
             raise BookingError(_("An account with this email address already exists."))
         user = User(username=email, email=email)
         user.set_unusable_password()
@@ -56,7 +59,9 @@ def artisan_create(
 
 def password_set_link(*, user) -> str:
     """An absolute link to choose a (new) password; valid PASSWORD_RESET_TIMEOUT seconds."""
-    return settings.SITE_URL + _password_set_path(user=user, token=default_token_generator.make_token(user))
+    return settings.SITE_URL + _password_set_path(
+        user=user, token=default_token_generator.make_token(user)
+    )
 
 
 def _password_set_path(*, user, token: str) -> str:
@@ -103,7 +108,14 @@ def password_reset_link_enqueue(*, user, token: str, language: str) -> Notificat
     )
 
 
-LEGAL_FIELDS = ("legal_name", "legal_address", "company_number", "vat_number", "vat_rate_bp", "vat_exemption_note")
+LEGAL_FIELDS = (
+    "legal_name",
+    "legal_address",
+    "company_number",
+    "vat_number",
+    "vat_rate_bp",
+    "vat_exemption_note",
+)
 
 
 def artisan_legal_update(*, artisan: Artisan, values: dict) -> Artisan:
@@ -116,6 +128,8 @@ def artisan_legal_update(*, artisan: Artisan, values: dict) -> Artisan:
     with transaction.atomic():
         row = Artisan.objects.select_for_update().get(pk=artisan.pk)
         for name in LEGAL_FIELDS:
-            setattr(row, name, values.get(name) if name == "vat_rate_bp" else (values.get(name) or ""))
+            setattr(
+                row, name, values.get(name) if name == "vat_rate_bp" else (values.get(name) or "")
+            )
         row.save(update_fields=list(LEGAL_FIELDS))
     return row

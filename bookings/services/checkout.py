@@ -31,7 +31,11 @@ from .transitions import NeedSlotLock, order_lock, order_move, seats_release, se
 
 def hold_lapsed(order: Order, now=None) -> bool:
     now = now or timezone.now()
-    return order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at is not None and order.hold_expires_at <= now
+    return (
+        order.status == OrderStatus.PENDING_PAYMENT
+        and order.hold_expires_at is not None
+        and order.hold_expires_at <= now
+    )
 
 
 def decision_deadline(*, now, capture_before):
@@ -39,7 +43,9 @@ def decision_deadline(*, now, capture_before):
     decision window and the authorisation's expiry minus a margin."""
     decide_by = now + timedelta(hours=settings.PENDING_ORDER_DECISION_HOURS)
     if capture_before:
-        decide_by = min(decide_by, capture_before - timedelta(hours=settings.PENDING_ORDER_AUTH_MARGIN_HOURS))
+        decide_by = min(
+            decide_by, capture_before - timedelta(hours=settings.PENDING_ORDER_AUTH_MARGIN_HOURS)
+        )
     return decide_by
 
 
@@ -72,7 +78,9 @@ def order_start_payment(*, order_id: int, return_url: str, cancel_url: str) -> P
         return_url=return_url,
         cancel_url=cancel_url,
         metadata={"order_id": order.pk, "reference": order.reference},
-        idempotency_key=ledger_key(order.pk, "checkout", *(["after", previous] if previous else [])),
+        idempotency_key=ledger_key(
+            order.pk, "checkout", *(["after", previous] if previous else [])
+        ),
     )
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
@@ -114,13 +122,22 @@ def _apply_payment_state(order_id: int, state: IntentState, *, lock_slot: bool) 
         if not lock_slot and not order.holds_seats:
             raise NeedSlotLock
         fields = []
-        if state.reference and state.reference != order.payment_intent_id and state.reference.startswith(("pi_", "dev_")):
+        if (
+            state.reference
+            and state.reference != order.payment_intent_id
+            and state.reference.startswith(("pi_", "dev_"))
+        ):
             order.payment_intent_id = state.reference  # the Checkout Session became a PaymentIntent
             fields.append("payment_intent_id")
 
         if state.status == IntentStatus.SUCCEEDED:
-            payment_event_record(order, kind=PaymentEventKind.CAPTURED, key=ledger_key(order.pk, "captured"),
-                                 amount_cents=state.amount_cents, provider_ref=state.reference)
+            payment_event_record(
+                order,
+                kind=PaymentEventKind.CAPTURED,
+                key=ledger_key(order.pk, "captured"),
+                amount_cents=state.amount_cents,
+                provider_ref=state.reference,
+            )
             if order.status == OrderStatus.CONFIRMED:
                 pass
             elif order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CAPTURING) and (
@@ -132,7 +149,9 @@ def _apply_payment_state(order_id: int, state: IntentState, *, lock_slot: bool) 
                 _confirm(order)
             elif order.status in (OrderStatus.PENDING_PAYMENT, *refunds.SETTLE_STATUSES):
                 # Paid after the order ended (hold lapsed and seats gone, cancelled): refund.
-                order.payment_error = _("The payment arrived after the booking had ended; it is refunded.")
+                order.payment_error = _(
+                    "The payment arrived after the booking had ended; it is refunded."
+                )
                 fields.append("payment_error")
                 if order.status == OrderStatus.PENDING_PAYMENT:
                     _close(order, OrderStatus.EXPIRED, fields=fields, message=order.payment_error)
@@ -144,31 +163,64 @@ def _apply_payment_state(order_id: int, state: IntentState, *, lock_slot: bool) 
                 _await_confirmation(order, state, fields)
                 fields = []
             elif order.status in refunds.SETTLE_STATUSES:
-                payment_event_record(order, kind=PaymentEventKind.AUTHORISED, key=ledger_key(order.pk, "authorised"),
-                                     amount_cents=state.amount_cents, provider_ref=state.reference)
+                payment_event_record(
+                    order,
+                    kind=PaymentEventKind.AUTHORISED,
+                    key=ledger_key(order.pk, "authorised"),
+                    amount_cents=state.amount_cents,
+                    provider_ref=state.reference,
+                )
                 settle_after = True  # an authorisation for an order that ended: release it
 
         elif state.status == IntentStatus.FAILED:
             if order.status == OrderStatus.PENDING_PAYMENT:
                 order.payment_error = state.error or _("The payment was declined.")
-                _close(order, OrderStatus.PAYMENT_FAILED, fields=[*fields, "payment_error"],
-                       message=order.payment_error)
+                _close(
+                    order,
+                    OrderStatus.PAYMENT_FAILED,
+                    fields=[*fields, "payment_error"],
+                    message=order.payment_error,
+                )
                 fields = []
-                payment_event_record(order, kind=PaymentEventKind.FAILED, key=ledger_key(order.pk, "failed"),
-                                     amount_cents=state.amount_cents, provider_ref=state.reference,
-                                     detail=order.payment_error)
+                payment_event_record(
+                    order,
+                    kind=PaymentEventKind.FAILED,
+                    key=ledger_key(order.pk, "failed"),
+                    amount_cents=state.amount_cents,
+                    provider_ref=state.reference,
+                    detail=order.payment_error,
+                )
 
         elif state.status == IntentStatus.CANCELLED:
             if order.status == OrderStatus.PENDING_PAYMENT:
-                _close(order, OrderStatus.EXPIRED, fields=fields, message="payment cancelled at the provider")
+                _close(
+                    order,
+                    OrderStatus.EXPIRED,
+                    fields=fields,
+                    message="payment cancelled at the provider",
+                )
                 fields = []
             elif order.status == OrderStatus.AWAITING_CONFIRMATION:
-                _close(order, OrderStatus.EXPIRED, fields=fields, message="authorisation cancelled at the provider")
+                _close(
+                    order,
+                    OrderStatus.EXPIRED,
+                    fields=fields,
+                    message="authorisation cancelled at the provider",
+                )
                 fields = []
-                payment_event_record(order, kind=PaymentEventKind.RELEASED, key=ledger_key(order.pk, "released"),
-                                     provider_ref=state.reference, detail="authorisation cancelled at the provider")
+                payment_event_record(
+                    order,
+                    kind=PaymentEventKind.RELEASED,
+                    key=ledger_key(order.pk, "released"),
+                    provider_ref=state.reference,
+                    detail="authorisation cancelled at the provider",
+                )
 
-        elif state.error and order.status == OrderStatus.PENDING_PAYMENT and state.error != order.payment_error:
+        elif (
+            state.error
+            and order.status == OrderStatus.PENDING_PAYMENT
+            and state.error != order.payment_error
+        ):
             order.payment_error = state.error  # a declined attempt; the customer may try again
             fields.append("payment_error")
 
@@ -194,11 +246,26 @@ def _await_confirmation(order: Order, state: IntentState, fields) -> None:
     order.decide_by = decision_deadline(now=timezone.now(), capture_before=state.capture_before)
     order.hold_expires_at = None
     order.payment_error = ""
-    order_move(order, OrderStatus.AWAITING_CONFIRMATION, actor=SYSTEM, fields=[
-        *fields, "authorisation_expires_at", "decide_by", "hold_expires_at", "payment_error", "payment_intent_id",
-    ])
-    payment_event_record(order, kind=PaymentEventKind.AUTHORISED, key=ledger_key(order.pk, "authorised"),
-                         amount_cents=state.amount_cents, provider_ref=state.reference)
+    order_move(
+        order,
+        OrderStatus.AWAITING_CONFIRMATION,
+        actor=SYSTEM,
+        fields=[
+            *fields,
+            "authorisation_expires_at",
+            "decide_by",
+            "hold_expires_at",
+            "payment_error",
+            "payment_intent_id",
+        ],
+    )
+    payment_event_record(
+        order,
+        kind=PaymentEventKind.AUTHORISED,
+        key=ledger_key(order.pk, "authorised"),
+        amount_cents=state.amount_cents,
+        provider_ref=state.reference,
+    )
     notification_enqueue(
         channel=Channel.EMAIL,
         recipient=order.customer_email,
@@ -236,8 +303,12 @@ def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
     order.confirmed_at = timezone.now()
     order.hold_expires_at = None
     order.payment_error = ""
-    order_move(order, OrderStatus.CONFIRMED, actor=actor,
-               fields=["confirmed_at", "hold_expires_at", "holds_seats", "payment_error"])
+    order_move(
+        order,
+        OrderStatus.CONFIRMED,
+        actor=actor,
+        fields=["confirmed_at", "hold_expires_at", "holds_seats", "payment_error"],
+    )
     if not order.tickets.exists():
         Ticket.objects.bulk_create(
             Ticket(order=order, line=line, label=line.label)

@@ -23,7 +23,9 @@ from .transitions import for_update, order_move, orders_move, seats_release, sea
 logger = logging.getLogger(__name__)
 
 
-def orders_start_capture(*, orders, slots, actor: Actor = SYSTEM, message: str = "", now=None) -> dict:
+def orders_start_capture(
+    *, orders, slots, actor: Actor = SYSTEM, message: str = "", now=None
+) -> dict:
     """Accept orders awaiting confirmation: take their seats and mark them `capturing`.
 
     `slots` are the orders' slots, locked by the caller. An order whose slot cannot take its
@@ -42,33 +44,48 @@ def orders_start_capture(*, orders, slots, actor: Actor = SYSTEM, message: str =
         elif slot.starts_at <= now:
             errors[order.pk] = _("The session has already started.")
         elif order.seats > left:
-            errors[order.pk] = _("Not enough seats left in the session: %(left)s left, %(seats)s requested.") % {
-                "left": max(left, 0), "seats": order.seats,
+            errors[order.pk] = _(
+                "Not enough seats left in the session: %(left)s left, %(seats)s requested."
+            ) % {
+                "left": max(left, 0),
+                "seats": order.seats,
             }
         else:
             added[slot.pk] += order.seats
             started.append(order)
     seats_take_many(dict(added))
-    orders_move(started, OrderStatus.CAPTURING, actor=actor, message=message,
-                decision_message=message, payment_error="", holds_seats=True)
+    orders_move(
+        started,
+        OrderStatus.CAPTURING,
+        actor=actor,
+        message=message,
+        decision_message=message,
+        payment_error="",
+        holds_seats=True,
+    )
     return errors
 
 
 def orders_restart_capture(*, orders, actor: Actor = SYSTEM) -> None:
     """Try failed captures again (their seats are still held)."""
-    orders_move(orders, OrderStatus.CAPTURING, actor=actor, message=_("capture retried"), payment_error="")
+    orders_move(
+        orders, OrderStatus.CAPTURING, actor=actor, message=_("capture retried"), payment_error=""
+    )
 
 
 def order_note_capture_error(*, order_id: int, message: str) -> None:
     """A transient capture error: the Pending orders page shows why while the task retries."""
-    Order.objects.filter(pk=order_id, status=OrderStatus.CAPTURING).update(payment_error=message[:2000])
+    Order.objects.filter(pk=order_id, status=OrderStatus.CAPTURING).update(
+        payment_error=message[:2000]
+    )
 
 
 def order_capture_payment(*, order, idempotency_key: str = ""):
     """Ask the gateway to capture an accepted order (outside any transaction). Raises PaymentError."""
     gateway = get_gateway(order.payment_provider or None)
     return gateway.capture(
-        reference=order.payment_intent_id, amount_cents=order.total_cents,
+        reference=order.payment_intent_id,
+        amount_cents=order.total_cents,
         idempotency_key=idempotency_key or ledger_key(order.pk, "capture"),
     )
 
@@ -77,13 +94,20 @@ def order_record_capture(*, order_id: int, provider: str = "") -> Order:
     """The capture succeeded: write it in the ledger (once), then confirm the order."""
     with transaction.atomic():
         order = Order.objects.get(pk=order_id)
-        payment_event_record(order, kind=PaymentEventKind.CAPTURED, key=ledger_key(order_id, "captured"),
-                             amount_cents=order.total_cents, provider=provider or order.payment_provider)
+        payment_event_record(
+            order,
+            kind=PaymentEventKind.CAPTURED,
+            key=ledger_key(order_id, "captured"),
+            amount_cents=order.total_cents,
+            provider=provider or order.payment_provider,
+        )
     return order_confirm(order_id=order_id)
 
 
 def order_is_captured(order_id: int) -> bool:
-    return Order.objects.filter(pk=order_id, payment_events__kind=PaymentEventKind.CAPTURED).exists()
+    return Order.objects.filter(
+        pk=order_id, payment_events__kind=PaymentEventKind.CAPTURED
+    ).exists()
 
 
 def order_record_capture_failure(*, order_id: int, reason: str, attempt: int) -> Order | None:
@@ -96,14 +120,23 @@ def order_record_capture_failure(*, order_id: int, reason: str, attempt: int) ->
         if order is None or order.status != OrderStatus.CAPTURING:
             return None
         order.payment_error = reason[:2000]
-        order_move(order, OrderStatus.CAPTURE_FAILED, message=reason[:2000], fields=["payment_error"])
-        payment_event_record(order, kind=PaymentEventKind.FAILED, key=ledger_key(order_id, "capture", "failed", attempt),
-                             amount_cents=order.total_cents, provider=order.payment_provider or "unknown",
-                             detail=reason)
+        order_move(
+            order, OrderStatus.CAPTURE_FAILED, message=reason[:2000], fields=["payment_error"]
+        )
+        payment_event_record(
+            order,
+            kind=PaymentEventKind.FAILED,
+            key=ledger_key(order_id, "capture", "failed", attempt),
+            amount_cents=order.total_cents,
+            provider=order.payment_provider or "unknown",
+            detail=reason,
+        )
     return order
 
 
-def order_reopen_for_payment(*, order_id: int, deadline, return_url: str, cancel_url: str, then=None) -> Order | None:
+def order_reopen_for_payment(
+    *, order_id: int, deadline, return_url: str, cancel_url: str, then=None
+) -> Order | None:
     """The card hold is gone: open a new (immediate) payment; the order goes back to
     `pending_payment` (its seats stay held) until `deadline`.
 
@@ -139,8 +172,12 @@ def order_reopen_for_payment(*, order_id: int, deadline, return_url: str, cancel
         order.payment_provider = session.provider
         order.payment_intent_id = session.reference
         order.hold_expires_at = deadline
-        order_move(order, OrderStatus.PENDING_PAYMENT, message=_("payment link sent"),
-                   fields=["payment_provider", "payment_intent_id", "hold_expires_at"])
+        order_move(
+            order,
+            OrderStatus.PENDING_PAYMENT,
+            message=_("payment link sent"),
+            fields=["payment_provider", "payment_intent_id", "hold_expires_at"],
+        )
         if then is not None:
             then(order, session.redirect_url)
     return order
@@ -153,8 +190,15 @@ def orders_close_refused(*, orders, actor: Actor = SYSTEM, message: str = "", no
     """
     now = now or timezone.now()
     seats_release(orders)
-    orders_move(orders, OrderStatus.REFUSED, actor=actor, message=message,
-                decision_message=message, closed_at=now, holds_seats=False)
+    orders_move(
+        orders,
+        OrderStatus.REFUSED,
+        actor=actor,
+        message=message,
+        decision_message=message,
+        closed_at=now,
+        holds_seats=False,
+    )
     for order in orders:
         order_hooks.closed(order)
 
@@ -163,7 +207,13 @@ def orders_expire_decisions(*, orders, now=None) -> None:
     """Expire orders past their decision deadline (locked by the caller, slots first)."""
     now = now or timezone.now()
     seats_release(orders)
-    orders_move(orders, OrderStatus.EXPIRED, message=_("decision deadline passed"), closed_at=now, holds_seats=False)
+    orders_move(
+        orders,
+        OrderStatus.EXPIRED,
+        message=_("decision deadline passed"),
+        closed_at=now,
+        holds_seats=False,
+    )
     for order in orders:
         order_hooks.closed(order)
 
@@ -171,4 +221,3 @@ def orders_expire_decisions(*, orders, now=None) -> None:
 def orders_mark_reminded(*, order_ids, now) -> None:
     """Stamp the artisan's reminder on orders (locked by the caller), so each goes once."""
     Order.objects.filter(pk__in=list(order_ids)).update(reminder_sent_at=now)
-

@@ -25,8 +25,12 @@ def _expire_hold(order_id: int, now=None) -> tuple[Order, bool]:
         if order.status != OrderStatus.PENDING_PAYMENT or not hold_lapsed(order, now):
             return order, False
         order.closed_at = now
-        order_move(order, OrderStatus.EXPIRED, message="checkout hold lapsed",
-                   fields=["closed_at", *seats_release([order])])
+        order_move(
+            order,
+            OrderStatus.EXPIRED,
+            message="checkout hold lapsed",
+            fields=["closed_at", *seats_release([order])],
+        )
         order_hooks.closed(order)
         if order.payment_intent_id:
             # Close the checkout at the provider, so nobody pays for seats that went back.
@@ -51,7 +55,10 @@ def orders_release_lapsed_holds(*, now=None, batch_size: int = 500) -> int:
                 continue  # ask again next round
             except PaymentError:
                 state = None
-            if state is not None and state.status in (IntentStatus.SUCCEEDED, IntentStatus.AUTHORISED):
+            if state is not None and state.status in (
+                IntentStatus.SUCCEEDED,
+                IntentStatus.AUTHORISED,
+            ):
                 order_apply_payment_state(order_id=pk, state=state)
                 continue
         expired += _expire_hold(pk, now)[1]  # a concurrent run may have expired it first

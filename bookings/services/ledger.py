@@ -13,7 +13,13 @@ def ledger_key(order_id: int, action: str, *suffix) -> str:
 
 
 def payment_event_record(
-    order: Order, *, kind: str, key: str, amount_cents: int = 0, provider: str = "", provider_ref: str = "",
+    order: Order,
+    *,
+    kind: str,
+    key: str,
+    amount_cents: int = 0,
+    provider: str = "",
+    provider_ref: str = "",
     detail: str = "",
 ) -> PaymentEvent:
     """Append a payment event once per key (a second call with the same key does nothing)."""

@@ -33,22 +33,31 @@ def _new_reference() -> str:
 
 
 def order_place(
-    *, slot_id: int, quantities: dict[int, int], customer_name: str, customer_email: str,
-    customer_phone: str = "", language: str = "en",
+    *,
+    slot_id: int,
+    quantities: dict[int, int],
+    customer_name: str,
+    customer_email: str,
+    customer_phone: str = "",
+    language: str = "en",
 ) -> Order:
     """A storefront booking: seats per ticket type of the slot's workshop."""
     quantities = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty or 0) > 0}
     if not quantities:
         raise BookingError(_("Choose at least one seat."))
     with transaction.atomic():
-        slot = Slot.objects.select_for_update().select_related("workshop").filter(pk=slot_id).first()
+        slot = (
+            Slot.objects.select_for_update().select_related("workshop").filter(pk=slot_id).first()
+        )
         if slot is None or slot.kind != SlotKind.PUBLIC or slot.status != SlotStatus.OPEN:
             raise BookingError(_("This session is not open for booking."))
         if slot.starts_at <= timezone.now():
             raise BookingError(_("This session has already started."))
         types = {
             t.pk: t
-            for t in TicketType.objects.filter(workshop_id=slot.workshop_id, is_active=True, pk__in=quantities)
+            for t in TicketType.objects.filter(
+                workshop_id=slot.workshop_id, is_active=True, pk__in=quantities
+            )
         }
         if set(quantities) - set(types):
             raise BookingError(_("One of the tickets you chose is not on sale any more."))
@@ -62,7 +71,12 @@ def order_place(
             )
         requires_confirmation = kinds.pop()
         lines = [
-            LineSpec(label=t.name, quantity=quantities[t.pk], unit_price_cents=t.price_cents, ticket_type_id=t.pk)
+            LineSpec(
+                label=t.name,
+                quantity=quantities[t.pk],
+                unit_price_cents=t.price_cents,
+                ticket_type_id=t.pk,
+            )
             for t in sorted(types.values(), key=lambda t: (t.position, t.pk))
         ]
         return order_create(
@@ -82,9 +96,18 @@ def order_place(
 
 
 def order_create(
-    *, slot: Slot, lines: list[LineSpec], customer_name: str, customer_email: str, customer_phone: str = "",
-    language: str = "en", source: str = OrderSource.STOREFRONT, requires_confirmation: bool = False,
-    take_seats: bool = True, wait_if_full: bool = False, total_cents: int | None = None,
+    *,
+    slot: Slot,
+    lines: list[LineSpec],
+    customer_name: str,
+    customer_email: str,
+    customer_phone: str = "",
+    language: str = "en",
+    source: str = OrderSource.STOREFRONT,
+    requires_confirmation: bool = False,
+    take_seats: bool = True,
+    wait_if_full: bool = False,
+    total_cents: int | None = None,
 ) -> Order:
     """Build an order on `slot` from `lines`.
 
@@ -128,7 +151,9 @@ def order_create(
             language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
             seats=seats,
             total_cents=(
-                sum(line.quantity * line.unit_price_cents for line in lines) if total_cents is None else total_cents
+                sum(line.quantity * line.unit_price_cents for line in lines)
+                if total_cents is None
+                else total_cents
             ),
             currency=slot.workshop.currency,
             source=source,
@@ -156,4 +181,3 @@ def order_create(
             for line in lines
         )
     return order
-

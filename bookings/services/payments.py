@@ -41,7 +41,9 @@ def payment_event_process(*, provider: str, event: WebhookEvent) -> str:
     with transaction.atomic():
         try:
             with transaction.atomic():
-                ProcessedEvent.objects.create(provider=provider, event_id=event.id, event_type=event.type[:120])
+                ProcessedEvent.objects.create(
+                    provider=provider, event_id=event.id, event_type=event.type[:120]
+                )
         except IntegrityError:
             return "replay"
         if state is None:

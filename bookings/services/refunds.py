@@ -45,17 +45,34 @@ def order_cancel_and_refund(*, order_id: int, reason: str = "", actor: Actor = S
         order.decision_message = reason
         order.closed_at = timezone.now()
         order.hold_expires_at = None
-        order_move(order, OrderStatus.CANCELLED, actor=actor, message=reason, fields=[
-            "decision_message", "closed_at", "hold_expires_at", *seats_release([order]),
-        ])
+        order_move(
+            order,
+            OrderStatus.CANCELLED,
+            actor=actor,
+            message=reason,
+            fields=[
+                "decision_message",
+                "closed_at",
+                "hold_expires_at",
+                *seats_release([order]),
+            ],
+        )
         context = {**checkout.order_context(order), "reason": reason, "was_paid": was_paid}
         notification_enqueue(
-            channel=Channel.EMAIL, recipient=order.customer_email, template="bookings/emails/order_cancelled",
-            context=context, language=order.language, key=f"order:{order.pk}:cancelled:email",
+            channel=Channel.EMAIL,
+            recipient=order.customer_email,
+            template="bookings/emails/order_cancelled",
+            context=context,
+            language=order.language,
+            key=f"order:{order.pk}:cancelled:email",
         )
         notification_enqueue(
-            channel=Channel.SMS, recipient=order.customer_phone, template="bookings/emails/order_cancelled",
-            context=context, language=order.language, key=f"order:{order.pk}:cancelled:sms",
+            channel=Channel.SMS,
+            recipient=order.customer_phone,
+            template="bookings/emails/order_cancelled",
+            context=context,
+            language=order.language,
+            key=f"order:{order.pk}:cancelled:sms",
         )
         order_hooks.closed(order)
         if order.payment_intent_id:
@@ -63,10 +80,14 @@ def order_cancel_and_refund(*, order_id: int, reason: str = "", actor: Actor = S
     return order
 
 
-def orders_refund_for_cancelled_slot(*, slot_id: int, message: str = "", actor: Actor = SYSTEM) -> list[int]:
+def orders_refund_for_cancelled_slot(
+    *, slot_id: int, message: str = "", actor: Actor = SYSTEM
+) -> list[int]:
     """Cancel and refund every live order of a cancelled slot; each participant is told."""
     ids = list(
-        Order.objects.filter(slot_id=slot_id, status__in=CANCELLABLE).order_by("pk").values_list("pk", flat=True)
+        Order.objects.filter(slot_id=slot_id, status__in=CANCELLABLE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     for pk in ids:
         order_cancel_and_refund(order_id=pk, reason=message, actor=actor)
@@ -75,9 +96,18 @@ def orders_refund_for_cancelled_slot(*, slot_id: int, message: str = "", actor: 
 
 def _refund(order: Order, gateway, *, amount: int, detail: str = "") -> None:
     key = ledger_key(order.pk, "refund")  # one refund per order
-    refund_id = gateway.refund(reference=order.payment_intent_id, amount_cents=amount, idempotency_key=key)
-    payment_event_record(order, kind=PaymentEventKind.REFUNDED, key=key, amount_cents=amount,
-                         provider=gateway.name, provider_ref=refund_id, detail=detail)
+    refund_id = gateway.refund(
+        reference=order.payment_intent_id, amount_cents=amount, idempotency_key=key
+    )
+    payment_event_record(
+        order,
+        kind=PaymentEventKind.REFUNDED,
+        key=key,
+        amount_cents=amount,
+        provider=gateway.name,
+        provider_ref=refund_id,
+        detail=detail,
+    )
 
 
 def order_settle_payment(*, order_id: int) -> str:
@@ -99,10 +129,16 @@ def order_settle_payment(*, order_id: int) -> str:
     # `order_release_authorisation` (refused, expired); this releases those of orders
     # cancelled here or never placed.
     ours = order.status == OrderStatus.CANCELLED or order.decide_by is None
-    if ours and PaymentEventKind.AUTHORISED in kinds and not kinds & {PaymentEventKind.CAPTURED, PaymentEventKind.RELEASED}:
+    if (
+        ours
+        and PaymentEventKind.AUTHORISED in kinds
+        and not kinds & {PaymentEventKind.CAPTURED, PaymentEventKind.RELEASED}
+    ):
         key = ledger_key(order.pk, "release")
         gateway.cancel(reference=order.payment_intent_id, idempotency_key=key)
-        payment_event_record(order, kind=PaymentEventKind.RELEASED, key=key, amount_cents=order.total_cents)
+        payment_event_record(
+            order, kind=PaymentEventKind.RELEASED, key=key, amount_cents=order.total_cents
+        )
         return "released"
     if not kinds:
         # An unpaid checkout: close it. If the customer paid meanwhile, reconcile instead.
@@ -112,7 +148,9 @@ def order_settle_payment(*, order_id: int) -> str:
                 checkout.order_apply_payment_state(order_id=order.pk, state=state)
                 return order_settle_payment(order_id=order.pk)
             if state.status == IntentStatus.REQUIRES_PAYMENT:
-                gateway.cancel(reference=order.payment_intent_id, idempotency_key=ledger_key(order.pk, "close"))
+                gateway.cancel(
+                    reference=order.payment_intent_id, idempotency_key=ledger_key(order.pk, "close")
+                )
         except PaymentUnavailable:
             raise
         except PaymentError as exc:
@@ -184,8 +222,14 @@ def order_release_authorisation(*, order_id: int) -> str:
             return "refunded"
         detail = exc.message
         logger.warning("Release of order %s failed: %s", order_id, exc.message)
-    payment_event_record(order, kind=PaymentEventKind.RELEASED, key=key, amount_cents=order.total_cents,
-                         provider=gateway.name, detail=detail)
+    payment_event_record(
+        order,
+        kind=PaymentEventKind.RELEASED,
+        key=key,
+        amount_cents=order.total_cents,
+        provider=gateway.name,
+        detail=detail,
+    )
     return "released"
 
 
@@ -202,9 +246,18 @@ def _refund_unseen_capture(gateway, order) -> bool:
         return False
     if state.status != IntentStatus.SUCCEEDED:
         return False
-    payment_event_record(order, kind=PaymentEventKind.CAPTURED, key=ledger_key(order.pk, "captured"),
-                         amount_cents=order.total_cents, provider=gateway.name)
-    _refund(order, gateway, amount=order.total_cents,
-            detail="charged by a capture that timed out; refunded when the order closed")
+    payment_event_record(
+        order,
+        kind=PaymentEventKind.CAPTURED,
+        key=ledger_key(order.pk, "captured"),
+        amount_cents=order.total_cents,
+        provider=gateway.name,
+    )
+    _refund(
+        order,
+        gateway,
+        amount=order.total_cents,
+        detail="charged by a capture that timed out; refunded when the order closed",
+    )
     logger.warning("Order %s was charged by a capture that timed out; refunded", order.pk)
     return True

@@ -84,7 +84,9 @@ def slot_create_series(
         raise BookingError(_("The start needs a time zone."), field="start_time")
     if starts_at <= now:
         raise BookingError(_("The start is in the past."), field="date")
-    duration = elapsed(starts_at, ends_at) if ends_at else timedelta(minutes=workshop.duration_minutes)
+    duration = (
+        elapsed(starts_at, ends_at) if ends_at else timedelta(minutes=workshop.duration_minutes)
+    )
     if duration <= timedelta(0):
         raise BookingError(_("The end must be after the start."), field="end_time")
     if capacity < 1:
@@ -115,8 +117,13 @@ def slot_create_series(
     with transaction.atomic():
         created = Slot.objects.bulk_create(slots)
         SlotStatusChange.objects.bulk_create(
-            SlotStatusChange(slot=slot, from_status="", to_status=slot.status, actor_kind=ActorKind.ARTISAN,
-                             actor_user_id=artisan.user_id)
+            SlotStatusChange(
+                slot=slot,
+                from_status="",
+                to_status=slot.status,
+                actor_kind=ActorKind.ARTISAN,
+                actor_user_id=artisan.user_id,
+            )
             for slot in created
         )
         return created
@@ -161,7 +168,8 @@ def slot_delete(*, artisan: Artisan, slot_id: int) -> None:
 
 
 def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
-    """Cancel a slot: every live order on it is cancelled and refunded, each customer told with the artisan's message."""
+    """Cancel a slot: every live order on it is cancelled and refunded, each customer told with
+    the artisan's message."""
     with transaction.atomic():
         slot = _locked_slot(artisan, slot_id)
         if slot.status == SlotStatus.CANCELLED:
@@ -174,7 +182,13 @@ def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
         actor = Actor(ActorKind.ARTISAN, artisan.user_id)
         slot.cancel_message = message
         slot.cancelled_at = timezone.now()
-        slot_move(slot, SlotStatus.CANCELLED, actor=actor, message=message, fields=["cancel_message", "cancelled_at"])
+        slot_move(
+            slot,
+            SlotStatus.CANCELLED,
+            actor=actor,
+            message=message,
+            fields=["cancel_message", "cancelled_at"],
+        )
         # Every live order is cancelled and refunded; each customer gets the artisan's message.
         orders_refund_for_cancelled_slot(slot_id=slot.pk, message=message, actor=actor)
         return slot

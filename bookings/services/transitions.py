@@ -46,14 +46,21 @@ def order_lock(order_id: int, *, slot: bool = True) -> Order:
         if slot_id is None:
             raise Order.DoesNotExist(f"order {order_id}")
         list(Slot.objects.select_for_update().filter(pk=slot_id))
-    order = Order.objects.select_for_update(of=("self",)).select_related("slot__workshop__artisan").get(pk=order_id)
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("slot__workshop__artisan")
+        .get(pk=order_id)
+    )
     order._slot_locked = slot
     return order
 
 
 def slots_lock(slot_ids: Iterable[int]) -> dict[int, Slot]:
     """Lock slots in primary-key order; returns them by id."""
-    return {s.pk: s for s in for_update(Slot.objects.filter(pk__in=sorted(set(slot_ids))).order_by("pk"))}
+    return {
+        s.pk: s
+        for s in for_update(Slot.objects.filter(pk__in=sorted(set(slot_ids))).order_by("pk"))
+    }
 
 
 # --- seats -------------------------------------------------------------------------------------
@@ -109,20 +116,28 @@ def _check(table, current, target, model) -> None:
     raise BookingError(_("This slot cannot go from “%(from)s” to “%(to)s”.") % labels)
 
 
-def order_move(order: Order, to: str, *, actor: Actor = SYSTEM, message: str = "", fields=()) -> Order:
+def order_move(
+    order: Order, to: str, *, actor: Actor = SYSTEM, message: str = "", fields=()
+) -> Order:
     """Move a locked order to `to`, save `status` and `fields`, write the history row."""
     _check(ORDER_TRANSITIONS, order.status, to, Order)
     before = order.status
     order.status = to
     order.save(update_fields=list(dict.fromkeys(["status", *fields])))
     OrderStatusChange.objects.create(
-        order=order, from_status=before, to_status=to, actor_kind=actor.kind, actor_user_id=actor.user_id,
+        order=order,
+        from_status=before,
+        to_status=to,
+        actor_kind=actor.kind,
+        actor_user_id=actor.user_id,
         message=message,
     )
     return order
 
 
-def orders_move(orders: list[Order], to: str, *, actor: Actor = SYSTEM, message: str = "", **values) -> None:
+def orders_move(
+    orders: list[Order], to: str, *, actor: Actor = SYSTEM, message: str = "", **values
+) -> None:
     """Move many locked orders to `to` in one update (plus `values`), history in one insert."""
     if not orders:
         return
@@ -136,7 +151,11 @@ def orders_move(orders: list[Order], to: str, *, actor: Actor = SYSTEM, message:
         raise BookingError(_("These orders changed meanwhile; please try again."))
     OrderStatusChange.objects.bulk_create(
         OrderStatusChange(
-            order_id=o.pk, from_status=o.status, to_status=to, actor_kind=actor.kind, actor_user_id=actor.user_id,
+            order_id=o.pk,
+            from_status=o.status,
+            to_status=to,
+            actor_kind=actor.kind,
+            actor_user_id=actor.user_id,
             message=message,
         )
         for o in orders
@@ -154,19 +173,27 @@ def slot_move(slot: Slot, to: str, *, actor: Actor = SYSTEM, message: str = "", 
     slot.status = to
     slot.save(update_fields=list(dict.fromkeys(["status", *fields])))
     SlotStatusChange.objects.create(
-        slot=slot, from_status=before, to_status=to, actor_kind=actor.kind, actor_user_id=actor.user_id,
+        slot=slot,
+        from_status=before,
+        to_status=to,
+        actor_kind=actor.kind,
+        actor_user_id=actor.user_id,
         message=message,
     )
     return slot
 
 
-def slots_move(slot_ids, to: str, *, actor: Actor = SYSTEM, message: str = "", where=None, **values) -> list[int]:
+def slots_move(
+    slot_ids, to: str, *, actor: Actor = SYSTEM, message: str = "", where=None, **values
+) -> list[int]:
     """Move the slots among `slot_ids` that the table lets go to `to` (and match `where`).
 
     The caller holds their locks. One read, one update, one history insert. Returns the ids moved.
     """
     rows = list(
-        Slot.objects.filter(pk__in=list(slot_ids), status__in=sources_of(SLOT_TRANSITIONS, to), **(where or {}))
+        Slot.objects.filter(
+            pk__in=list(slot_ids), status__in=sources_of(SLOT_TRANSITIONS, to), **(where or {})
+        )
         .order_by("pk")
         .values_list("pk", "status")
     )
@@ -176,7 +203,11 @@ def slots_move(slot_ids, to: str, *, actor: Actor = SYSTEM, message: str = "", w
     Slot.objects.filter(pk__in=ids).update(status=to, **values)
     SlotStatusChange.objects.bulk_create(
         SlotStatusChange(
-            slot_id=pk, from_status=status, to_status=to, actor_kind=actor.kind, actor_user_id=actor.user_id,
+            slot_id=pk,
+            from_status=status,
+            to_status=to,
+            actor_kind=actor.kind,
+            actor_user_id=actor.user_id,
             message=message,
         )
         for pk, status in rows

@@ -67,12 +67,17 @@ def photo_to_jpeg(upload) -> ContentFile:
 def _check_rules(values: dict) -> None:
     low, high = values["private_min_capacity"], values["private_max_capacity"]
     if low < 1:
-        raise BookingError(_("The private minimum must be at least 1."), field="private_min_capacity")
+        raise BookingError(
+            _("The private minimum must be at least 1."), field="private_min_capacity"
+        )
     if high < 1:
-        raise BookingError(_("The private maximum must be at least 1."), field="private_max_capacity")
+        raise BookingError(
+            _("The private maximum must be at least 1."), field="private_max_capacity"
+        )
     if low > high:
         raise BookingError(
-            _("The private minimum cannot be above the private maximum."), field="private_min_capacity"
+            _("The private minimum cannot be above the private maximum."),
+            field="private_min_capacity",
         )
     if values["default_capacity"] < 1:
         raise BookingError(_("The capacity must be at least 1."), field="default_capacity")
@@ -99,13 +104,19 @@ def workshop_save(
     try:
         jpeg = photo_to_jpeg(photo) if photo is not None else None
     except (OSError, ValueError, Image.DecompressionBombError):
-        raise BookingError(_("This photo could not be read. Try a JPEG or PNG file."), field="photo") from None
+        raise BookingError(
+            _("This photo could not be read. Try a JPEG or PNG file."), field="photo"
+        ) from None
     with transaction.atomic():
         if workshop_id is None:
-            workshop = Workshop(artisan=artisan, slug=unique_workshop_slug(values["title"]), **values)
+            workshop = Workshop(
+                artisan=artisan, slug=unique_workshop_slug(values["title"]), **values
+            )
             workshop.save()
         else:
-            workshop = Workshop.objects.select_for_update().filter(artisan=artisan, pk=workshop_id).first()
+            workshop = (
+                Workshop.objects.select_for_update().filter(artisan=artisan, pk=workshop_id).first()
+            )
             if workshop is None:
                 raise Workshop.DoesNotExist
             for name, value in values.items():

@@ -41,7 +41,11 @@ def calendar_slots(slots) -> str:
         badge = ""
         if is_private:
             badge = f'<span class="badge badge-private">{held if slot.status == SlotStatus.HELD else private}</span>'
-        classes = "cal-slot" + (" cal-slot-cancelled" if is_cancelled else "") + (" cal-slot-private" if is_private else "")
+        classes = (
+            "cal-slot"
+            + (" cal-slot-cancelled" if is_cancelled else "")
+            + (" cal-slot-private" if is_private else "")
+        )
         items.append(
             f'<li class="{classes}"><a href="{escape(f"{prefix}{slot.pk}{suffix}")}"><span class="cal-slot-line">'
             f'<time datetime="{timezone.localtime(slot.starts_at).isoformat()}">{slot.local_starts_at:%H:%M}</time> '

@@ -13,4 +13,6 @@ def page_slot(context, name: str) -> str:
     """Render every template registered for `name` with the page's context (as an include would)."""
     engine = context.template.engine
     # Each template escapes its own output, as an {% include %} does.
-    return mark_safe("".join(engine.get_template(t).render(context) for t in page_slots.templates(name)))  # noqa: S308
+    return mark_safe(
+        "".join(engine.get_template(t).render(context) for t in page_slots.templates(name))
+    )  # noqa: S308

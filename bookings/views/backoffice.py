@@ -104,16 +104,26 @@ def calendar_view(request, artisan):
     else:
         anchor = parse_month(request.GET.get("month"), today)
         key_part = f"month:{anchor}"
-    key = ":".join((
-        "backoffice:calendar", str(artisan.pk), str(artisan.page_version or 0), key_part,
-        str(today), translation.get_language(), timezone.get_current_timezone_name(), page_cache.code_version(),
-    ))
+    key = ":".join(
+        (
+            "backoffice:calendar",
+            str(artisan.pk),
+            str(artisan.page_version or 0),
+            key_part,
+            str(today),
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            page_cache.code_version(),
+        )
+    )
     body = page_cache.get(key)
     if body is None:
         body = _calendar_body(artisan=artisan, view=view, anchor=anchor, today=today)
         page_cache.set(key, body)
     return render(
-        request, "bookings/backoffice/calendar.html", {"nav": "calendar", "calendar_body": mark_safe(body)}  # noqa: S308 - our template
+        request,
+        "bookings/backoffice/calendar.html",
+        {"nav": "calendar", "calendar_body": mark_safe(body)},  # noqa: S308 - our template
     )
 
 
@@ -195,14 +205,19 @@ def slot_create(request, artisan):
                 messages.success(request, _("The slot is on your calendar."))
             else:
                 messages.success(
-                    request, _("%(count)d weekly slots are on your calendar.") % {"count": len(slots)}
+                    request,
+                    _("%(count)d weekly slots are on your calendar.") % {"count": len(slots)},
                 )
             first = slots[0].starts_at.astimezone(slots[0].workshop.tzinfo)
             return redirect(f"{reverse('backoffice:calendar')}?month={first:%Y-%m}")
     return render(
         request,
         "bookings/backoffice/slot_form.html",
-        {"nav": "calendar", "form": form, "workshop_defaults": {"durations": form.durations, "capacities": form.capacities}},
+        {
+            "nav": "calendar",
+            "form": form,
+            "workshop_defaults": {"durations": form.durations, "capacities": form.capacities},
+        },
     )
 
 
@@ -232,7 +247,11 @@ def slot_edit(request, artisan, slot_id: int):
         else:
             messages.success(request, _("The slot is saved."))
             return redirect("backoffice:slot_participants", slot_id=slot.pk)
-    return render(request, "bookings/backoffice/slot_edit.html", {"nav": "calendar", "form": form, "slot": slot})
+    return render(
+        request,
+        "bookings/backoffice/slot_edit.html",
+        {"nav": "calendar", "form": form, "slot": slot},
+    )
 
 
 @artisan_required
@@ -280,7 +299,9 @@ def slot_delete_view(request, artisan, slot_id: int):
         messages.success(request, _("The slot is deleted."))
         return redirect(f"{reverse('backoffice:calendar')}?month={month}")
     return render(
-        request, "bookings/backoffice/slot_delete.html", {"nav": "calendar", "slot": slot, "has_orders": has_orders}
+        request,
+        "bookings/backoffice/slot_delete.html",
+        {"nav": "calendar", "slot": slot, "has_orders": has_orders},
     )
 
 
@@ -295,8 +316,11 @@ def _claimed(request, slot, action):
 
 # --- Participants ---------------------------------------------------------------------------
 
+
 def _tickets(order) -> str:
-    return ", ".join(f"{line.quantity} × {line.label}" for line in order.lines.all()) or str(order.seats)
+    return ", ".join(f"{line.quantity} × {line.label}" for line in order.lines.all()) or str(
+        order.seats
+    )
 
 
 @artisan_required
@@ -312,7 +336,9 @@ def slot_participants_view(request, artisan, slot_id: int):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response.write("\ufeff")  # spreadsheets read the BOM as UTF-8
         writer = csv.writer(response)
-        writer.writerow([_("Name"), _("Email"), _("Mobile phone"), _("Seats"), _("Tickets"), _("Order number")])
+        writer.writerow(
+            [_("Name"), _("Email"), _("Mobile phone"), _("Seats"), _("Tickets"), _("Order number")]
+        )
         for order in orders:
             writer.writerow(
                 [
@@ -339,7 +365,8 @@ def slot_participants_view(request, artisan, slot_id: int):
             "seat_count": sum(o.seats for o in orders),
             "pending": pending,
             "pending_held_seats": sum(o.seats for o in pending if o.holds_seats),
-            "can_delete": slot.status != SlotStatus.CANCELLED and not slot.orders.exists()
+            "can_delete": slot.status != SlotStatus.CANCELLED
+            and not slot.orders.exists()
             and slot_hooks.DELETE not in claims,
             "claims": claims,
             "claim": next(iter(claims.values()), None),
@@ -353,7 +380,9 @@ def slot_participants_view(request, artisan, slot_id: int):
 
 @artisan_required
 def activity(request, artisan):
-    page = Paginator(artisan_workshops(artisan=artisan), WORKSHOPS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(artisan_workshops(artisan=artisan), WORKSHOPS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "bookings/backoffice/activity.html", {"nav": "activity", "page": page})
 
 
@@ -367,14 +396,20 @@ def activity_settings(request, artisan):
         except BookingError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Your legal details are saved; your next quotes show them."))
+            messages.success(
+                request, _("Your legal details are saved; your next quotes show them.")
+            )
             return redirect("backoffice:activity_settings")
-    return render(request, "bookings/backoffice/activity_settings.html", {"nav": "activity", "form": form})
+    return render(
+        request, "bookings/backoffice/activity_settings.html", {"nav": "activity", "form": form}
+    )
 
 
 def _workshop_form_view(request, artisan, workshop: Workshop | None):
     form = WorkshopForm(request.POST or None, request.FILES or None, workshop=workshop)
-    formset = TicketTypeFormSet(request.POST or None, initial=ticket_type_initial(workshop), prefix="tickets")
+    formset = TicketTypeFormSet(
+        request.POST or None, initial=ticket_type_initial(workshop), prefix="tickets"
+    )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
         try:

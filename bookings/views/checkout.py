@@ -30,7 +30,8 @@ from .decorators import token_page
 def _order_or_404(token: str) -> Order:
     order = (
         Order.objects.select_related("slot__workshop__artisan").filter(token=token).first()
-        if 20 <= len(token) <= 64 else None
+        if 20 <= len(token) <= 64
+        else None
     )
     if order is None or not hmac.compare_digest(order.token, token):
         raise Http404
@@ -66,8 +67,12 @@ def _go_pay(request, order):
 def _bookable_slot(slot_id: int, **lookup) -> Slot:
     return get_object_or_404(
         Slot.objects.select_related("workshop__artisan"),
-        pk=slot_id, kind=SlotKind.PUBLIC, status=SlotStatus.OPEN, workshop__is_published=True,
-        starts_at__gt=timezone.now(), **lookup,
+        pk=slot_id,
+        kind=SlotKind.PUBLIC,
+        status=SlotStatus.OPEN,
+        workshop__is_published=True,
+        starts_at__gt=timezone.now(),
+        **lookup,
     )
 
 
@@ -104,7 +109,12 @@ def book(request, slug: str, slot_id: int):
     return render(
         request,
         "bookings/checkout/book.html",
-        {"form": form, "slot": slot, "workshop": workshop, "hold_minutes": settings.CHECKOUT_HOLD_MINUTES},
+        {
+            "form": form,
+            "slot": slot,
+            "workshop": workshop,
+            "hold_minutes": settings.CHECKOUT_HOLD_MINUTES,
+        },
         status=400 if request.method == "POST" else 200,
     )
 

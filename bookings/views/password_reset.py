@@ -12,7 +12,9 @@ from ..ratelimit import ratelimit_post
 # django-axes locks a username + address after AXES_FAILURE_LIMIT failures; this limits every
 # sign-in from one address across usernames (password spraying).
 sign_in = ratelimit_post("sign-in", rate_setting="RATE_LIMIT_SIGN_IN")(
-    auth_views.LoginView.as_view(template_name="bookings/backoffice/login.html", authentication_form=SignInForm)
+    auth_views.LoginView.as_view(
+        template_name="bookings/backoffice/login.html", authentication_form=SignInForm
+    )
 )
 
 password_reset = ratelimit_post("password-reset")(

@@ -43,7 +43,11 @@ def dev_checkout(request, reference: str):
         gateway = get_gateway("dev")
         action = request.POST.get("action")
         if payment.status == IntentStatus.REQUIRES_PAYMENT and action in ("pay", "decline"):
-            state = gateway.customer_pays(reference) if action == "pay" else gateway.customer_declines(reference)
+            state = (
+                gateway.customer_pays(reference)
+                if action == "pay"
+                else gateway.customer_declines(reference)
+            )
             event = gateway.event_for(state, "paid" if action == "pay" else "declined")
             try:
                 payment_event_process(provider="dev", event=event)
@@ -53,4 +57,3 @@ def dev_checkout(request, reference: str):
             return redirect(payment.cancel_url)
         return redirect(payment.return_url)
     return render(request, "bookings/checkout/dev_checkout.html", {"payment": payment})
-

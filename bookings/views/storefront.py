@@ -15,10 +15,15 @@ from ..selectors import versions
 
 WORKSHOPS_PER_PAGE = 12
 
+
 def workshop_list(request):
     paginator = Paginator(selectors.published_workshops(), WORKSHOPS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "bookings/storefront/workshop_list.html", {"page_obj": page, "workshops": page.object_list})
+    return render(
+        request,
+        "bookings/storefront/workshop_list.html",
+        {"page_obj": page, "workshops": page.object_list},
+    )
 
 
 def _parse_after(value: str | None):

@@ -21,7 +21,15 @@ from .errors import OrdersNotFound
 # Statuses in which the artisan still has a decision to make (or to retry).
 OPEN_STATUSES = (OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CAPTURE_FAILED)
 # What accept and retry read of each order (500 orders: only what the rules need).
-DECISION_FIELDS = ("pk", "status", "decide_by", "seats", "slot_id", "holds_seats", "authorisation_expires_at")
+DECISION_FIELDS = (
+    "pk",
+    "status",
+    "decide_by",
+    "seats",
+    "slot_id",
+    "holds_seats",
+    "authorisation_expires_at",
+)
 
 
 def is_overdue(order, now=None) -> bool:
@@ -52,9 +60,13 @@ def lock_orders(artisan, ids: list[int], *, light: bool = False):
     Lock order as in bookings: the slots first, then the orders, each in primary-key order.
     `light` reads only DECISION_FIELDS (no emails to render).
     """
-    mine = Order.objects.filter(pk__in=ids, slot__workshop__artisan=artisan, requires_confirmation=True)
+    mine = Order.objects.filter(
+        pk__in=ids, slot__workshop__artisan=artisan, requires_confirmation=True
+    )
     slots = slots_lock(mine.values_list("slot_id", flat=True))
-    locked = mine.only(*DECISION_FIELDS) if light else mine.select_related("slot__workshop__artisan")
+    locked = (
+        mine.only(*DECISION_FIELDS) if light else mine.select_related("slot__workshop__artisan")
+    )
     orders = list(for_update(locked.order_by("pk")))
     if not ids or len(orders) != len(ids):
         raise OrdersNotFound()
@@ -123,7 +135,13 @@ def notify_customer(order, name: str, extra: dict) -> None:
         channel=Channel.EMAIL,
         recipient=order.customer_email,
         template=f"pending_orders/emails/{name}",
-        context={"order": order, "slot": order.slot, "workshop": order.slot.workshop, "order_url": order_url(order), **extra},
+        context={
+            "order": order,
+            "slot": order.slot,
+            "workshop": order.slot.workshop,
+            "order_url": order_url(order),
+            **extra,
+        },
         language=order.language,
         key=f"order:{order.pk}:{name}:email",
     )

@@ -66,11 +66,15 @@ def order_capture(*, order_id: int, now=None) -> str:
                 PendingOrderState.objects.filter(pk=order_id).update(capture_claimed_at=None)
                 order_note_capture_error(order_id=order_id, message=exc.message)
                 raise
-            return order_capture_failed(order_id=order_id, reason=exc.message, lapsed=isinstance(exc, AuthorisationLapsed))
+            return order_capture_failed(
+                order_id=order_id, reason=exc.message, lapsed=isinstance(exc, AuthorisationLapsed)
+            )
         if result.status != IntentStatus.SUCCEEDED:
             lapsed = result.status == IntentStatus.CANCELLED
             reason = result.error or (
-                _("The card authorisation has lapsed.") if lapsed else _("The card was declined at capture.")
+                _("The card authorisation has lapsed.")
+                if lapsed
+                else _("The card was declined at capture.")
             )
             return order_capture_failed(order_id=order_id, reason=reason, lapsed=lapsed)
     order_record_capture(order_id=order_id)
@@ -84,7 +88,9 @@ def order_capture_failed(*, order_id: int, reason: str, lapsed: bool = False) ->
     """
     with transaction.atomic():
         state, _created = PendingOrderState.objects.get_or_create(order_id=order_id)
-        order = order_record_capture_failure(order_id=order_id, reason=reason, attempt=state.capture_attempts)
+        order = order_record_capture_failure(
+            order_id=order_id, reason=reason, attempt=state.capture_attempts
+        )
         if order is None:
             current = Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
             return current or "missing"
@@ -115,7 +121,9 @@ def order_send_payment_link(*, order_id: int, now=None) -> str:
         notify_customer(order, "payment_link", {"pay_url": url, "pay_by": deadline})
 
     reopened = order_reopen_for_payment(
-        order_id=order_id, deadline=deadline, then=tell,
+        order_id=order_id,
+        deadline=deadline,
+        then=tell,
         return_url=settings.SITE_URL + reverse("storefront:checkout_return", args=[order.token]),
         cancel_url=settings.SITE_URL + reverse("storefront:order", args=[order.token]),
     )
@@ -133,7 +141,10 @@ def captures_requeue_stuck(*, now=None, stuck_after=timedelta(minutes=10), limit
             Q(pending_state__isnull=True)
             | Q(pending_state__capture_requested_at__lt=now - stuck_after)
         )
-        .filter(Q(pending_state__capture_claimed_at__isnull=True) | Q(pending_state__capture_claimed_at__lt=now - CAPTURE_LEASE))
+        .filter(
+            Q(pending_state__capture_claimed_at__isnull=True)
+            | Q(pending_state__capture_claimed_at__lt=now - CAPTURE_LEASE)
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )

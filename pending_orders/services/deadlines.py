@@ -32,15 +32,19 @@ def orders_expire_overdue(*, now=None, batch_size: int = 200, max_batches: int =
     now = now or timezone.now()
     total = 0
     for _round in range(max_batches):
-        overdue = Order.objects.filter(status__in=OPEN_STATUSES, requires_confirmation=True, decide_by__lte=now)
+        overdue = Order.objects.filter(
+            status__in=OPEN_STATUSES, requires_confirmation=True, decide_by__lte=now
+        )
         candidates = list(overdue.order_by("pk").values_list("pk", "slot_id")[:batch_size])
         if not candidates:
             break
         with transaction.atomic():
             slots_lock(slot_id for _pk, slot_id in candidates)
             orders = list(
-                for_update(overdue.filter(pk__in=[pk for pk, _s in candidates]).order_by("pk"), skip_locked=True)
-                .select_related("slot__workshop__artisan__user")
+                for_update(
+                    overdue.filter(pk__in=[pk for pk, _s in candidates]).order_by("pk"),
+                    skip_locked=True,
+                ).select_related("slot__workshop__artisan__user")
             )
             orders_expire_decisions(orders=orders, now=now)
             per_artisan = defaultdict(list)
@@ -49,7 +53,9 @@ def orders_expire_overdue(*, now=None, batch_size: int = 200, max_batches: int =
                 per_artisan[order.slot.workshop.artisan].append(order)
             for artisan, artisan_orders in per_artisan.items():
                 notify_artisan(
-                    artisan, "orders_expired", {"orders": artisan_orders},
+                    artisan,
+                    "orders_expired",
+                    {"orders": artisan_orders},
                     key=f"artisan:{artisan.pk}:pending-expired:{digest(o.pk for o in artisan_orders)}:email",
                 )
             ids = [o.pk for o in orders]
@@ -64,7 +70,9 @@ def releases_requeue_missing(*, limit: int = 200) -> int:
     """Re-publish releases that never ran (refused/expired orders with a hold and no ledger row)."""
     ids = list(
         Order.objects.filter(
-            requires_confirmation=True, status__in=(OrderStatus.REFUSED, OrderStatus.EXPIRED), decide_by__isnull=False
+            requires_confirmation=True,
+            status__in=(OrderStatus.REFUSED, OrderStatus.EXPIRED),
+            decide_by__isnull=False,
         )
         .exclude(payment_intent_id="")
         .exclude(payment_events__kind__in=(PaymentEventKind.RELEASED, PaymentEventKind.CAPTURED))
@@ -98,7 +106,9 @@ def orders_send_reminders(*, now=None, batch_size: int = 500) -> int:
             per_artisan[order.slot.workshop.artisan].append(order)
         for artisan, artisan_orders in per_artisan.items():
             notify_artisan(
-                artisan, "orders_reminder", {"orders": artisan_orders},
+                artisan,
+                "orders_reminder",
+                {"orders": artisan_orders},
                 key=f"artisan:{artisan.pk}:pending-reminder:{digest(o.pk for o in artisan_orders)}:email",
             )
         orders_mark_reminded(order_ids=[o.pk for o in orders], now=now)
@@ -113,9 +123,13 @@ def artisans_send_digests(*, now=None, batch_size: int = 1000) -> int:
         orders = list(
             for_update(
                 Order.objects.filter(
-                    status=OrderStatus.AWAITING_CONFIRMATION, requires_confirmation=True, decide_by__gt=now
+                    status=OrderStatus.AWAITING_CONFIRMATION,
+                    requires_confirmation=True,
+                    decide_by__gt=now,
                 )
-                .filter(Q(pending_state__isnull=True) | Q(pending_state__digest_sent_at__isnull=True))
+                .filter(
+                    Q(pending_state__isnull=True) | Q(pending_state__digest_sent_at__isnull=True)
+                )
                 .order_by("pk"),
                 skip_locked=True,
             ).select_related("slot__workshop__artisan__user")[:batch_size]
@@ -125,8 +139,12 @@ def artisans_send_digests(*, now=None, batch_size: int = 1000) -> int:
             per_artisan[order.slot.workshop.artisan].append(order)
         for artisan, artisan_orders in per_artisan.items():
             notify_artisan(
-                artisan, "orders_digest",
-                {"orders": artisan_orders, "waiting": pending_orders_count(artisan=artisan, now=now)},
+                artisan,
+                "orders_digest",
+                {
+                    "orders": artisan_orders,
+                    "waiting": pending_orders_count(artisan=artisan, now=now),
+                },
                 key=f"artisan:{artisan.pk}:pending-digest:{digest(o.pk for o in artisan_orders)}:email",
             )
             sent += 1

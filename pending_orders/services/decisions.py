@@ -34,7 +34,13 @@ from ._common import (
 
 
 def orders_accept(
-    *, artisan, order_ids, message: str = "", actor=None, actor_kind: str = ActorKind.ARTISAN, now=None
+    *,
+    artisan,
+    order_ids,
+    message: str = "",
+    actor=None,
+    actor_kind: str = ActorKind.ARTISAN,
+    now=None,
 ) -> DecisionBatch:
     """Accept orders: bookings takes their seats and marks them `capturing`; the captures run in tasks.
 
@@ -55,8 +61,13 @@ def orders_accept(
             else:
                 candidates.append(order)
         outcome.errors.update(
-            orders_start_capture(orders=candidates, slots=slots, actor=as_actor(actor, actor_kind), message=message,
-                                 now=now)
+            orders_start_capture(
+                orders=candidates,
+                slots=slots,
+                actor=as_actor(actor, actor_kind),
+                message=message,
+                now=now,
+            )
         )
         outcome.done = [o for o in candidates if o.pk not in outcome.errors]
         done_ids = [o.pk for o in outcome.done]
@@ -64,7 +75,12 @@ def orders_accept(
             stamp_states(done_ids, capture_requested_at=now, capture_claimed_at=None)
             transaction.on_commit(lambda: dispatch.dispatch_captures(done_ids))
         batch = record_batch(
-            artisan=artisan, actor=actor, action=DecisionAction.ACCEPT, message=message, ids=ids, outcome=outcome
+            artisan=artisan,
+            actor=actor,
+            action=DecisionAction.ACCEPT,
+            message=message,
+            ids=ids,
+            outcome=outcome,
         )
     return batch
 
@@ -83,7 +99,9 @@ def orders_retry_capture(
             elif order.status != OrderStatus.CAPTURE_FAILED or is_overdue(order, now):
                 outcome.errors[order.pk] = status_reason(order, now)
             elif order.authorisation_expires_at and order.authorisation_expires_at <= now:
-                outcome.errors[order.pk] = _("The card authorisation has lapsed: capture is no longer possible.")
+                outcome.errors[order.pk] = _(
+                    "The card authorisation has lapsed: capture is no longer possible."
+                )
             else:
                 outcome.done.append(order)
         done_ids = [o.pk for o in outcome.done]
@@ -92,13 +110,24 @@ def orders_retry_capture(
             stamp_states(done_ids, capture_requested_at=now, capture_claimed_at=None)
             transaction.on_commit(lambda: dispatch.dispatch_captures(done_ids))
         batch = record_batch(
-            artisan=artisan, actor=actor, action=DecisionAction.RETRY, message="", ids=ids, outcome=outcome
+            artisan=artisan,
+            actor=actor,
+            action=DecisionAction.RETRY,
+            message="",
+            ids=ids,
+            outcome=outcome,
         )
     return batch
 
 
 def orders_refuse(
-    *, artisan, order_ids, message: str = "", actor=None, actor_kind: str = ActorKind.ARTISAN, now=None
+    *,
+    artisan,
+    order_ids,
+    message: str = "",
+    actor=None,
+    actor_kind: str = ActorKind.ARTISAN,
+    now=None,
 ) -> DecisionBatch:
     """Refuse orders: status refused, email with the artisan's message, hold released after commit."""
     now = now or timezone.now()
@@ -112,12 +141,19 @@ def orders_refuse(
                 outcome.errors[order.pk] = status_reason(order, now)
             else:
                 outcome.done.append(order)
-        orders_close_refused(orders=outcome.done, actor=as_actor(actor, actor_kind), message=message, now=now)
+        orders_close_refused(
+            orders=outcome.done, actor=as_actor(actor, actor_kind), message=message, now=now
+        )
         for order in outcome.done:
             notify_customer(order, "order_refused", {"message": message})
         done_ids = [o.pk for o in outcome.done]
         batch = record_batch(
-            artisan=artisan, actor=actor, action=DecisionAction.REFUSE, message=message, ids=ids, outcome=outcome
+            artisan=artisan,
+            actor=actor,
+            action=DecisionAction.REFUSE,
+            message=message,
+            ids=ids,
+            outcome=outcome,
         )
         if done_ids:
             transaction.on_commit(lambda: dispatch.dispatch_releases(done_ids))

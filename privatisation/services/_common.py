@@ -17,12 +17,20 @@ def now_utc():
 
 
 def respond_window(kind_is_company: bool) -> timedelta:
-    hours = settings.PRIVATISATION_COMPANY_RESPOND_HOURS if kind_is_company else settings.PRIVATISATION_RESPOND_HOURS
+    hours = (
+        settings.PRIVATISATION_COMPANY_RESPOND_HOURS
+        if kind_is_company
+        else settings.PRIVATISATION_RESPOND_HOURS
+    )
     return timedelta(hours=hours)
 
 
 def pay_window(kind_is_company: bool) -> timedelta:
-    hours = settings.PRIVATISATION_COMPANY_PAY_HOURS if kind_is_company else settings.PRIVATISATION_PAY_HOURS
+    hours = (
+        settings.PRIVATISATION_COMPANY_PAY_HOURS
+        if kind_is_company
+        else settings.PRIVATISATION_PAY_HOURS
+    )
     return timedelta(hours=hours)
 
 
@@ -47,4 +55,6 @@ def ensure_open(request, status, now) -> None:
 
 
 def add_message(request, author, body, now=None) -> Message:
-    return Message.objects.create(request=request, author=author, body=body.strip(), created_at=now or timezone.now())
+    return Message.objects.create(
+        request=request, author=author, body=body.strip(), created_at=now or timezone.now()
+    )

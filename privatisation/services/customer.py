@@ -29,7 +29,9 @@ def privatisation_request_withdraw(*, token: str, now=None) -> PrivatisationRequ
     return request
 
 
-def privatisation_offer_choose(*, token: str, offer_id: int, return_url: str, cancel_url: str, now=None) -> str:
+def privatisation_offer_choose(
+    *, token: str, offer_id: int, return_url: str, cancel_url: str, now=None
+) -> str:
     """The customer chooses an offered slot: create its order and return where to pay.
 
     The order is created in our transaction (the held slot is re-checked under lock); the
@@ -48,12 +50,16 @@ def privatisation_offer_choose(*, token: str, offer_id: int, return_url: str, ca
         if slot.status != SlotStatus.HELD:
             raise SlotUnavailable()
         pending = list(
-            Order.objects.filter(slot=slot, source=OrderSource.PRIVATISATION, status=OrderStatus.PENDING_PAYMENT).order_by("-pk")
+            Order.objects.filter(
+                slot=slot, source=OrderSource.PRIVATISATION, status=OrderStatus.PENDING_PAYMENT
+            ).order_by("-pk")
         )
         order = next((o for o in pending if o.hold_expires_at and o.hold_expires_at > now), None)
         for lapsed in pending:
             if lapsed is not order and lapsed.hold_expires_at and lapsed.hold_expires_at <= now:
-                payment.expire_hold(order_id=lapsed.pk, now=now)  # its seats go back before a new checkout
+                payment.expire_hold(
+                    order_id=lapsed.pk, now=now
+                )  # its seats go back before a new checkout
         if order is None:
             order = payment.create_order(request=request, slot=slot)
         request.order = order
@@ -79,25 +85,46 @@ def request_paid(order) -> None:
     # not needed any more (the request ended, or another slot was paid) goes back.
     if request.status != RequestStatus.ANSWERED:
         pk = order.pk
-        transaction.on_commit(lambda: payment.refund(order_id=pk, reason=_("This private session request had already ended.")))
+        transaction.on_commit(
+            lambda: payment.refund(
+                order_id=pk, reason=_("This private session request had already ended.")
+            )
+        )
         return
     offers = list(request.offers.order_by("slot_id"))
-    list(Slot.objects.select_for_update().filter(pk__in=[o.slot_id for o in offers]).order_by("pk").values_list("pk"))
-    slot_open_private(slot_id=offer.slot_id, actor=CUSTOMER, message=_("The customer paid for this slot."))
+    list(
+        Slot.objects.select_for_update()
+        .filter(pk__in=[o.slot_id for o in offers])
+        .order_by("pk")
+        .values_list("pk")
+    )
+    slot_open_private(
+        slot_id=offer.slot_id, actor=CUSTOMER, message=_("The customer paid for this slot.")
+    )
     others = [o.slot_id for o in offers if o.pk != offer.pk]
-    slots_release_held(slot_ids=others, message=_("Another slot was chosen."), actor=CUSTOMER, now=now)
+    slots_release_held(
+        slot_ids=others, message=_("Another slot was chosen."), actor=CUSTOMER, now=now
+    )
     offer.chosen = True
     offer.save(update_fields=["chosen"])
     request.order = order
     request.closed_at = now
-    request_move(request, RequestStatus.CONFIRMED, actor=CUSTOMER, message=_("Paid."), fields=["order", "closed_at"])
+    request_move(
+        request,
+        RequestStatus.CONFIRMED,
+        actor=CUSTOMER,
+        message=_("Paid."),
+        fields=["order", "closed_at"],
+    )
     notify.to_customer(request, "confirmed", sms=True, offer=offer)
     notify.to_artisan(request, "confirmed", sms=True, offer=offer)
 
 
 def request_payment_closed(order) -> None:
     """bookings' hook: the payment ended without confirmation; the customer may try again."""
-    PrivatisationRequest.objects.filter(order=order, status=RequestStatus.ANSWERED).update(order=None)
+    PrivatisationRequest.objects.filter(order=order, status=RequestStatus.ANSWERED).update(
+        order=None
+    )
 
 
 def privatisation_message_post(*, request_id: int, author: str, body: str, now=None):
@@ -108,13 +135,21 @@ def privatisation_message_post(*, request_id: int, author: str, body: str, now=N
         raise PrivatisationError(_("Write a message."), field="body")
     with transaction.atomic():
         request = lock_request(pk=request_id)
-        if request.display_status(now) in (RequestStatus.EXPIRED, RequestStatus.WITHDRAWN, RequestStatus.REFUSED):
+        if request.display_status(now) in (
+            RequestStatus.EXPIRED,
+            RequestStatus.WITHDRAWN,
+            RequestStatus.REFUSED,
+        ):
             raise PrivatisationError(_("This request is closed: the conversation is over."))
         message = add_message(request, author, body, now)
         if author == MessageAuthor.ARTISAN:
-            notify.to_customer(request, f"message_{message.pk}", template_event="message", message=message)
+            notify.to_customer(
+                request, f"message_{message.pk}", template_event="message", message=message
+            )
         else:
-            notify.to_artisan(request, f"message_{message.pk}", template_event="message", message=message)
+            notify.to_artisan(
+                request, f"message_{message.pk}", template_event="message", message=message
+            )
     return message
 
 

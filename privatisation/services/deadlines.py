@@ -29,7 +29,9 @@ MAX_BATCHES = 1000
 
 
 def overdue_q(now) -> Q:
-    overdue = Q(status=RequestStatus.PENDING, respond_by__lte=now) | Q(status=RequestStatus.ANSWERED, pay_by__lte=now)
+    overdue = Q(status=RequestStatus.PENDING, respond_by__lte=now) | Q(
+        status=RequestStatus.ANSWERED, pay_by__lte=now
+    )
     # A customer in the middle of paying keeps the checkout hold (the payment hook closes it).
     paying = Q(order__status=OrderStatus.PENDING_PAYMENT, order__hold_expires_at__gt=now)
     return overdue & ~paying
@@ -84,12 +86,17 @@ def expire_locked(requests, *, now) -> None:
     requests_move(requests, RequestStatus.EXPIRED, message=_("The deadline passed."), closed_at=now)
     if answered:
         slots_release_held(
-            slot_ids=Offer.objects.filter(request__in=[r.pk for r in answered]).values_list("slot_id", flat=True),
-            message=_("The customer did not pay in time."), now=now,
+            slot_ids=Offer.objects.filter(request__in=[r.pk for r in answered]).values_list(
+                "slot_id", flat=True
+            ),
+            message=_("The customer did not pay in time."),
+            now=now,
         )
     # The customer may send a new request; the artisan learns it is closed.
     notify.bulk_for_requests(pending, "expired_unanswered", customer_sms=True, artisan_email=True)
-    notify.bulk_for_requests(answered, "expired_unpaid", customer_sms=True, artisan_email=True, artisan_sms=True)
+    notify.bulk_for_requests(
+        answered, "expired_unpaid", customer_sms=True, artisan_email=True, artisan_sms=True
+    )
 
 
 def privatisation_expire_overdue(*, now=None, batch_size: int = BATCH_SIZE) -> int:
@@ -98,7 +105,9 @@ def privatisation_expire_overdue(*, now=None, batch_size: int = BATCH_SIZE) -> i
     total = 0
     for _batch in range(MAX_BATCHES):
         with transaction.atomic():
-            rows, candidates = _expirable_batch(PrivatisationRequest.objects.filter(overdue_q(now)), batch_size)
+            rows, candidates = _expirable_batch(
+                PrivatisationRequest.objects.filter(overdue_q(now)), batch_size
+            )
             expire_locked(rows, now=now)
         total += len(rows)
         # Rows skipped (another worker holds them) end the run; the next minute's run takes them.
@@ -111,7 +120,9 @@ def privatisation_request_expire(*, request_id: int, now=None) -> bool:
     """Expire one request if it is overdue (same path as the job). True if it expired now."""
     now = now or now_utc()
     with transaction.atomic():
-        rows, _candidates = _expirable_batch(PrivatisationRequest.objects.filter(overdue_q(now), pk=request_id), 1)
+        rows, _candidates = _expirable_batch(
+            PrivatisationRequest.objects.filter(overdue_q(now), pk=request_id), 1
+        )
         expire_locked(rows, now=now)
     return bool(rows)
 
@@ -129,10 +140,18 @@ def privatisation_send_reminders(*, now=None, batch_size: int = BATCH_SIZE) -> i
         with transaction.atomic():
             rows = _locked_batch(PrivatisationRequest.objects.filter(due), batch_size)
             if rows:
-                PrivatisationRequest.objects.filter(pk__in=[r.pk for r in rows]).update(reminder_sent_at=now)
+                PrivatisationRequest.objects.filter(pk__in=[r.pk for r in rows]).update(
+                    reminder_sent_at=now
+                )
             to_artisan = [r for r in rows if r.status == RequestStatus.PENDING]
             to_customer = [r for r in rows if r.status == RequestStatus.ANSWERED]
-            notify.bulk_for_requests(to_artisan, "reminder_answer", customer_email=False, artisan_email=True, artisan_sms=True)
+            notify.bulk_for_requests(
+                to_artisan,
+                "reminder_answer",
+                customer_email=False,
+                artisan_email=True,
+                artisan_sms=True,
+            )
             notify.bulk_for_requests(to_customer, "reminder_pay", customer_sms=True)
         total += len(rows)
         if len(rows) < batch_size:

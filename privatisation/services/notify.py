@@ -45,7 +45,15 @@ BOTH_SIDES_BOTH_CHANNELS = frozenset({"expired_unanswered", "expired_unpaid", "c
 
 
 def _messages(
-    request, side: str, event: str, *, email: bool, sms: bool, template_event=None, context=None, attachments=()
+    request,
+    side: str,
+    event: str,
+    *,
+    email: bool,
+    sms: bool,
+    template_event=None,
+    context=None,
+    attachments=(),
 ):
     """The outgoing messages of one event to one side of the request (one key per channel)."""
     if event in BOTH_SIDES_BOTH_CHANNELS:
@@ -57,10 +65,16 @@ def _messages(
         address, phone, language = artisan.email, artisan.phone, artisan.language
     context = context if context is not None else _context(request)
     template = f"{T}{side}_{template_event or event}"
-    channels = ([(Channel.EMAIL, address)] if email else []) + ([(Channel.SMS, phone)] if sms else [])
+    channels = ([(Channel.EMAIL, address)] if email else []) + (
+        [(Channel.SMS, phone)] if sms else []
+    )
     return [
         OutgoingMessage(
-            channel=channel, recipient=recipient, template=template, context=context, language=language,
+            channel=channel,
+            recipient=recipient,
+            template=template,
+            context=context,
+            language=language,
             key=f"privreq:{request.pk}:{event}:{side}:{channel}",
             attachments=attachments if channel == Channel.EMAIL else (),
         )
@@ -69,29 +83,58 @@ def _messages(
 
 
 def to_customer(
-    request, event: str, *, sms: bool = False, template_event: str | None = None, attachments=(), **extra
+    request,
+    event: str,
+    *,
+    sms: bool = False,
+    template_event: str | None = None,
+    attachments=(),
+    **extra,
 ):
     """The customer's messages of one event; `attachments` go with the email only (a quote's PDF)."""
-    _enqueue(request, "customer", event, sms=sms, template_event=template_event, extra=extra, attachments=attachments)
+    _enqueue(
+        request,
+        "customer",
+        event,
+        sms=sms,
+        template_event=template_event,
+        extra=extra,
+        attachments=attachments,
+    )
 
 
-def to_artisan(request, event: str, *, sms: bool = False, template_event: str | None = None, **extra):
+def to_artisan(
+    request, event: str, *, sms: bool = False, template_event: str | None = None, **extra
+):
     _enqueue(request, "artisan", event, sms=sms, template_event=template_event, extra=extra)
 
 
-def _enqueue(request, side: str, event: str, *, sms: bool, template_event, extra: dict, attachments=()):
+def _enqueue(
+    request, side: str, event: str, *, sms: bool, template_event, extra: dict, attachments=()
+):
     context = _context(request, **extra)
     notifications_enqueue_bulk(
         messages=_messages(
-            request, side, event, email=True, sms=sms, template_event=template_event, context=context,
+            request,
+            side,
+            event,
+            email=True,
+            sms=sms,
+            template_event=template_event,
+            context=context,
             attachments=attachments,
         )
     )
 
 
 def bulk_for_requests(
-    requests, event: str, *, customer_email: bool = True, customer_sms: bool = False,
-    artisan_email: bool = False, artisan_sms: bool = False,
+    requests,
+    event: str,
+    *,
+    customer_email: bool = True,
+    customer_sms: bool = False,
+    artisan_email: bool = False,
+    artisan_sms: bool = False,
 ):
     """The same messages as to_customer/to_artisan for many requests, in one outbox call.
 
@@ -101,6 +144,10 @@ def bulk_for_requests(
     messages = []
     for request in requests:
         context = _context(request)
-        messages += _messages(request, "customer", event, email=customer_email, sms=customer_sms, context=context)
-        messages += _messages(request, "artisan", event, email=artisan_email, sms=artisan_sms, context=context)
+        messages += _messages(
+            request, "customer", event, email=customer_email, sms=customer_sms, context=context
+        )
+        messages += _messages(
+            request, "artisan", event, email=artisan_email, sms=artisan_sms, context=context
+        )
     return notifications_enqueue_bulk(messages=messages)

@@ -26,16 +26,27 @@ def create_order(*, request, slot):
     amount = request.amount_due_cents
     if request.billed_participants > request.participants and not request.is_company:
         label = _("Private session — %(n)s participants (billed for %(m)s)") % {
-            "n": request.participants, "m": request.billed_participants,
+            "n": request.participants,
+            "m": request.billed_participants,
         }
     else:
         label = _("Private session — %(n)s participants") % {"n": request.participants}
     try:
         order = order_create(
             slot=slot,
-            lines=[LineSpec(label=label, quantity=request.participants, unit_price_cents=amount // request.participants)],
-            customer_name=request.contact_name, customer_email=request.email, customer_phone=request.phone,
-            language=request.language, source=OrderSource.PRIVATISATION, take_seats=True,
+            lines=[
+                LineSpec(
+                    label=label,
+                    quantity=request.participants,
+                    unit_price_cents=amount // request.participants,
+                )
+            ],
+            customer_name=request.contact_name,
+            customer_email=request.email,
+            customer_phone=request.phone,
+            language=request.language,
+            source=OrderSource.PRIVATISATION,
+            take_seats=True,
             total_cents=amount,  # a quote or minimum may not divide by the participants
         )
     except BookingError as exc:
@@ -46,7 +57,9 @@ def create_order(*, request, slot):
 def start(*, order, return_url: str, cancel_url: str) -> str:
     """Open the gateway's checkout (outside any transaction). Returns where to send the customer."""
     try:
-        session = order_start_payment(order_id=order.pk, return_url=return_url, cancel_url=cancel_url)
+        session = order_start_payment(
+            order_id=order.pk, return_url=return_url, cancel_url=cancel_url
+        )
     except BookingError as exc:
         raise PrivatisationError(exc.message) from None
     return session.redirect_url

@@ -37,12 +37,12 @@ def vat_breakdown(net_cents: int, vat_rate_bp: int | None) -> Breakdown:
 
 
 def next_quote_reference(artisan, now) -> str:
-    """"D{artisan}-{year}-{n:04d}": in sequence per artisan and year, stable once issued.
+    """ "D{artisan}-{year}-{n:04d}": in sequence per artisan and year, stable once issued.
 
     The caller holds the artisan's row lock, so the highest number read here is still the highest."""
     prefix = f"D{artisan.pk}-{now:%Y}-"
     taken = Quote.objects.filter(reference__startswith=prefix).values_list("reference", flat=True)
-    numbers = [int(ref[len(prefix):]) for ref in taken if ref[len(prefix):].isdigit()]
+    numbers = [int(ref[len(prefix) :]) for ref in taken if ref[len(prefix) :].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
@@ -51,9 +51,14 @@ def quote_create(*, request, net_cents: int, valid_until, note: str, now) -> Quo
     artisan = request.workshop.artisan
     breakdown = vat_breakdown(net_cents, artisan.vat_rate_bp)
     return Quote.objects.create(
-        request=request, currency=request.currency, valid_until=valid_until, note=note.strip(),
+        request=request,
+        currency=request.currency,
+        valid_until=valid_until,
+        note=note.strip(),
         reference=next_quote_reference(artisan, now),
-        net_cents=breakdown.net_cents, vat_rate_bp=breakdown.vat_rate_bp, vat_cents=breakdown.vat_cents,
+        net_cents=breakdown.net_cents,
+        vat_rate_bp=breakdown.vat_rate_bp,
+        vat_cents=breakdown.vat_cents,
         amount_cents=breakdown.total_cents,
         # Shown as "VAT not applicable" (in the reader's language) when the artisan wrote no mention.
         vat_exemption_note="" if artisan.subject_to_vat else artisan.vat_exemption_note,
@@ -63,4 +68,6 @@ def quote_create(*, request, net_cents: int, valid_until, note: str, now) -> Quo
 
 def quote_attachments(quote, language: str) -> list[Attachment]:
     """The quote as a PDF for the email that announces it."""
-    return [Attachment(f"{quote.reference}.pdf", quote_pdf(quote, language=language), "application/pdf")]
+    return [
+        Attachment(f"{quote.reference}.pdf", quote_pdf(quote, language=language), "application/pdf")
+    ]

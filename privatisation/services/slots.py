@@ -25,14 +25,18 @@ def held_slot_claims(slot) -> dict:
     request = offer.request
     link = reverse("privatisation:manage", args=[request.pk])
     kept = SlotClaim(
-        _("This slot was offered on %(name)s’s private session request: it stays in the request’s history.")
+        _(
+            "This slot was offered on %(name)s’s private session request: it stays in the request’s history."
+        )
         % {"name": request.contact_name},
         link,
     )
     claims = {slot_hooks.DELETE: kept}
     if slot.status == SlotStatus.HELD:
         held = SlotClaim(
-            _("This slot is held for %(name)s’s private session request: manage it from the request.")
+            _(
+                "This slot is held for %(name)s’s private session request: manage it from the request."
+            )
             % {"name": request.contact_name},
             link,
         )

@@ -33,7 +33,9 @@ class Contact:
     billing_details: str = ""
 
 
-def check_proposed_starts(workshop, starts: list[datetime], *, now, earliest_delta) -> list[tuple[datetime, datetime]]:
+def check_proposed_starts(
+    workshop, starts: list[datetime], *, now, earliest_delta
+) -> list[tuple[datetime, datetime]]:
     """The rules on proposed slots (the form checks the same shape first)."""
     if not 1 <= len(starts) <= MAX_PROPOSED:
         raise PrivatisationError(_("Propose between 1 and 10 slots."), field="slots")
@@ -46,18 +48,32 @@ def check_proposed_starts(workshop, starts: list[datetime], *, now, earliest_del
             raise PrivatisationError(_("A proposed slot is in the past."), field="slots")
         if start < now + earliest_delta:
             raise PrivatisationError(
-                _("A proposed slot is too soon: the artisan needs time to answer. Propose slots after %(date)s.")
-                % {"date": (now + earliest_delta).astimezone(workshop.tzinfo).strftime("%d/%m/%Y %H:%M")},
+                _(
+                    "A proposed slot is too soon: the artisan needs time to answer. Propose slots after %(date)s."
+                )
+                % {
+                    "date": (now + earliest_delta)
+                    .astimezone(workshop.tzinfo)
+                    .strftime("%d/%m/%Y %H:%M")
+                },
                 field="slots",
             )
     for (_s1, e1), (s2, _e2) in zip(intervals, intervals[1:], strict=False):
         if s2 < e1:
-            raise PrivatisationError(_("Two proposed slots are identical or overlap."), field="slots")
+            raise PrivatisationError(
+                _("Two proposed slots are identical or overlap."), field="slots"
+            )
     return intervals
 
 
 def privatisation_request_submit(
-    *, workshop_id: int, contact: Contact, participants: int, starts: list[datetime], message: str, now=None
+    *,
+    workshop_id: int,
+    contact: Contact,
+    participants: int,
+    starts: list[datetime],
+    message: str,
+    now=None,
 ) -> PrivatisationRequest:
     now = now or now_utc()
     with transaction.atomic():
@@ -66,7 +82,8 @@ def privatisation_request_submit(
             raise PrivatisationError(_("This workshop cannot be privatised."))
         if not 1 <= participants <= workshop.private_max_capacity:
             raise PrivatisationError(
-                _("Choose between 1 and %(max)s participants.") % {"max": workshop.private_max_capacity},
+                _("Choose between 1 and %(max)s participants.")
+                % {"max": workshop.private_max_capacity},
                 field="participants",
             )
         if not (contact.name.strip() and contact.email.strip() and contact.phone.strip()):
@@ -88,11 +105,12 @@ def privatisation_request_submit(
         existing = open_requests.select_for_update()
         for previous in existing:
             if previous.is_overdue(now):
-
                 expire_locked([previous], now=now)
             else:
                 raise PrivatisationError(
-                    _("You already have a request in progress for this workshop: open the link in your email."),
+                    _(
+                        "You already have a request in progress for this workshop: open the link in your email."
+                    ),
                     field="email",
                 )
 
@@ -119,7 +137,10 @@ def privatisation_request_submit(
                 )
         except IntegrityError:
             raise PrivatisationError(
-                _("You already have a request in progress for this workshop: open the link in your email."), field="email"
+                _(
+                    "You already have a request in progress for this workshop: open the link in your email."
+                ),
+                field="email",
             ) from None
         request_record_created(request, actor=CUSTOMER)
         request.proposed_slots.bulk_create(

@@ -22,34 +22,56 @@ T = "privatisation/emails/"
 
 
 def date_suggestion_submit(
-    *, workshop_id: int, starts_at: datetime, name: str, email: str, message: str, language: str, now=None
+    *,
+    workshop_id: int,
+    starts_at: datetime,
+    name: str,
+    email: str,
+    message: str,
+    language: str,
+    now=None,
 ) -> DateSuggestion:
     now = now or now_utc()
     with transaction.atomic():
-        workshop = Workshop.objects.select_related("artisan__user").filter(pk=workshop_id, is_published=True).first()
+        workshop = (
+            Workshop.objects.select_related("artisan__user")
+            .filter(pk=workshop_id, is_published=True)
+            .first()
+        )
         if workshop is None:
             raise PrivatisationError(_("This workshop is not open for suggestions."))
         if starts_at <= now:
             raise PrivatisationError(_("Suggest a date in the future."), field="starts_at")
         if starts_at > now + MAX_AHEAD:
-            raise PrivatisationError(_("Suggest a date within the next two years."), field="starts_at")
+            raise PrivatisationError(
+                _("Suggest a date within the next two years."), field="starts_at"
+            )
         suggestion = DateSuggestion.objects.create(
-            workshop=workshop, starts_at=starts_at, contact_name=name.strip(), email=email.strip().lower(),
-            message=message.strip(), language=language,
+            workshop=workshop,
+            starts_at=starts_at,
+            contact_name=name.strip(),
+            email=email.strip().lower(),
+            message=message.strip(),
+            language=language,
         )
         artisan = workshop.artisan
         notification_enqueue(
-            channel=Channel.EMAIL, recipient=artisan.email, template=f"{T}artisan_date_suggested",
+            channel=Channel.EMAIL,
+            recipient=artisan.email,
+            template=f"{T}artisan_date_suggested",
             context={"suggestion": suggestion, "workshop": workshop, "site_url": settings.SITE_URL},
-            language=artisan.language, key=f"suggestion:{suggestion.pk}:new:artisan:email",
+            language=artisan.language,
+            key=f"suggestion:{suggestion.pk}:new:artisan:email",
         )
     return suggestion
 
 
 def _lock(artisan, suggestion_id) -> DateSuggestion:
     suggestion = (
-        DateSuggestion.objects.select_for_update(of=("self",)).select_related("workshop")
-        .filter(pk=suggestion_id, workshop__artisan=artisan).first()
+        DateSuggestion.objects.select_for_update(of=("self",))
+        .select_related("workshop")
+        .filter(pk=suggestion_id, workshop__artisan=artisan)
+        .first()
     )
     if suggestion is None:
         raise RequestNotFound(_("This suggestion does not exist."))
@@ -60,7 +82,9 @@ def date_suggestion_accept(*, artisan, suggestion_id: int, now=None) -> DateSugg
     """Create the public slot the customer suggested (one click) and tell them."""
     now = now or now_utc()
     with transaction.atomic():
-        Artisan.objects.select_for_update().filter(pk=artisan.pk).first()  # serialise calendar writes
+        Artisan.objects.select_for_update().filter(
+            pk=artisan.pk
+        ).first()  # serialise calendar writes
         suggestion = _lock(artisan, suggestion_id)
         if suggestion.status == SuggestionStatus.ACCEPTED:
             return suggestion
@@ -75,7 +99,10 @@ def date_suggestion_accept(*, artisan, suggestion_id: int, now=None) -> DateSugg
             raise SlotUnavailable(_("You already have a slot at that time on your calendar."))
         try:
             (slot,) = slot_create_series(
-                artisan=artisan, workshop_id=workshop.pk, starts_at=suggestion.starts_at, ends_at=ends_at,
+                artisan=artisan,
+                workshop_id=workshop.pk,
+                starts_at=suggestion.starts_at,
+                ends_at=ends_at,
                 capacity=workshop.default_capacity,
             )
         except BookingError as exc:
@@ -85,9 +112,12 @@ def date_suggestion_accept(*, artisan, suggestion_id: int, now=None) -> DateSugg
         suggestion.decided_at = now
         suggestion.save(update_fields=["status", "slot", "decided_at"])
         notification_enqueue(
-            channel=Channel.EMAIL, recipient=suggestion.email, template=f"{T}customer_date_accepted",
+            channel=Channel.EMAIL,
+            recipient=suggestion.email,
+            template=f"{T}customer_date_accepted",
             context={"suggestion": suggestion, "workshop": workshop, "site_url": settings.SITE_URL},
-            language=suggestion.language, key=f"suggestion:{suggestion.pk}:accepted:customer:email",
+            language=suggestion.language,
+            key=f"suggestion:{suggestion.pk}:accepted:customer:email",
         )
     return suggestion
 

@@ -91,21 +91,39 @@ class FakeStripeHTTP(stripe.HTTPClient):
         self.routes: dict[tuple[str, str], list] = {}
         self.calls: list[dict] = []
 
-    def on(self, method: str, path: str, body=None, status: int = 200, raises: Exception | None = None):
-        self.routes.setdefault((method.upper(), path), []).append((status, copy.deepcopy(body), raises))
+    def on(
+        self, method: str, path: str, body=None, status: int = 200, raises: Exception | None = None
+    ):
+        self.routes.setdefault((method.upper(), path), []).append(
+            (status, copy.deepcopy(body), raises)
+        )
         return self
 
     def request(self, method, url, headers, post_data=None, *, _usage=None):
         parts = urlsplit(url)
-        params = parse_qs(post_data.decode() if isinstance(post_data, bytes) else (post_data or parts.query))
-        self.calls.append({"method": method.upper(), "url": url, "path": parts.path, "headers": dict(headers or {}), "params": params})
+        params = parse_qs(
+            post_data.decode() if isinstance(post_data, bytes) else (post_data or parts.query)
+        )
+        self.calls.append(
+            {
+                "method": method.upper(),
+                "url": url,
+                "path": parts.path,
+                "headers": dict(headers or {}),
+                "params": params,
+            }
+        )
         queue = self.routes.get((method.upper(), parts.path))
         if not queue:
             raise AssertionError(f"unexpected Stripe call {method} {parts.path}")
         status, body, raises = queue.pop(0) if len(queue) > 1 else queue[0]
         if raises is not None:
             raise raises
-        return json.dumps(body), status, {"Request-Id": "req_fake", "Content-Type": "application/json"}
+        return (
+            json.dumps(body),
+            status,
+            {"Request-Id": "req_fake", "Content-Type": "application/json"},
+        )
 
     def close(self):
         pass
@@ -113,7 +131,9 @@ class FakeStripeHTTP(stripe.HTTPClient):
 
 def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
     timestamp = timestamp or int(time.time())
-    signature = stripe.WebhookSignature._compute_signature(f"{timestamp}.{payload.decode()}", secret)
+    signature = stripe.WebhookSignature._compute_signature(
+        f"{timestamp}.{payload.decode()}", secret
+    )
     return f"t={timestamp},v1={signature}"
 
 

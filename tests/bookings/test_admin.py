@@ -17,12 +17,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ops(client):
-    user = get_user_model().objects.create_superuser("ops@example.com", "ops@example.com", "ops-password-123")
+    user = get_user_model().objects.create_superuser(
+        "ops@example.com", "ops@example.com", "ops-password-123"
+    )
     client.force_login(user)
     return client
 
 
-@pytest.mark.parametrize("model", ["artisan", "workshop", "slot", "order", "paymentevent", "webhookevent"])
+@pytest.mark.parametrize(
+    "model", ["artisan", "workshop", "slot", "order", "paymentevent", "webhookevent"]
+)
 def test_every_admin_list_renders(ops, model):
     order = OrderFactory(customer_email="ada@example.com")
     OrderLineFactory(order=order)
@@ -31,9 +35,15 @@ def test_every_admin_list_renders(ops, model):
 
 
 def test_orders_are_searchable_by_customer_email_and_name(ops):
-    OrderFactory(customer_email="ada@example.com", customer_name="Ada Lovelace", reference="A0000001")
-    OrderFactory(customer_email="bob@example.com", customer_name="Bob Builder", reference="B0000001")
-    by_email = ops.get(reverse("admin:bookings_order_changelist"), {"q": "ada@example"}).content.decode()
+    OrderFactory(
+        customer_email="ada@example.com", customer_name="Ada Lovelace", reference="A0000001"
+    )
+    OrderFactory(
+        customer_email="bob@example.com", customer_name="Bob Builder", reference="B0000001"
+    )
+    by_email = ops.get(
+        reverse("admin:bookings_order_changelist"), {"q": "ada@example"}
+    ).content.decode()
     by_name = ops.get(reverse("admin:bookings_order_changelist"), {"q": "Builder"}).content.decode()
     assert "A0000001" in by_email and "B0000001" not in by_email
     assert "B0000001" in by_name and "A0000001" not in by_name
@@ -47,7 +57,12 @@ def test_order_admin_is_read_only_with_lines_inline(ops):
     assert response.status_code == 200
     assert "Adult seat" in html
     assert 'name="status"' not in html
-    assert ops.post(reverse("admin:bookings_order_change", args=[order.pk]), {"status": "cancelled"}).status_code == 403
+    assert (
+        ops.post(
+            reverse("admin:bookings_order_change", args=[order.pk]), {"status": "cancelled"}
+        ).status_code
+        == 403
+    )
 
 
 def test_slot_status_and_seats_cannot_be_edited_in_admin(ops):
@@ -68,7 +83,13 @@ def test_workshop_admin_has_ticket_types_inline(ops):
 def test_adding_an_artisan_in_admin_creates_the_account_and_sends_the_invitation(ops):
     response = ops.post(
         reverse("admin:bookings_artisan_add"),
-        {"email": "claire@example.com", "display_name": "Atelier Claire", "phone": "", "language": "fr", "bio": ""},
+        {
+            "email": "claire@example.com",
+            "display_name": "Atelier Claire",
+            "phone": "",
+            "language": "fr",
+            "bio": "",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     artisan = Artisan.objects.get(user__email="claire@example.com")
@@ -81,7 +102,13 @@ def test_adding_an_artisan_with_a_known_email_is_a_form_error(ops):
     ArtisanFactory(user__email="claire@example.com", user__username="claire@example.com")
     response = ops.post(
         reverse("admin:bookings_artisan_add"),
-        {"email": "Claire@example.com", "display_name": "Twin", "phone": "", "language": "fr", "bio": ""},
+        {
+            "email": "Claire@example.com",
+            "display_name": "Twin",
+            "phone": "",
+            "language": "fr",
+            "bio": "",
+        },
     )
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
@@ -115,9 +142,12 @@ def test_artisan_change_page_keeps_the_user_read_only(ops):
 
 def _slot_post(slot, **overrides):
     data = {
-        "workshop": slot.workshop_id, "starts_at_0": slot.starts_at.strftime("%Y-%m-%d"),
-        "starts_at_1": slot.starts_at.strftime("%H:%M:%S"), "ends_at_0": slot.ends_at.strftime("%Y-%m-%d"),
-        "ends_at_1": slot.ends_at.strftime("%H:%M:%S"), "capacity": slot.capacity,
+        "workshop": slot.workshop_id,
+        "starts_at_0": slot.starts_at.strftime("%Y-%m-%d"),
+        "starts_at_1": slot.starts_at.strftime("%H:%M:%S"),
+        "ends_at_0": slot.ends_at.strftime("%Y-%m-%d"),
+        "ends_at_1": slot.ends_at.strftime("%H:%M:%S"),
+        "capacity": slot.capacity,
     }
     data.update(overrides)
     return data
@@ -126,7 +156,9 @@ def _slot_post(slot, **overrides):
 def test_lowering_a_slot_capacity_below_its_seats_taken_is_a_form_error_not_a_500(ops):
     slot = SlotFactory(capacity=6)
     type(slot).objects.filter(pk=slot.pk).update(seats_taken=4)
-    response = ops.post(reverse("admin:bookings_slot_change", args=[slot.pk]), _slot_post(slot, capacity=2))
+    response = ops.post(
+        reverse("admin:bookings_slot_change", args=[slot.pk]), _slot_post(slot, capacity=2)
+    )
     assert response.status_code == 200
     assert "4 seats are already booked" in response.content.decode()
     slot.refresh_from_db()
@@ -139,6 +171,8 @@ def test_a_booked_slot_cannot_be_moved_to_another_workshop_or_time_in_admin(ops)
     other = WorkshopFactory()
     html = ops.get(reverse("admin:bookings_slot_change", args=[slot.pk])).content.decode()
     assert 'name="workshop"' not in html and 'name="starts_at_0"' not in html
-    ops.post(reverse("admin:bookings_slot_change", args=[slot.pk]), _slot_post(slot, workshop=other.pk))
+    ops.post(
+        reverse("admin:bookings_slot_change", args=[slot.pk]), _slot_post(slot, workshop=other.pk)
+    )
     slot.refresh_from_db()
     assert slot.workshop_id != other.pk

@@ -18,7 +18,9 @@ def _link(body: str) -> str:
 
 
 def test_artisan_create_makes_a_user_without_password_and_a_unique_slug():
-    first = artisan_create(email="Claire@Example.com ", display_name="Atelier Claire", language="fr")
+    first = artisan_create(
+        email="Claire@Example.com ", display_name="Atelier Claire", language="fr"
+    )
     second = artisan_create(email="other@example.com", display_name="Atelier Claire", language="en")
     assert first.user.email == "Claire@example.com"
     assert not first.user.has_usable_password()
@@ -33,8 +35,12 @@ def test_artisan_create_refuses_an_email_already_used():
     assert get_user_model().objects.count() == 1
 
 
-def test_invitation_is_queued_in_the_artisan_language_with_a_set_password_link(django_capture_on_commit_callbacks):
-    artisan = artisan_create(email="claire@example.com", display_name="Atelier Claire", language="fr")
+def test_invitation_is_queued_in_the_artisan_language_with_a_set_password_link(
+    django_capture_on_commit_callbacks,
+):
+    artisan = artisan_create(
+        email="claire@example.com", display_name="Atelier Claire", language="fr"
+    )
     with django_capture_on_commit_callbacks(execute=False):
         notification = artisan_invite(artisan=artisan)
     assert notification.idempotency_key == f"artisan:{artisan.pk}:invite:1"
@@ -55,23 +61,33 @@ def test_sending_the_invitation_again_makes_a_new_notification_each_time():
 
 
 def test_invited_artisan_sets_a_password_through_the_link_and_signs_in(client):
-    artisan = artisan_create(email="claire@example.com", display_name="Atelier Claire", language="en")
+    artisan = artisan_create(
+        email="claire@example.com", display_name="Atelier Claire", language="en"
+    )
     notification = artisan_invite(artisan=artisan)
     response = client.get(_link(notification.body_text), follow=True)
     assert response.status_code == 200
     assert response.context["validlink"]
     new_password = "a-fresh-and-long-clay-password"
-    done = client.post(response.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password})
+    done = client.post(
+        response.redirect_chain[-1][0],
+        {"new_password1": new_password, "new_password2": new_password},
+    )
     assert done.status_code == 302
     assert done.url == reverse("backoffice:password_reset_complete")
-    assert client.login(request=RequestFactory().post("/"), username="claire@example.com", password=new_password)
+    assert client.login(
+        request=RequestFactory().post("/"), username="claire@example.com", password=new_password
+    )
 
 
 def test_an_invitation_link_cannot_be_used_twice(client):
     artisan = artisan_create(email="claire@example.com", display_name="Atelier Claire")
     link = _link(artisan_invite(artisan=artisan).body_text)
     first = client.get(link, follow=True)
-    client.post(first.redirect_chain[-1][0], {"new_password1": "a-long-new-password-1", "new_password2": "a-long-new-password-1"})
+    client.post(
+        first.redirect_chain[-1][0],
+        {"new_password1": "a-long-new-password-1", "new_password2": "a-long-new-password-1"},
+    )
     again = client.get(link, follow=True)
     assert not again.context["validlink"]
     assert "This link no longer works" in again.content.decode()
@@ -86,9 +102,13 @@ def test_sign_in_page_links_to_password_reset(client):
 def test_password_reset_email_goes_through_the_outbox_in_the_artisan_language(
     client, celery_eager, django_capture_on_commit_callbacks
 ):
-    artisan = ArtisanFactory(user__email="potter@example.com", user__username="potter@example.com", language="fr")
+    artisan = ArtisanFactory(
+        user__email="potter@example.com", user__username="potter@example.com", language="fr"
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("backoffice:password_reset"), {"email": "potter@example.com"})
+        response = client.post(
+            reverse("backoffice:password_reset"), {"email": "potter@example.com"}
+        )
     assert response.status_code == 302
     assert response.url == reverse("backoffice:password_reset_done")
     notification = Notification.objects.get()
@@ -99,9 +119,18 @@ def test_password_reset_email_goes_through_the_outbox_in_the_artisan_language(
     assert len(mail.outbox) == 1  # the task sent it
     # The link works and sets a new password.
     follow = client.get(_link(notification.body_text), follow=True)
-    client.post(follow.redirect_chain[-1][0], {"new_password1": "another-long-password-9", "new_password2": "another-long-password-9"})
-    assert client.login(request=RequestFactory().post("/"), username="potter@example.com", password="another-long-password-9")
-    assert not client.login(request=RequestFactory().post("/"), username="potter@example.com", password=PASSWORD)
+    client.post(
+        follow.redirect_chain[-1][0],
+        {"new_password1": "another-long-password-9", "new_password2": "another-long-password-9"},
+    )
+    assert client.login(
+        request=RequestFactory().post("/"),
+        username="potter@example.com",
+        password="another-long-password-9",
+    )
+    assert not client.login(
+        request=RequestFactory().post("/"), username="potter@example.com", password=PASSWORD
+    )
 
 
 def test_password_reset_also_reaches_an_invited_artisan_without_a_password(client):
@@ -123,5 +152,7 @@ def test_password_reset_bad_email_is_a_form_error(client):
 
 
 def test_password_reset_pages_render_in_french(client):
-    html = client.get(reverse("backoffice:password_reset"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    html = client.get(
+        reverse("backoffice:password_reset"), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
     assert "Mot de passe oublié ?" in html

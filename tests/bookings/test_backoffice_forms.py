@@ -74,8 +74,17 @@ def test_slot_form_defaults_end_and_capacity_from_the_workshop(workshop):
         ({"workshop": "999999"}, "workshop"),
     ],
     ids=[
-        "past", "bad-date", "bad-time", "end-before-start", "capacity-zero", "capacity-negative",
-        "capacity-text", "weekly-without-until", "until-before-start", "more-than-a-year", "bad-repeat",
+        "past",
+        "bad-date",
+        "bad-time",
+        "end-before-start",
+        "capacity-zero",
+        "capacity-negative",
+        "capacity-text",
+        "weekly-without-until",
+        "until-before-start",
+        "more-than-a-year",
+        "bad-repeat",
         "unknown-workshop",
     ],
 )
@@ -94,7 +103,10 @@ def test_slot_form_offers_only_my_workshops(workshop):
 
 def test_slot_edit_form_refuses_capacity_below_seats_taken():
     slot = SlotFactory(capacity=8, seats_taken=6)
-    form = SlotEditForm({"date": "2030-01-01", "start_time": "10:00", "end_time": "12:00", "capacity": "5"}, slot=slot)
+    form = SlotEditForm(
+        {"date": "2030-01-01", "start_time": "10:00", "end_time": "12:00", "capacity": "5"},
+        slot=slot,
+    )
     assert not form.is_valid()
     assert "6 seats are already booked" in form.errors["capacity"][0]
 
@@ -129,7 +141,10 @@ def test_workshop_form_reads_a_good_submission():
 @pytest.mark.parametrize(
     "overrides, fields",
     [
-        ({"private_min_capacity": "9", "private_max_capacity": "8"}, ["private_min_capacity", "private_max_capacity"]),
+        (
+            {"private_min_capacity": "9", "private_max_capacity": "8"},
+            ["private_min_capacity", "private_max_capacity"],
+        ),
         ({"private_min_capacity": "0"}, ["private_min_capacity"]),
         ({"private_max_capacity": "0"}, ["private_max_capacity"]),
         ({"price_cents": "cheap"}, ["price_cents"]),
@@ -139,7 +154,17 @@ def test_workshop_form_reads_a_good_submission():
         ({"duration_minutes": "0"}, ["duration_minutes"]),
         ({"default_capacity": "abc"}, ["default_capacity"]),
     ],
-    ids=["min-above-max", "min-zero", "max-zero", "price", "title", "timezone", "currency", "duration", "capacity"],
+    ids=[
+        "min-above-max",
+        "min-zero",
+        "max-zero",
+        "price",
+        "title",
+        "timezone",
+        "currency",
+        "duration",
+        "capacity",
+    ],
 )
 def test_workshop_form_bad_input_is_a_field_error(overrides, fields):
     form = WorkshopForm(workshop_data(**overrides))

@@ -1,4 +1,3 @@
-
 """Back-office pages: who may see what, the calendar, slots, participants, activity."""
 
 import csv
@@ -101,7 +100,9 @@ def test_home_redirects_to_the_calendar(signed_in):
 @time_machine.travel(NOW, tick=False)
 def test_month_view_shows_slots_in_the_workshop_time_zone(signed_in, artisan):
     workshop = WorkshopFactory(artisan=artisan, title="Raku evening", timezone="Europe/Paris")
-    SlotFactory(workshop=workshop, starts_at=datetime(2026, 6, 20, 8, tzinfo=UTC), capacity=6, seats_taken=2)
+    SlotFactory(
+        workshop=workshop, starts_at=datetime(2026, 6, 20, 8, tzinfo=UTC), capacity=6, seats_taken=2
+    )
     response = signed_in.get("/backoffice/calendar/")
     html = response.content.decode()
     assert "June 2026" in html
@@ -115,7 +116,9 @@ def test_calendar_marks_private_and_cancelled_slots(signed_in, artisan):
     SlotFactory(workshop=workshop, starts_at=at, kind=SlotKind.PRIVATE, status=SlotStatus.HELD)
     SlotFactory(workshop=workshop, starts_at=at, kind=SlotKind.PRIVATE, status=SlotStatus.OPEN)
     cancelled = SlotFactory(workshop=workshop, starts_at=at, status=SlotStatus.CANCELLED)
-    OrderFactory(slot=cancelled, status=OrderStatus.CANCELLED)  # it had customers: it stays, struck through
+    OrderFactory(
+        slot=cancelled, status=OrderStatus.CANCELLED
+    )  # it had customers: it stays, struck through
     html = signed_in.get("/backoffice/calendar/").content.decode()
     assert html.count('class="badge badge-private"') == 2
     assert "Held for a request" in html and "Private session" in html
@@ -126,7 +129,10 @@ def test_calendar_marks_private_and_cancelled_slots(signed_in, artisan):
 def test_week_view_lists_only_that_week(signed_in, artisan):
     workshop = WorkshopFactory(artisan=artisan, title="Glazing")
     SlotFactory(workshop=workshop, starts_at=datetime(2026, 6, 16, 8, tzinfo=UTC))
-    SlotFactory(workshop=WorkshopFactory(artisan=artisan, title="Other week"), starts_at=datetime(2026, 6, 23, 8, tzinfo=UTC))
+    SlotFactory(
+        workshop=WorkshopFactory(artisan=artisan, title="Other week"),
+        starts_at=datetime(2026, 6, 23, 8, tzinfo=UTC),
+    )
     html = signed_in.get("/backoffice/calendar/?view=week&date=2026-06-17").content.decode()
     assert "Glazing" in html and "Other week" not in html
     assert "15 Jun" in html  # the week starts on Monday
@@ -134,15 +140,25 @@ def test_week_view_lists_only_that_week(signed_in, artisan):
 
 @time_machine.travel(NOW, tick=False)
 def test_calendar_never_shows_another_artisans_slots(signed_in, artisan):
-    SlotFactory(workshop=WorkshopFactory(title="Not mine"), starts_at=datetime(2026, 6, 20, 8, tzinfo=UTC))
+    SlotFactory(
+        workshop=WorkshopFactory(title="Not mine"), starts_at=datetime(2026, 6, 20, 8, tzinfo=UTC)
+    )
     assert "Not mine" not in signed_in.get("/backoffice/calendar/").content.decode()
 
 
 @time_machine.travel(NOW, tick=False)
 @pytest.mark.parametrize(
     "query",
-    ["?month=2026-13", "?month=banana", "?month=-1", "?view=week&date=2026-02-30", "?view=week&date=x",
-     "?month=99999-01", "?view=fortnight", "?month=0001-01"],
+    [
+        "?month=2026-13",
+        "?month=banana",
+        "?month=-1",
+        "?view=week&date=2026-02-30",
+        "?view=week&date=x",
+        "?month=99999-01",
+        "?view=fortnight",
+        "?month=0001-01",
+    ],
 )
 def test_bad_calendar_params_fall_back_to_today(signed_in, query):
     response = signed_in.get("/backoffice/calendar/" + query)
@@ -199,8 +215,15 @@ def test_create_weekly_series_from_the_form(signed_in, artisan):
     workshop = WorkshopFactory(artisan=artisan, duration_minutes=120, default_capacity=6)
     response = signed_in.post(
         "/backoffice/slots/new/",
-        {"workshop": workshop.pk, "date": "2026-06-15", "start_time": "10:00", "end_time": "",
-         "capacity": "", "repeat": "weekly", "until": "2026-07-06"},
+        {
+            "workshop": workshop.pk,
+            "date": "2026-06-15",
+            "start_time": "10:00",
+            "end_time": "",
+            "capacity": "",
+            "repeat": "weekly",
+            "until": "2026-07-06",
+        },
     )
     assert response.status_code == 302 and response["Location"].endswith("?month=2026-06")
     slots = list(Slot.objects.filter(workshop=workshop))
@@ -222,7 +245,9 @@ def test_create_with_a_past_date_shows_the_error(signed_in, artisan):
 
 def test_create_without_any_workshop_sends_to_the_workshop_form(signed_in):
     response = signed_in.get("/backoffice/slots/new/")
-    assert response.status_code == 302 and response["Location"] == reverse("backoffice:workshop_create")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "backoffice:workshop_create"
+    )
 
 
 def test_create_page_prefills_the_date(signed_in, artisan):
@@ -236,7 +261,12 @@ def test_edit_capacity_below_seats_taken_is_a_form_error(signed_in, artisan):
     local = slot.starts_at.astimezone(slot.workshop.tzinfo)
     response = signed_in.post(
         reverse("backoffice:slot_edit", args=[slot.pk]),
-        {"date": local.date().isoformat(), "start_time": local.strftime("%H:%M"), "end_time": "23:59", "capacity": "3"},
+        {
+            "date": local.date().isoformat(),
+            "start_time": local.strftime("%H:%M"),
+            "end_time": "23:59",
+            "capacity": "3",
+        },
     )
     assert response.status_code == 200
     assert "5 seats are already booked" in response.content.decode()
@@ -290,9 +320,13 @@ def test_participants_lists_confirmed_orders_only(signed_in, artisan):
 
 def test_participants_csv_is_injection_safe_with_a_safe_filename(signed_in, artisan):
     slot = SlotFactory(workshop=WorkshopFactory(artisan=artisan, title='Raku "fire" / night'))
-    OrderFactory(slot=slot, customer_name="=HYPERLINK(\"http://evil\")", customer_phone="+33611223344")
+    OrderFactory(
+        slot=slot, customer_name='=HYPERLINK("http://evil")', customer_phone="+33611223344"
+    )
     OrderFactory(slot=slot, customer_name="@SUM(A1)", customer_phone="")
-    response = signed_in.get(reverse("backoffice:slot_participants", args=[slot.pk]) + "?format=csv")
+    response = signed_in.get(
+        reverse("backoffice:slot_participants", args=[slot.pk]) + "?format=csv"
+    )
     assert response["Content-Type"].startswith("text/csv")
     disposition = response["Content-Disposition"]
     assert disposition.startswith('attachment; filename="participants-raku-fire-night-')
@@ -300,7 +334,7 @@ def test_participants_csv_is_injection_safe_with_a_safe_filename(signed_in, arti
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Name"
     names = sorted(row[0] for row in rows[1:])
-    assert names == ["'=HYPERLINK(\"http://evil\")", "'@SUM(A1)"]
+    assert names == ['\'=HYPERLINK("http://evil")', "'@SUM(A1)"]
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
@@ -333,14 +367,29 @@ def test_activity_empty_state(signed_in):
 
 def workshop_post(**overrides):
     data = {
-        "title": "Raku night", "description": "", "practical_info": "", "city": "Nantes", "address": "",
-        "timezone": "Europe/Paris", "price_cents": "65,50", "currency": "EUR", "duration_minutes": "120",
-        "default_capacity": "8", "privatisation_enabled": "on", "private_min_capacity": "2",
+        "title": "Raku night",
+        "description": "",
+        "practical_info": "",
+        "city": "Nantes",
+        "address": "",
+        "timezone": "Europe/Paris",
+        "price_cents": "65,50",
+        "currency": "EUR",
+        "duration_minutes": "120",
+        "default_capacity": "8",
+        "privatisation_enabled": "on",
+        "private_min_capacity": "2",
         "private_max_capacity": "8",
-        "tickets-TOTAL_FORMS": "1", "tickets-INITIAL_FORMS": "0", "tickets-MIN_NUM_FORMS": "0",
+        "tickets-TOTAL_FORMS": "1",
+        "tickets-INITIAL_FORMS": "0",
+        "tickets-MIN_NUM_FORMS": "0",
         "tickets-MAX_NUM_FORMS": "20",
-        "tickets-0-id": "", "tickets-0-name": "Adult", "tickets-0-price_cents": "65,50",
-        "tickets-0-description": "", "tickets-0-requires_confirmation": "on", "tickets-0-is_active": "on",
+        "tickets-0-id": "",
+        "tickets-0-name": "Adult",
+        "tickets-0-price_cents": "65,50",
+        "tickets-0-description": "",
+        "tickets-0-requires_confirmation": "on",
+        "tickets-0-is_active": "on",
     }
     data.update(overrides)
     return data
@@ -351,7 +400,11 @@ def test_create_workshop_with_a_ticket_type(signed_in, artisan):
     workshop = Workshop.objects.get(artisan=artisan)
     assert response.status_code == 302
     assert response["Location"] == reverse("backoffice:workshop_edit", args=[workshop.pk])
-    assert (workshop.price_cents, workshop.slug, workshop.is_published) == (6550, "raku-night", False)
+    assert (workshop.price_cents, workshop.slug, workshop.is_published) == (
+        6550,
+        "raku-night",
+        False,
+    )
     [ticket] = workshop.ticket_types.all()
     assert (ticket.name, ticket.price_cents, ticket.requires_confirmation) == ("Adult", 6550, True)
 
@@ -373,13 +426,21 @@ def test_edit_workshop_keeps_untouched_ticket_types(signed_in, artisan):
     ticket = TicketTypeFactory(workshop=workshop, name="Adult", price_cents=5000)
     page = signed_in.get(reverse("backoffice:workshop_edit", args=[workshop.pk])).content.decode()
     assert 'value="50"' in page  # 5000 cents shown as euros
-    data = workshop_post(**{
-        "tickets-TOTAL_FORMS": "2", "tickets-INITIAL_FORMS": "1",
-        "tickets-0-id": str(ticket.pk), "tickets-0-name": "Adult", "tickets-0-price_cents": "50",
-        "tickets-0-requires_confirmation": "",
-        "tickets-1-id": "", "tickets-1-name": "", "tickets-1-price_cents": "", "tickets-1-description": "",
-        "tickets-1-is_active": "on",
-    })
+    data = workshop_post(
+        **{
+            "tickets-TOTAL_FORMS": "2",
+            "tickets-INITIAL_FORMS": "1",
+            "tickets-0-id": str(ticket.pk),
+            "tickets-0-name": "Adult",
+            "tickets-0-price_cents": "50",
+            "tickets-0-requires_confirmation": "",
+            "tickets-1-id": "",
+            "tickets-1-name": "",
+            "tickets-1-price_cents": "",
+            "tickets-1-description": "",
+            "tickets-1-is_active": "on",
+        }
+    )
     del data["tickets-0-requires_confirmation"]
     response = signed_in.post(reverse("backoffice:workshop_edit", args=[workshop.pk]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -388,7 +449,10 @@ def test_edit_workshop_keeps_untouched_ticket_types(signed_in, artisan):
 
 def test_workshop_form_shows_a_placeholder_without_photo(signed_in, artisan):
     workshop = WorkshopFactory(artisan=artisan)
-    assert "photo-placeholder" in signed_in.get(reverse("backoffice:workshop_edit", args=[workshop.pk])).content.decode()
+    assert (
+        "photo-placeholder"
+        in signed_in.get(reverse("backoffice:workshop_edit", args=[workshop.pk])).content.decode()
+    )
 
 
 def test_calendar_in_french(signed_in, artisan):
@@ -403,7 +467,9 @@ def test_calendar_in_french(signed_in, artisan):
 def test_a_free_ticket_type_is_refused_and_nothing_is_saved(signed_in, artisan):
     from bookings.models import Workshop
 
-    response = signed_in.post("/backoffice/activity/new/", workshop_post(**{"tickets-0-price_cents": "0"}))
+    response = signed_in.post(
+        "/backoffice/activity/new/", workshop_post(**{"tickets-0-price_cents": "0"})
+    )
     assert response.status_code in (200, 400)
     assert "A ticket type needs a price above zero." in response.content.decode()
     assert not Workshop.objects.filter(artisan=artisan).exists()

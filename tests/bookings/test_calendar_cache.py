@@ -24,7 +24,9 @@ def artisan():
 @pytest.fixture
 def slot(artisan):
     workshop = WorkshopFactory(artisan=artisan, title="Raku firing")
-    return SlotFactory(workshop=workshop, starts_at=NOW + timedelta(days=2), capacity=8, seats_taken=3)
+    return SlotFactory(
+        workshop=workshop, starts_at=NOW + timedelta(days=2), capacity=8, seats_taken=3
+    )
 
 
 @pytest.fixture
@@ -65,7 +67,9 @@ def test_a_raw_sql_write_to_a_slot_or_workshop_shows_on_the_next_view(signed_in,
         cursor.execute("UPDATE bookings_slot SET seats_taken = 7 WHERE id = %s", [slot.pk])
     assert "7/8" in signed_in.get(URL).content.decode()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE bookings_workshop SET title = 'Wood firing' WHERE id = %s", [slot.workshop_id])
+        cursor.execute(
+            "UPDATE bookings_workshop SET title = 'Wood firing' WHERE id = %s", [slot.workshop_id]
+        )
     html = signed_in.get(URL).content.decode()
     assert "Wood firing" in html and "Raku firing" not in html
     assert len(grids) == 3
@@ -74,7 +78,9 @@ def test_a_raw_sql_write_to_a_slot_or_workshop_shows_on_the_next_view(signed_in,
 @time_machine.travel(NOW, tick=False)
 def test_another_artisans_write_leaves_the_grid_cached(signed_in, slot, grids):
     signed_in.get(URL)
-    SlotFactory(workshop=WorkshopFactory(artisan=ArtisanFactory()), starts_at=NOW + timedelta(days=3))
+    SlotFactory(
+        workshop=WorkshopFactory(artisan=ArtisanFactory()), starts_at=NOW + timedelta(days=3)
+    )
     signed_in.get(URL)
     assert len(grids) == 1
 

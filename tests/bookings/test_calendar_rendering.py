@@ -32,8 +32,15 @@ def _calendar(client, **params):
 
 
 def test_a_slot_shows_its_local_time_seats_link_and_escaped_title(signed_in, artisan):
-    workshop = WorkshopFactory(artisan=artisan, title="<b>Tom & Jerry</b>", timezone="America/New_York")
-    slot = SlotFactory(workshop=workshop, starts_at=datetime(2026, 6, 12, 14, tzinfo=UTC), capacity=8, seats_taken=3)
+    workshop = WorkshopFactory(
+        artisan=artisan, title="<b>Tom & Jerry</b>", timezone="America/New_York"
+    )
+    slot = SlotFactory(
+        workshop=workshop,
+        starts_at=datetime(2026, 6, 12, 14, tzinfo=UTC),
+        capacity=8,
+        seats_taken=3,
+    )
     html = _calendar(signed_in)
     assert "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;" in html and "<b>Tom" not in html
     assert f'href="{reverse("backoffice:slot_participants", args=[slot.pk])}"' in html
@@ -45,8 +52,15 @@ def test_private_held_and_cancelled_slots_are_marked(signed_in, artisan):
     workshop = WorkshopFactory(artisan=artisan)
     at = datetime(2026, 6, 12, 9, tzinfo=UTC)
     cancelled = SlotFactory(workshop=workshop, starts_at=at, status=SlotStatus.CANCELLED)
-    OrderFactory(slot=cancelled, status=OrderStatus.CANCELLED)  # had a customer: stays, struck through
-    SlotFactory(workshop=workshop, starts_at=at.replace(hour=11), kind=SlotKind.PRIVATE, status=SlotStatus.HELD)
+    OrderFactory(
+        slot=cancelled, status=OrderStatus.CANCELLED
+    )  # had a customer: stays, struck through
+    SlotFactory(
+        workshop=workshop,
+        starts_at=at.replace(hour=11),
+        kind=SlotKind.PRIVATE,
+        status=SlotStatus.HELD,
+    )
     html = _calendar(signed_in)
     assert 'class="cal-slot cal-slot-cancelled"' in html and "<del>" in html
     assert 'class="cal-slot cal-slot-private"' in html and "Held for a request" in html

@@ -16,7 +16,9 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def slot():
-    return SlotFactory(capacity=4, workshop=WorkshopFactory(price_cents=4000, title="Wheel throwing"))
+    return SlotFactory(
+        capacity=4, workshop=WorkshopFactory(price_cents=4000, title="Wheel throwing")
+    )
 
 
 @pytest.fixture
@@ -44,7 +46,9 @@ def test_booking_form_shows_ticket_types_and_seats_left(client, slot, adult):
 
 def test_confirm_first_ticket_says_the_card_is_charged_after_acceptance(client, slot):
     TicketTypeFactory(workshop=slot.workshop, name="Masterclass", requires_confirmation=True)
-    body = client.get(reverse("storefront:book", args=[slot.workshop.slug, slot.pk])).content.decode()
+    body = client.get(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk])
+    ).content.decode()
     assert "must accept this booking first" in body and "charged if the booking is accepted" in body
 
 
@@ -58,7 +62,10 @@ def test_confirm_first_ticket_says_the_card_is_charged_after_acceptance(client, 
     ],
 )
 def test_bad_input_gives_form_errors(client, slot, adult, qty, overrides, message):
-    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, qty, **overrides))
+    response = client.post(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]),
+        form_data(adult, qty, **overrides),
+    )
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Order.objects.exists()
@@ -66,7 +73,9 @@ def test_bad_input_gives_form_errors(client, slot, adult, qty, overrides, messag
 
 def test_more_seats_than_left_is_a_form_error(client, slot, adult):
     Slot.objects.filter(pk=slot.pk).update(seats_taken=3)
-    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 2))
+    response = client.post(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 2)
+    )
     assert response.status_code == 400
     assert "Only 1 seat is left" in response.content.decode()
 
@@ -77,15 +86,21 @@ def test_sold_out_in_the_service_is_shown_on_the_form(client, slot, adult, monke
 
     monkeypatch.setattr(checkout_forms.BookingForm, "clean", lambda self: self.cleaned_data)
     Slot.objects.filter(pk=slot.pk).update(seats_taken=4)
-    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 1))
+    response = client.post(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 1)
+    )
     assert response.status_code == 400
     assert "sold out" in response.content.decode()
 
 
 def test_booking_and_paying_on_the_dev_gateway_shows_two_qr_tickets(client, slot, adult):
-    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 2))
+    response = client.post(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 2)
+    )
     payment = DevPayment.objects.get()
-    assert response.status_code == 302 and response.url == reverse("storefront:dev_checkout", args=[payment.reference])
+    assert response.status_code == 302 and response.url == reverse(
+        "storefront:dev_checkout", args=[payment.reference]
+    )
     order = Order.objects.get()
     assert order.customer_phone == "+33612345678" and order.language == "en"
     response = client.post(response.url, {"action": "pay"})
@@ -100,7 +115,9 @@ def test_booking_and_paying_on_the_dev_gateway_shows_two_qr_tickets(client, slot
 
 
 def test_declining_on_the_dev_gateway_shows_payment_failed(client, slot, adult):
-    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 1))
+    response = client.post(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 1)
+    )
     response = client.post(response.url, {"action": "decline"}, follow=True)
     assert "Payment failed" in response.content.decode()
     slot.refresh_from_db()
@@ -111,12 +128,19 @@ def test_wrong_token_is_404(client, slot, adult):
     client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 1))
     token = Order.objects.get().token
     for name in ("storefront:order", "storefront:order_tickets", "storefront:order_calendar"):
-        assert client.get(reverse(name, args=[token[:-1] + ("A" if token[-1] != "A" else "B")])).status_code == 404
+        assert (
+            client.get(
+                reverse(name, args=[token[:-1] + ("A" if token[-1] != "A" else "B")])
+            ).status_code
+            == 404
+        )
     assert client.get(reverse("storefront:order", args=[token])).status_code == 200
 
 
 def test_tickets_page_and_calendar_file(client, slot, adult):
-    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 2))
+    response = client.post(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 2)
+    )
     client.post(response.url, {"action": "pay"})
     order = Order.objects.get()
     tickets = client.get(reverse("storefront:order_tickets", args=[order.token]))
@@ -128,10 +152,16 @@ def test_tickets_page_and_calendar_file(client, slot, adult):
 
 def test_order_page_in_french(client, slot, adult):
     client.cookies.load({"django_language": "fr"})
-    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 1), HTTP_ACCEPT_LANGUAGE="fr")
+    response = client.post(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]),
+        form_data(adult, 1),
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
     order = Order.objects.get()
     assert order.language == "fr"
-    body = client.get(reverse("storefront:order", args=[order.token]), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    body = client.get(
+        reverse("storefront:order", args=[order.token]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
     assert "Récapitulatif" in body and "Continuer vers le paiement" in body
     assert response.status_code == 302
 
@@ -144,7 +174,9 @@ def test_booking_posts_are_rate_limited(client, slot, adult, settings):
 
 
 def test_dev_checkout_is_off_when_stripe_is_configured(client, slot, adult, settings):
-    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 1))
+    response = client.post(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 1)
+    )
     settings.STRIPE_SECRET_KEY = "sk_test_x"
     assert client.get(response.url).status_code == 404
 
@@ -152,15 +184,23 @@ def test_dev_checkout_is_off_when_stripe_is_configured(client, slot, adult, sett
 def test_slot_action_links_to_the_booking_form_or_says_full(slot):
     from django.template.loader import render_to_string
 
-    html = render_to_string("bookings/storefront/_slot_action.html", {"slot": slot, "workshop": slot.workshop})
+    html = render_to_string(
+        "bookings/storefront/_slot_action.html", {"slot": slot, "workshop": slot.workshop}
+    )
     assert reverse("storefront:book", args=[slot.workshop.slug, slot.pk]) in html
     slot.seats_taken = slot.capacity
-    assert "Full" in render_to_string("bookings/storefront/_slot_action.html", {"slot": slot, "workshop": slot.workshop})
+    assert "Full" in render_to_string(
+        "bookings/storefront/_slot_action.html", {"slot": slot, "workshop": slot.workshop}
+    )
 
 
 @pytest.mark.parametrize("seats", [1, 4])
-def test_order_page_queries_do_not_grow_with_tickets(client, slot, adult, seats, django_assert_num_queries):
-    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, seats))
+def test_order_page_queries_do_not_grow_with_tickets(
+    client, slot, adult, seats, django_assert_num_queries
+):
+    response = client.post(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, seats)
+    )
     client.post(response.url, {"action": "pay"})
     order = Order.objects.get()
     assert order.tickets.count() == seats
@@ -179,13 +219,18 @@ def test_booking_form_is_404_for_a_private_cancelled_or_past_slot(client, adult,
     cancelled = SlotFactory(workshop=slot.workshop, status=SlotStatus.CANCELLED)
     past = SlotFactory(workshop=slot.workshop, starts_at=timezone.now() - timedelta(days=1))
     for other in (private, cancelled, past):
-        assert client.get(reverse("storefront:book", args=[other.workshop.slug, other.pk])).status_code == 404
+        assert (
+            client.get(reverse("storefront:book", args=[other.workshop.slug, other.pk])).status_code
+            == 404
+        )
 
 
 def test_return_page_reconciles_when_the_callback_was_lost(client, slot, adult):
     from bookings.payments import get_gateway
 
-    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 1))
+    response = client.post(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 1)
+    )
     order = Order.objects.get()
     get_gateway("dev").customer_pays(order.payment_intent_id)  # paid, no event delivered
     assert Order.objects.get().status == OrderStatus.PENDING_PAYMENT
@@ -199,10 +244,16 @@ def test_payment_service_down_keeps_the_order_with_a_retry_button(client, slot, 
     from bookings.payments.dev import DevGateway
 
     def down(self, **kwargs):
-        raise PaymentUnavailable("The payment service cannot be reached right now. Please try again in a moment.")
+        raise PaymentUnavailable(
+            "The payment service cannot be reached right now. Please try again in a moment."
+        )
 
     monkeypatch.setattr(DevGateway, "create_payment", down)
-    response = client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), form_data(adult, 1), follow=True)
+    response = client.post(
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]),
+        form_data(adult, 1),
+        follow=True,
+    )
     body = response.content.decode()
     assert "cannot be reached right now" in body and "Continue to payment" in body
     assert Order.objects.get().status == OrderStatus.PENDING_PAYMENT

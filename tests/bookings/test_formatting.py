@@ -30,7 +30,9 @@ def test_a_date_reads_as_each_language_writes_it(language, style, expected):
 
 
 def test_the_template_filter_uses_the_active_language_and_the_chosen_time_zone():
-    template = Template('{% load tz atelier %}{{ when|timezone:"America/New_York"|ldate:"datetime" }} · {{ day|ldate:"short_date" }}')
+    template = Template(
+        '{% load tz atelier %}{{ when|timezone:"America/New_York"|ldate:"datetime" }} · {{ day|ldate:"short_date" }}'
+    )
     context = Context({"when": WHEN, "day": date(2026, 12, 4)})
     with translation.override("fr"):
         text = template.render(context)
@@ -43,14 +45,21 @@ def test_an_unknown_style_is_a_programming_error():
         format_when(WHEN, "fancy")
 
 
-@pytest.mark.parametrize(("language", "rate", "expected"), [("en", 2000, "20%"), ("fr", 550, "5,5\u00a0%")])
+@pytest.mark.parametrize(
+    ("language", "rate", "expected"), [("en", 2000, "20%"), ("fr", 550, "5,5\u00a0%")]
+)
 def test_vat_rate_reads_as_the_locale_writes_percentages(language, rate, expected):
     assert vat_rate_label(rate, language) == expected
 
 
-@pytest.mark.parametrize(("name", "expected"), [("Atelier Terre", "À propos d’Atelier Terre"), ("Marie Dupont", "À propos de Marie Dupont")])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Atelier Terre", "À propos d’Atelier Terre"), ("Marie Dupont", "À propos de Marie Dupont")],
+)
 def test_french_elides_de_before_a_vowel(name, expected):
-    template = Template("{% load i18n atelier %}{% blocktranslate with of_name=name|of_name %}About {{ of_name }}{% endblocktranslate %}")
+    template = Template(
+        "{% load i18n atelier %}{% blocktranslate with of_name=name|of_name %}About {{ of_name }}{% endblocktranslate %}"
+    )
     with translation.override("fr"):
         assert template.render(Context({"name": name})) == expected
     with translation.override("en"):

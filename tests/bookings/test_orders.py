@@ -46,19 +46,32 @@ def child(slot):
 
 @pytest.fixture
 def on_request(slot):
-    return TicketTypeFactory(workshop=slot.workshop, name="Private lesson", price_cents=9000, requires_confirmation=True)
+    return TicketTypeFactory(
+        workshop=slot.workshop, name="Private lesson", price_cents=9000, requires_confirmation=True
+    )
 
 
 def place(slot, quantities, **kwargs):
-    data = dict(customer_name="Ada", customer_email="ada@example.com", customer_phone="+33611223344", language="en")
+    data = dict(
+        customer_name="Ada",
+        customer_email="ada@example.com",
+        customer_phone="+33611223344",
+        language="en",
+    )
     data.update(kwargs)
     return order_place(slot_id=slot.pk, quantities=quantities, **data)
 
 
 def pay_on_dev_gateway(order, action="pay"):
-    session = order_start_payment(order_id=order.pk, return_url="http://t/back", cancel_url="http://t/cancel")
+    session = order_start_payment(
+        order_id=order.pk, return_url="http://t/back", cancel_url="http://t/cancel"
+    )
     gateway = get_gateway("dev")
-    state = gateway.customer_pays(session.reference) if action == "pay" else gateway.customer_declines(session.reference)
+    state = (
+        gateway.customer_pays(session.reference)
+        if action == "pay"
+        else gateway.customer_declines(session.reference)
+    )
     return payment_event_process(provider="dev", event=gateway.event_for(state, action))
 
 
@@ -109,7 +122,9 @@ def test_cancelled_or_past_slot_cannot_be_booked(slot, adult):
         place(past, {adult.pk: 1})
 
 
-def test_paying_on_dev_gateway_confirms_with_one_ticket_per_seat(slot, adult, django_capture_on_commit_callbacks):
+def test_paying_on_dev_gateway_confirms_with_one_ticket_per_seat(
+    slot, adult, django_capture_on_commit_callbacks
+):
     order = place(slot, {adult.pk: 2})
     with django_capture_on_commit_callbacks(execute=True):
         assert pay_on_dev_gateway(order) == "processed"
@@ -128,30 +143,46 @@ def test_paying_on_dev_gateway_confirms_with_one_ticket_per_seat(slot, adult, dj
 
 def test_confirmation_is_idempotent(slot, adult):
     order = place(slot, {adult.pk: 1})
-    state = IntentState(reference="dev_x", status=IntentStatus.SUCCEEDED, amount_cents=4000, currency="EUR")
+    state = IntentState(
+        reference="dev_x", status=IntentStatus.SUCCEEDED, amount_cents=4000, currency="EUR"
+    )
     order_apply_payment_state(order_id=order.pk, state=state)
     order_apply_payment_state(order_id=order.pk, state=state)
     order_confirm(order_id=order.pk)
     order.refresh_from_db()
     assert order.tickets.count() == 1
-    assert Notification.objects.filter(idempotency_key__startswith=f"order:{order.pk}:confirmed").count() == 2
+    assert (
+        Notification.objects.filter(
+            idempotency_key__startswith=f"order:{order.pk}:confirmed"
+        ).count()
+        == 2
+    )
     slot.refresh_from_db()
     assert slot.seats_taken == 1
 
 
 def test_order_hooks_run_for_their_source(slot):
     seen = []
-    order_hooks.register("test-source", on_confirmed=lambda o: seen.append(("confirmed", o.pk)),
-                         on_closed=lambda o: seen.append(("closed", o.pk)))
+    order_hooks.register(
+        "test-source",
+        on_confirmed=lambda o: seen.append(("confirmed", o.pk)),
+        on_closed=lambda o: seen.append(("closed", o.pk)),
+    )
     order = order_create(
-        slot=slot, lines=[LineSpec(label="Private session", quantity=4, unit_price_cents=5000)],
-        customer_name="Bo", customer_email="bo@example.com", source="test-source",
+        slot=slot,
+        lines=[LineSpec(label="Private session", quantity=4, unit_price_cents=5000)],
+        customer_name="Bo",
+        customer_email="bo@example.com",
+        source="test-source",
     )
     assert order.total_cents == 20000 and order.lines.get().ticket_type is None
     order_confirm(order_id=order.pk)
     other = order_create(
-        slot=slot, lines=[LineSpec(label="x", quantity=1, unit_price_cents=100)],
-        customer_name="Bo", customer_email="bo@example.com", source="test-source",
+        slot=slot,
+        lines=[LineSpec(label="x", quantity=1, unit_price_cents=100)],
+        customer_name="Bo",
+        customer_email="bo@example.com",
+        source="test-source",
     )
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
         order_expire_hold(order_id=other.pk)
@@ -180,7 +211,9 @@ def test_confirm_first_order_takes_no_seat_and_waits_for_the_artisan(slot, on_re
     payment = DevPayment.objects.get(reference=order.payment_intent_id)
     assert payment.status == IntentStatus.AUTHORISED and payment.manual_capture
     assert order.authorisation_expires_at == payment.capture_before
-    expected = min(order.created_at + timedelta(hours=96), payment.capture_before - timedelta(hours=12))
+    expected = min(
+        order.created_at + timedelta(hours=96), payment.capture_before - timedelta(hours=12)
+    )
     assert abs((order.decide_by - expected).total_seconds()) < 5
     assert Notification.objects.filter(idempotency_key=f"order:{order.pk}:pending:email").exists()
     assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.AUTHORISED).count() == 1
@@ -193,8 +226,16 @@ def test_decide_by_respects_a_short_authorisation(slot, on_request, settings):
     settings.PENDING_ORDER_AUTH_MARGIN_HOURS = 12
     order = place(slot, {on_request.pk: 1})
     capture_before = timezone.now() + timedelta(hours=30)
-    order_apply_payment_state(order_id=order.pk, state=IntentState(
-        reference="pi_1", status=IntentStatus.AUTHORISED, amount_cents=9000, currency="EUR", capture_before=capture_before))
+    order_apply_payment_state(
+        order_id=order.pk,
+        state=IntentState(
+            reference="pi_1",
+            status=IntentStatus.AUTHORISED,
+            amount_cents=9000,
+            currency="EUR",
+            capture_before=capture_before,
+        ),
+    )
     order.refresh_from_db()
     assert order.decide_by == capture_before - timedelta(hours=12)
 
@@ -215,7 +256,9 @@ def test_lapsed_hold_frees_seats_once(slot, adult, settings):
 
 def test_lapsed_hold_that_was_paid_is_confirmed_not_expired(slot, adult):
     order = place(slot, {adult.pk: 1})
-    session = order_start_payment(order_id=order.pk, return_url="http://t/b", cancel_url="http://t/c")
+    session = order_start_payment(
+        order_id=order.pk, return_url="http://t/b", cancel_url="http://t/c"
+    )
     get_gateway("dev").customer_pays(session.reference)  # paid, but the callback was lost
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
         orders_release_lapsed_holds()
@@ -223,9 +266,13 @@ def test_lapsed_hold_that_was_paid_is_confirmed_not_expired(slot, adult):
     assert order.status == OrderStatus.CONFIRMED
 
 
-def test_payment_after_the_seats_went_back_is_refunded(slot, adult, django_capture_on_commit_callbacks):
+def test_payment_after_the_seats_went_back_is_refunded(
+    slot, adult, django_capture_on_commit_callbacks
+):
     order = place(slot, {adult.pk: 5})
-    session = order_start_payment(order_id=order.pk, return_url="http://t/b", cancel_url="http://t/c")
+    session = order_start_payment(
+        order_id=order.pk, return_url="http://t/b", cancel_url="http://t/c"
+    )
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
         order_expire_hold(order_id=order.pk)
         place(slot, {adult.pk: 5}, customer_email="bo@example.com")  # someone else took them
@@ -241,7 +288,9 @@ def test_payment_after_the_seats_went_back_is_refunded(slot, adult, django_captu
 
 def test_replayed_event_is_processed_once(slot, adult):
     order = place(slot, {adult.pk: 1})
-    session = order_start_payment(order_id=order.pk, return_url="http://t/b", cancel_url="http://t/c")
+    session = order_start_payment(
+        order_id=order.pk, return_url="http://t/b", cancel_url="http://t/c"
+    )
     gateway = get_gateway("dev")
     event = gateway.event_for(gateway.customer_pays(session.reference), "paid")
     assert payment_event_process(provider="dev", event=event) == "processed"
@@ -265,7 +314,9 @@ def test_cancel_and_refund_a_paid_order(slot, adult, django_capture_on_commit_ca
     assert "The kiln broke" in email.body_text and "refunded" in email.body_text
 
 
-def test_cancelled_slot_refunds_and_tells_every_participant(slot, adult, on_request, django_capture_on_commit_callbacks):
+def test_cancelled_slot_refunds_and_tells_every_participant(
+    slot, adult, on_request, django_capture_on_commit_callbacks
+):
     paid = place(slot, {adult.pk: 2})
     with django_capture_on_commit_callbacks(execute=True):
         pay_on_dev_gateway(paid)
@@ -275,9 +326,19 @@ def test_cancelled_slot_refunds_and_tells_every_participant(slot, adult, on_requ
     with django_capture_on_commit_callbacks(execute=True):
         ids = orders_refund_for_cancelled_slot(slot_id=slot.pk, message="Storm warning.")
     assert sorted(ids) == sorted([paid.pk, waiting.pk, unpaid.pk])
-    assert set(Order.objects.filter(pk__in=ids).values_list("status", flat=True)) == {OrderStatus.CANCELLED}
-    assert DevPayment.objects.get(reference=Order.objects.get(pk=paid.pk).payment_intent_id).refunded_cents == 8000
-    assert DevPayment.objects.get(reference=Order.objects.get(pk=waiting.pk).payment_intent_id).status == "cancelled"
+    assert set(Order.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        OrderStatus.CANCELLED
+    }
+    assert (
+        DevPayment.objects.get(
+            reference=Order.objects.get(pk=paid.pk).payment_intent_id
+        ).refunded_cents
+        == 8000
+    )
+    assert (
+        DevPayment.objects.get(reference=Order.objects.get(pk=waiting.pk).payment_intent_id).status
+        == "cancelled"
+    )
     assert PaymentEvent.objects.filter(order_id=waiting.pk, kind=PaymentEventKind.RELEASED).exists()
     assert Notification.objects.filter(idempotency_key__endswith=":cancelled:email").count() == 3
     slot.refresh_from_db()
@@ -303,7 +364,9 @@ def test_customer_name_is_escaped_in_the_html_email_and_plain_in_the_text(slot, 
     assert "Hello Ada <b>&</b> Bo," in email.body_text
 
 
-def test_refund_that_fails_transiently_is_retried_by_the_sweeper(slot, adult, monkeypatch, django_capture_on_commit_callbacks):
+def test_refund_that_fails_transiently_is_retried_by_the_sweeper(
+    slot, adult, monkeypatch, django_capture_on_commit_callbacks
+):
     from bookings.payments import PaymentUnavailable
     from bookings.payments.dev import DevGateway
     from bookings.services import orders_settle_payments
@@ -329,7 +392,12 @@ def test_refund_that_fails_transiently_is_retried_by_the_sweeper(slot, adult, mo
     assert orders_settle_payments() == 1
     assert orders_settle_payments() == 0
     assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.REFUNDED).count() == 1
-    assert DevPayment.objects.get(reference=Order.objects.get(pk=order.pk).payment_intent_id).refunded_cents == 4000
+    assert (
+        DevPayment.objects.get(
+            reference=Order.objects.get(pk=order.pk).payment_intent_id
+        ).refunded_cents
+        == 4000
+    )
 
 
 # --- Opening a checkout again ---------------------------------------------------------------
@@ -353,25 +421,37 @@ def test_a_declined_checkout_is_replaced_by_a_new_one_on_the_next_try(slot, adul
     get_gateway("dev").customer_declines(first.reference)  # the order is still within its hold
     second = start(order)
     assert second.reference != first.reference
-    assert DevPayment.objects.get(reference=second.reference).status == IntentStatus.REQUIRES_PAYMENT
+    assert (
+        DevPayment.objects.get(reference=second.reference).status == IntentStatus.REQUIRES_PAYMENT
+    )
     order.refresh_from_db()
     assert order.payment_intent_id == second.reference
     assert start(order).reference == second.reference  # and that one is reused in turn
 
 
-def test_pay_button_after_a_lapsed_hold_opens_the_payment_link_not_the_old_authorisation(slot, on_request):
+def test_pay_button_after_a_lapsed_hold_opens_the_payment_link_not_the_old_authorisation(
+    slot, on_request
+):
     order = place(slot, {on_request.pk: 1})
     authorisation = start(order)
     gateway = get_gateway("dev")
     gateway.customer_pays(authorisation.reference)  # authorised, waiting for the artisan
     link = gateway.create_payment(  # what the pending-orders flow sends once the hold lapsed
-        amount_cents=order.total_cents, currency="EUR", description="x", manual_capture=False,
-        customer_email=order.customer_email, return_url="http://t/b", cancel_url="http://t/c",
-        metadata={"order_id": order.pk}, idempotency_key=f"order:{order.pk}:payment-link",
+        amount_cents=order.total_cents,
+        currency="EUR",
+        description="x",
+        manual_capture=False,
+        customer_email=order.customer_email,
+        return_url="http://t/b",
+        cancel_url="http://t/c",
+        metadata={"order_id": order.pk},
+        idempotency_key=f"order:{order.pk}:payment-link",
     )
     Order.objects.filter(pk=order.pk).update(
-        status=OrderStatus.PENDING_PAYMENT, payment_intent_id=link.reference,
-        decide_by=timezone.now(), hold_expires_at=timezone.now() + timedelta(hours=24),
+        status=OrderStatus.PENDING_PAYMENT,
+        payment_intent_id=link.reference,
+        decide_by=timezone.now(),
+        hold_expires_at=timezone.now() + timedelta(hours=24),
     )
     session = start(order)
     assert session.reference == link.reference

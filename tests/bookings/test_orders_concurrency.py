@@ -27,8 +27,14 @@ def test_twenty_parallel_bookings_for_the_last_three_seats(postgres_only):
     def customer(n: int) -> None:
         try:
             barrier.wait(timeout=30)
-            order = order_place(slot_id=slot.pk, quantities={adult.pk: 1}, customer_name=f"Customer {n}",
-                                customer_email=f"c{n}@example.com", customer_phone="", language="en")
+            order = order_place(
+                slot_id=slot.pk,
+                quantities={adult.pk: 1},
+                customer_name=f"Customer {n}",
+                customer_email=f"c{n}@example.com",
+                customer_phone="",
+                language="en",
+            )
             outcome = f"ok:{order.pk}"
         except SoldOut as exc:
             outcome = "sold out" if "sold out" in exc.message else f"other: {exc.message}"
@@ -50,8 +56,12 @@ def test_twenty_parallel_bookings_for_the_last_three_seats(postgres_only):
     assert len(winners) == 3, outcomes
     assert outcomes.count("sold out") == CUSTOMERS - 3, outcomes
     for winner in winners:
-        order_apply_payment_state(order_id=int(winner[3:]), state=IntentState(
-            reference="dev_x", status=IntentStatus.SUCCEEDED, amount_cents=5000, currency="EUR"))
+        order_apply_payment_state(
+            order_id=int(winner[3:]),
+            state=IntentState(
+                reference="dev_x", status=IntentStatus.SUCCEEDED, amount_cents=5000, currency="EUR"
+            ),
+        )
     slot.refresh_from_db()
     assert slot.seats_taken == slot.capacity == 10
     assert Order.objects.filter(slot=slot, status=OrderStatus.CONFIRMED).count() == 3

@@ -13,9 +13,13 @@ TABLES = importlib.import_module("bookings.migrations.0003_perf_versions").TABLE
 def _tables_with_triggers() -> set[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%page_version%'")
+            cursor.execute(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%page_version%'"
+            )
         else:
-            cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%page_version%'")
+            cursor.execute(
+                "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%page_version%'"
+            )
         return {row[0] for row in cursor.fetchall()}
 
 

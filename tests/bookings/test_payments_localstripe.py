@@ -36,7 +36,9 @@ def localstripe_url():
     except ImportError:
         pytest.skip("localstripe is not installed (pip install localstripe)")
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -65,10 +67,15 @@ def gateway(settings, localstripe_url, monkeypatch):
 
 def paid_intent(gateway, *, manual: bool, payment_method="pm_card_visa") -> str:
     """What Checkout does when the customer pays: create and confirm a PaymentIntent."""
-    intent = gateway.client.v1.payment_intents.create(params={
-        "amount": 6500, "currency": "eur", "payment_method": payment_method,
-        "capture_method": "manual" if manual else "automatic", "metadata": {"order_id": "42"},
-    })
+    intent = gateway.client.v1.payment_intents.create(
+        params={
+            "amount": 6500,
+            "currency": "eur",
+            "payment_method": payment_method,
+            "capture_method": "manual" if manual else "automatic",
+            "metadata": {"order_id": "42"},
+        }
+    )
     gateway.client.v1.payment_intents.confirm(intent.id)
     return intent.id
 
@@ -76,16 +83,23 @@ def paid_intent(gateway, *, manual: bool, payment_method="pm_card_visa") -> str:
 def test_authorise_capture_and_refund_against_localstripe(gateway):
     reference = paid_intent(gateway, manual=True)
     assert gateway.retrieve(reference).status == IntentStatus.AUTHORISED
-    captured = gateway.capture(reference=reference, amount_cents=6500, idempotency_key=f"{reference}:capture")
+    captured = gateway.capture(
+        reference=reference, amount_cents=6500, idempotency_key=f"{reference}:capture"
+    )
     assert captured.status == IntentStatus.SUCCEEDED
     assert gateway.retrieve(reference).status == IntentStatus.SUCCEEDED
-    refund_id = gateway.refund(reference=reference, amount_cents=6500, idempotency_key=f"{reference}:refund")
+    refund_id = gateway.refund(
+        reference=reference, amount_cents=6500, idempotency_key=f"{reference}:refund"
+    )
     assert refund_id.startswith("re_")
 
 
 def test_release_an_authorisation_against_localstripe(gateway):
     reference = paid_intent(gateway, manual=True)
-    assert gateway.cancel(reference=reference, idempotency_key=f"{reference}:release").status == IntentStatus.CANCELLED
+    assert (
+        gateway.cancel(reference=reference, idempotency_key=f"{reference}:release").status
+        == IntentStatus.CANCELLED
+    )
     assert gateway.retrieve(reference).status == IntentStatus.CANCELLED
     # (localstripe still lets a cancelled intent be captured; the refusal Stripe sends is
     # covered with its recorded response in test_payments_stripe.py.)
@@ -94,4 +108,8 @@ def test_release_an_authorisation_against_localstripe(gateway):
 def test_automatic_capture_is_charged_at_once(gateway):
     reference = paid_intent(gateway, manual=False)
     state = gateway.retrieve(reference)
-    assert state.status == IntentStatus.SUCCEEDED and state.amount_cents == 6500 and state.currency == "EUR"
+    assert (
+        state.status == IntentStatus.SUCCEEDED
+        and state.amount_cents == 6500
+        and state.currency == "EUR"
+    )

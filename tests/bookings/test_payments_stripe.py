@@ -39,9 +39,15 @@ def gateway(http):
 
 def create(gateway, manual=False):
     return gateway.create_payment(
-        amount_cents=8000, currency="EUR", description="Wheel throwing", manual_capture=manual,
-        customer_email="ada@example.com", return_url="http://t/back", cancel_url="http://t/cancel",
-        metadata={"order_id": 1}, idempotency_key="order:1:checkout",
+        amount_cents=8000,
+        currency="EUR",
+        description="Wheel throwing",
+        manual_capture=manual,
+        customer_email="ada@example.com",
+        return_url="http://t/back",
+        cancel_url="http://t/cancel",
+        metadata={"order_id": 1},
+        idempotency_key="order:1:checkout",
     )
 
 
@@ -66,8 +72,15 @@ def test_create_for_confirm_first_uses_manual_capture(gateway, http):
 
 
 def test_retrieve_an_authorised_payment_gives_capture_before(gateway, http):
-    http.on("GET", "/v1/checkout/sessions/cs_test_a1B2c3", fake.checkout_session(
-        status="complete", payment_status="unpaid", payment_intent=fake.payment_intent("requires_capture")))
+    http.on(
+        "GET",
+        "/v1/checkout/sessions/cs_test_a1B2c3",
+        fake.checkout_session(
+            status="complete",
+            payment_status="unpaid",
+            payment_intent=fake.payment_intent("requires_capture"),
+        ),
+    )
     state = gateway.retrieve("cs_test_a1B2c3")
     assert state.status == IntentStatus.AUTHORISED and state.reference == "pi_3PabcDEF"
     assert state.capture_before == datetime.fromtimestamp(fake.CAPTURE_BEFORE, tz=UTC)
@@ -83,24 +96,43 @@ def test_retrieve_an_unpaid_and_an_expired_session(gateway, http):
 
 
 def test_a_declined_attempt_keeps_the_payment_open_with_the_reason(gateway, http):
-    http.on("GET", "/v1/payment_intents/pi_3PabcDEF", fake.payment_intent(
-        "requires_payment_method", latest_charge=None,
-        last_payment_error={"type": "card_error", "code": "card_declined", "message": "Your card was declined."}))
+    http.on(
+        "GET",
+        "/v1/payment_intents/pi_3PabcDEF",
+        fake.payment_intent(
+            "requires_payment_method",
+            latest_charge=None,
+            last_payment_error={
+                "type": "card_error",
+                "code": "card_declined",
+                "message": "Your card was declined.",
+            },
+        ),
+    )
     state = gateway.retrieve("pi_3PabcDEF")
-    assert state.status == IntentStatus.REQUIRES_PAYMENT and state.error == "Your card was declined."
+    assert (
+        state.status == IntentStatus.REQUIRES_PAYMENT and state.error == "Your card was declined."
+    )
 
 
 def test_capture(gateway, http):
     http.on("POST", "/v1/payment_intents/pi_3PabcDEF/capture", fake.payment_intent("succeeded"))
-    state = gateway.capture(reference="pi_3PabcDEF", amount_cents=8000, idempotency_key="order:1:capture")
+    state = gateway.capture(
+        reference="pi_3PabcDEF", amount_cents=8000, idempotency_key="order:1:capture"
+    )
     assert state.status == IntentStatus.SUCCEEDED and state.amount_cents == 8000
     assert http.calls[0]["headers"]["Idempotency-Key"] == "order:1:capture"
     assert http.calls[0]["params"]["amount_to_capture"] == ["8000"]
 
 
 def test_card_declined_at_capture(gateway, http):
-    status, body = fake.error("card_error", "Your card was declined.", code="card_declined", status=402,
-                              decline_code="insufficient_funds")
+    status, body = fake.error(
+        "card_error",
+        "Your card was declined.",
+        code="card_declined",
+        status=402,
+        decline_code="insufficient_funds",
+    )
     http.on("POST", "/v1/payment_intents/pi_3PabcDEF/capture", body, status=status)
     with pytest.raises(PaymentDeclined, match="declined") as caught:
         gateway.capture(reference="pi_3PabcDEF", amount_cents=8000, idempotency_key="k")
@@ -108,8 +140,11 @@ def test_card_declined_at_capture(gateway, http):
 
 
 def test_capture_of_a_lapsed_authorisation(gateway, http):
-    status, body = fake.error("invalid_request_error", "This PaymentIntent could not be captured because it has a status of canceled.",
-                              code="payment_intent_unexpected_state")
+    status, body = fake.error(
+        "invalid_request_error",
+        "This PaymentIntent could not be captured because it has a status of canceled.",
+        code="payment_intent_unexpected_state",
+    )
     http.on("POST", "/v1/payment_intents/pi_3PabcDEF/capture", body, status=status)
     with pytest.raises(AuthorisationLapsed, match="expired or was released"):
         gateway.capture(reference="pi_3PabcDEF", amount_cents=8000, idempotency_key="k")
@@ -130,14 +165,20 @@ def test_timeout_is_unavailable(gateway, http):
 
 
 def test_rate_limit_is_unavailable(gateway, http):
-    status, body = fake.error("invalid_request_error", "Too many requests", code="rate_limit", status=429)
+    status, body = fake.error(
+        "invalid_request_error", "Too many requests", code="rate_limit", status=429
+    )
     http.on("GET", "/v1/payment_intents/pi_3PabcDEF", body, status=status)
     with pytest.raises(PaymentUnavailable):
         gateway.retrieve("pi_3PabcDEF")
 
 
 def test_cancel_releases_the_authorisation(gateway, http):
-    http.on("POST", "/v1/payment_intents/pi_3PabcDEF/cancel", fake.payment_intent("canceled", latest_charge=None))
+    http.on(
+        "POST",
+        "/v1/payment_intents/pi_3PabcDEF/cancel",
+        fake.payment_intent("canceled", latest_charge=None),
+    )
     state = gateway.cancel(reference="pi_3PabcDEF", idempotency_key="order:1:release")
     assert state.status == IntentStatus.CANCELLED
     assert http.calls[0]["headers"]["Idempotency-Key"] == "order:1:release"
@@ -145,21 +186,38 @@ def test_cancel_releases_the_authorisation(gateway, http):
 
 def test_cancel_of_an_unpaid_checkout_expires_the_session(gateway, http):
     http.on("GET", "/v1/checkout/sessions/cs_test_a1B2c3", fake.checkout_session())
-    http.on("POST", "/v1/checkout/sessions/cs_test_a1B2c3/expire", fake.checkout_session(status="expired"))
-    assert gateway.cancel(reference="cs_test_a1B2c3", idempotency_key="order:1:close").status == IntentStatus.CANCELLED
-    assert [c["path"] for c in http.calls] == ["/v1/checkout/sessions/cs_test_a1B2c3", "/v1/checkout/sessions/cs_test_a1B2c3/expire"]
+    http.on(
+        "POST",
+        "/v1/checkout/sessions/cs_test_a1B2c3/expire",
+        fake.checkout_session(status="expired"),
+    )
+    assert (
+        gateway.cancel(reference="cs_test_a1B2c3", idempotency_key="order:1:close").status
+        == IntentStatus.CANCELLED
+    )
+    assert [c["path"] for c in http.calls] == [
+        "/v1/checkout/sessions/cs_test_a1B2c3",
+        "/v1/checkout/sessions/cs_test_a1B2c3/expire",
+    ]
 
 
 def test_refund(gateway, http):
     http.on("POST", "/v1/refunds", fake.refund())
-    assert gateway.refund(reference="pi_3PabcDEF", amount_cents=8000, idempotency_key="order:1:refund") == "re_3PabcDEF"
+    assert (
+        gateway.refund(reference="pi_3PabcDEF", amount_cents=8000, idempotency_key="order:1:refund")
+        == "re_3PabcDEF"
+    )
     call = http.calls[0]
     assert call["params"] == {"payment_intent": ["pi_3PabcDEF"], "amount": ["8000"]}
     assert call["headers"]["Idempotency-Key"] == "order:1:refund"
 
 
 def test_refund_refused_by_stripe(gateway, http):
-    status, body = fake.error("invalid_request_error", "Charge ch_1 has already been refunded.", code="charge_already_refunded")
+    status, body = fake.error(
+        "invalid_request_error",
+        "Charge ch_1 has already been refunded.",
+        code="charge_already_refunded",
+    )
     http.on("POST", "/v1/refunds", body, status=status)
     with pytest.raises(PaymentError, match="already been refunded"):
         gateway.refund(reference="pi_3PabcDEF", amount_cents=8000, idempotency_key="k")
@@ -172,9 +230,17 @@ def test_refund_refused_by_stripe(gateway, http):
 def placed_order(http):
     slot = SlotFactory(capacity=4)
     adult = TicketTypeFactory(workshop=slot.workshop, price_cents=4000)
-    order = order_place(slot_id=slot.pk, quantities={adult.pk: 2}, customer_name="Ada",
-                        customer_email="ada@example.com", customer_phone="", language="en")
-    http.on("POST", "/v1/checkout/sessions", fake.checkout_session(metadata={"order_id": str(order.pk)}))
+    order = order_place(
+        slot_id=slot.pk,
+        quantities={adult.pk: 2},
+        customer_name="Ada",
+        customer_email="ada@example.com",
+        customer_phone="",
+        language="en",
+    )
+    http.on(
+        "POST", "/v1/checkout/sessions", fake.checkout_session(metadata={"order_id": str(order.pk)})
+    )
     order_start_payment(order_id=order.pk, return_url="http://t/b", cancel_url="http://t/c")
     order.refresh_from_db()
     assert order.payment_provider == "stripe" and order.payment_intent_id == "cs_test_a1B2c3"
@@ -183,17 +249,32 @@ def placed_order(http):
 
 def post_webhook(client, payload: bytes, signature: str | None):
     headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature else {}
-    return client.post(reverse("storefront:stripe_webhook"), payload, content_type="application/json", **headers)
+    return client.post(
+        reverse("storefront:stripe_webhook"), payload, content_type="application/json", **headers
+    )
 
 
 def completed_event(order, event_id="evt_1PabcDEF"):
-    return fake.event("checkout.session.completed", fake.checkout_session(
-        status="complete", payment_status="paid", payment_intent="pi_3PabcDEF",
-        metadata={"order_id": str(order.pk)}), event_id=event_id)
+    return fake.event(
+        "checkout.session.completed",
+        fake.checkout_session(
+            status="complete",
+            payment_status="paid",
+            payment_intent="pi_3PabcDEF",
+            metadata={"order_id": str(order.pk)},
+        ),
+        event_id=event_id,
+    )
 
 
-def test_webhook_confirms_the_order_after_refetching_the_payment(client, http, placed_order, django_capture_on_commit_callbacks):
-    http.on("GET", "/v1/payment_intents/pi_3PabcDEF", fake.payment_intent("succeeded", metadata={"order_id": str(placed_order.pk)}))
+def test_webhook_confirms_the_order_after_refetching_the_payment(
+    client, http, placed_order, django_capture_on_commit_callbacks
+):
+    http.on(
+        "GET",
+        "/v1/payment_intents/pi_3PabcDEF",
+        fake.payment_intent("succeeded", metadata={"order_id": str(placed_order.pk)}),
+    )
     payload = completed_event(placed_order)
     with django_capture_on_commit_callbacks(execute=True):
         response = post_webhook(client, payload, fake.sign(payload, WEBHOOK_SECRET))
@@ -210,7 +291,9 @@ def test_webhook_confirms_the_order_after_refetching_the_payment(client, http, p
         order_cancel_and_refund(order_id=placed_order.pk, reason="Sorry")
     refund_call = [c for c in http.calls if c["path"] == "/v1/refunds"][0]
     assert refund_call["headers"]["Idempotency-Key"] == f"order:{placed_order.pk}:refund"
-    assert PaymentEvent.objects.filter(order=placed_order, kind=PaymentEventKind.REFUNDED, provider_ref="re_3PabcDEF").exists()
+    assert PaymentEvent.objects.filter(
+        order=placed_order, kind=PaymentEventKind.REFUNDED, provider_ref="re_3PabcDEF"
+    ).exists()
 
 
 def test_replayed_webhook_is_processed_once(client, http, placed_order):
@@ -226,7 +309,9 @@ def test_replayed_webhook_is_processed_once(client, http, placed_order):
 
 
 @pytest.mark.parametrize("signature", [None, "t=1,v1=deadbeef", "garbage"])
-def test_bad_or_missing_signature_is_rejected_and_changes_nothing(client, http, placed_order, signature):
+def test_bad_or_missing_signature_is_rejected_and_changes_nothing(
+    client, http, placed_order, signature
+):
     payload = completed_event(placed_order)
     response = post_webhook(client, payload, signature)
     assert response.status_code == 400
@@ -251,15 +336,27 @@ def test_webhook_when_stripe_is_down_asks_for_a_retry(client, http, placed_order
 
 def test_authorised_confirm_first_payment_waits_for_the_artisan(client, http):
     slot = SlotFactory(capacity=4)
-    masterclass = TicketTypeFactory(workshop=slot.workshop, price_cents=4000, requires_confirmation=True)
-    order = order_place(slot_id=slot.pk, quantities={masterclass.pk: 2}, customer_name="Ada",
-                        customer_email="ada@example.com", customer_phone="", language="en")
-    http.on("POST", "/v1/checkout/sessions", fake.checkout_session(metadata={"order_id": str(order.pk)}))
+    masterclass = TicketTypeFactory(
+        workshop=slot.workshop, price_cents=4000, requires_confirmation=True
+    )
+    order = order_place(
+        slot_id=slot.pk,
+        quantities={masterclass.pk: 2},
+        customer_name="Ada",
+        customer_email="ada@example.com",
+        customer_phone="",
+        language="en",
+    )
+    http.on(
+        "POST", "/v1/checkout/sessions", fake.checkout_session(metadata={"order_id": str(order.pk)})
+    )
     order_start_payment(order_id=order.pk, return_url="http://t/b", cancel_url="http://t/c")
     assert http.calls[0]["params"]["payment_intent_data[capture_method]"] == ["manual"]
     http.on("GET", "/v1/payment_intents/pi_3PabcDEF", fake.payment_intent("requires_capture"))
-    payload = fake.event("payment_intent.amount_capturable_updated",
-                         fake.payment_intent("requires_capture", metadata={"order_id": str(order.pk)}))
+    payload = fake.event(
+        "payment_intent.amount_capturable_updated",
+        fake.payment_intent("requires_capture", metadata={"order_id": str(order.pk)}),
+    )
     assert post_webhook(client, payload, fake.sign(payload, WEBHOOK_SECRET)).status_code == 200
     order = Order.objects.get(pk=order.pk)
     assert order.status == OrderStatus.AWAITING_CONFIRMATION

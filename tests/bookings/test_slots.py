@@ -37,7 +37,9 @@ def workshop():
 )
 def test_slot_at_10_paris_is_stored_in_utc(workshop, day, utc_hour):
     starts = datetime(day.year, day.month, day.day, 10, 0, tzinfo=PARIS)
-    [slot] = slot_create_series(artisan=workshop.artisan, workshop_id=workshop.pk, starts_at=starts, capacity=6)
+    [slot] = slot_create_series(
+        artisan=workshop.artisan, workshop_id=workshop.pk, starts_at=starts, capacity=6
+    )
     slot.refresh_from_db()
     assert slot.starts_at == datetime(day.year, day.month, day.day, utc_hour, 0, tzinfo=UTC)
     assert slot.ends_at - slot.starts_at == timedelta(minutes=150)
@@ -48,7 +50,11 @@ def test_slot_at_10_paris_is_stored_in_utc(workshop, day, utc_hour):
 def test_weekly_series_across_dst_keeps_10_local(workshop):
     starts = datetime(2026, 3, 17, 10, 0, tzinfo=PARIS)  # DST starts on 29 March 2026
     slots = slot_create_series(
-        artisan=workshop.artisan, workshop_id=workshop.pk, starts_at=starts, capacity=6, until=date(2026, 4, 14)
+        artisan=workshop.artisan,
+        workshop_id=workshop.pk,
+        starts_at=starts,
+        capacity=6,
+        until=date(2026, 4, 14),
     )
     assert len(slots) == 5
     stored = list(Slot.objects.filter(workshop=workshop).order_by("starts_at"))
@@ -106,7 +112,11 @@ def test_update_refuses_capacity_below_seats_taken():
     slot = SlotFactory(capacity=8, seats_taken=5)
     with pytest.raises(BookingError, match="5 seats are already booked"):
         slot_update(
-            artisan=slot.workshop.artisan, slot_id=slot.pk, starts_at=slot.starts_at, ends_at=slot.ends_at, capacity=4
+            artisan=slot.workshop.artisan,
+            slot_id=slot.pk,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            capacity=4,
         )
     slot.refresh_from_db()
     assert slot.capacity == 8
@@ -129,7 +139,13 @@ def test_update_moves_and_resizes():
 def test_update_of_another_artisans_slot_is_not_found():
     slot = SlotFactory()
     with pytest.raises(Slot.DoesNotExist):
-        slot_update(artisan=ArtisanFactory(), slot_id=slot.pk, starts_at=slot.starts_at, ends_at=slot.ends_at, capacity=3)
+        slot_update(
+            artisan=ArtisanFactory(),
+            slot_id=slot.pk,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            capacity=3,
+        )
 
 
 def test_delete_removes_an_untouched_slot():
@@ -145,12 +161,19 @@ def test_delete_refuses_a_slot_any_order_touched():
     assert Slot.objects.filter(pk=order.slot.pk).exists()
 
 
-def test_cancel_cancels_every_live_order_and_tells_each_customer_once(django_capture_on_commit_callbacks):
+def test_cancel_cancels_every_live_order_and_tells_each_customer_once(
+    django_capture_on_commit_callbacks,
+):
     slot = SlotFactory(capacity=8, seats_taken=2)
-    confirmed = [OrderFactory(slot=slot, status=OrderStatus.CONFIRMED, language=lang) for lang in ("en", "fr")]
+    confirmed = [
+        OrderFactory(slot=slot, status=OrderStatus.CONFIRMED, language=lang)
+        for lang in ("en", "fr")
+    ]
     expired = OrderFactory(slot=slot, status=OrderStatus.EXPIRED)
     with django_capture_on_commit_callbacks(execute=False):
-        slot_cancel(artisan=slot.workshop.artisan, slot_id=slot.pk, message="The kiln broke, sorry!")
+        slot_cancel(
+            artisan=slot.workshop.artisan, slot_id=slot.pk, message="The kiln broke, sorry!"
+        )
         slot_cancel(artisan=slot.workshop.artisan, slot_id=slot.pk, message="again")
     slot.refresh_from_db()
     assert slot.status == SlotStatus.CANCELLED
@@ -162,7 +185,9 @@ def test_cancel_cancels_every_live_order_and_tells_each_customer_once(django_cap
     expired.refresh_from_db()
     assert expired.status == OrderStatus.EXPIRED
     emails = Notification.objects.filter(channel="email").order_by("pk")
-    assert [n.idempotency_key for n in emails] == [f"order:{o.pk}:cancelled:email" for o in confirmed]
+    assert [n.idempotency_key for n in emails] == [
+        f"order:{o.pk}:cancelled:email" for o in confirmed
+    ]
     assert [n.recipient for n in emails] == [o.customer_email for o in confirmed]
     assert "The kiln broke, sorry!" in emails[0].body_text
     assert "Bonjour" in emails[1].body_text  # in the customer's language
@@ -170,7 +195,9 @@ def test_cancel_cancels_every_live_order_and_tells_each_customer_once(django_cap
 
 
 def test_cancel_refuses_a_slot_that_is_over():
-    slot = SlotFactory(starts_at=datetime(2020, 1, 1, 9, tzinfo=UTC), ends_at=datetime(2020, 1, 1, 11, tzinfo=UTC))
+    slot = SlotFactory(
+        starts_at=datetime(2020, 1, 1, 9, tzinfo=UTC), ends_at=datetime(2020, 1, 1, 11, tzinfo=UTC)
+    )
     with pytest.raises(BookingError):
         slot_cancel(artisan=slot.workshop.artisan, slot_id=slot.pk, message="x")
 

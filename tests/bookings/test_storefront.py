@@ -13,7 +13,10 @@ pytestmark = pytest.mark.django_db
 
 def _slots(workshop, n, *, start=None, **kwargs):
     start = start or (timezone.now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-    return [SlotFactory(workshop=workshop, starts_at=start + timedelta(hours=6 * i), **kwargs) for i in range(n)]
+    return [
+        SlotFactory(workshop=workshop, starts_at=start + timedelta(hours=6 * i), **kwargs)
+        for i in range(n)
+    ]
 
 
 def _page(client, workshop, **params):
@@ -24,7 +27,12 @@ def _page(client, workshop, **params):
 
 
 def test_home_lists_published_workshops_with_price_city_artisan_and_next_three_dates(client):
-    workshop = WorkshopFactory(title="Wheel throwing", city="Lyon", price_cents=6500, artisan=ArtisanFactory(display_name="Claire Dubois"))
+    workshop = WorkshopFactory(
+        title="Wheel throwing",
+        city="Lyon",
+        price_cents=6500,
+        artisan=ArtisanFactory(display_name="Claire Dubois"),
+    )
     _slots(workshop, 5)
     response = client.get("/")
     html = response.content.decode()
@@ -50,7 +58,12 @@ def test_home_next_dates_skip_past_cancelled_private_and_held_slots(client):
     SlotFactory(workshop=workshop, starts_at=now - timedelta(hours=2))
     SlotFactory(workshop=workshop, starts_at=now + timedelta(days=1), status=SlotStatus.CANCELLED)
     SlotFactory(workshop=workshop, starts_at=now + timedelta(days=2), kind=SlotKind.PRIVATE)
-    SlotFactory(workshop=workshop, starts_at=now + timedelta(days=3), kind=SlotKind.PRIVATE, status=SlotStatus.HELD)
+    SlotFactory(
+        workshop=workshop,
+        starts_at=now + timedelta(days=3),
+        kind=SlotKind.PRIVATE,
+        status=SlotStatus.HELD,
+    )
     html = client.get("/").content.decode()
     assert "<time datetime=" not in html
     assert "New dates coming soon" in html
@@ -86,12 +99,26 @@ def test_home_query_count_does_not_grow_with_slots(client, django_assert_num_que
 
 def test_workshop_page_shows_details_price_location_and_artisan(client):
     workshop = WorkshopFactory(
-        title="Sourdough morning", description="Knead and bake.", practical_info="Bring an apron.",
-        city="Lyon", address="3 quai Saint-Vincent", price_cents=4500, duration_minutes=150,
+        title="Sourdough morning",
+        description="Knead and bake.",
+        practical_info="Bring an apron.",
+        city="Lyon",
+        address="3 quai Saint-Vincent",
+        price_cents=4500,
+        duration_minutes=150,
         artisan=ArtisanFactory(display_name="Boulangerie Martin"),
     )
     html = _page(client, workshop).content.decode()
-    for text in ["Sourdough morning", "Knead and bake.", "Bring an apron.", "Lyon", "3 quai Saint-Vincent", "Boulangerie Martin", "€45.00", "2 h 30"]:
+    for text in [
+        "Sourdough morning",
+        "Knead and bake.",
+        "Bring an apron.",
+        "Lyon",
+        "3 quai Saint-Vincent",
+        "Boulangerie Martin",
+        "€45.00",
+        "2 h 30",
+    ]:
         assert text in html, text
     assert "{# privatisation" not in html
 
@@ -104,7 +131,9 @@ def test_unpublished_workshop_page_is_404(client):
 
 def test_workshop_page_shows_times_in_the_workshop_time_zone(client):
     workshop = WorkshopFactory(timezone="America/New_York")
-    start = timezone.make_aware(timezone.datetime(2099, 7, 14, 14, 0), timezone.get_fixed_timezone(0))  # 14:00 UTC
+    start = timezone.make_aware(
+        timezone.datetime(2099, 7, 14, 14, 0), timezone.get_fixed_timezone(0)
+    )  # 14:00 UTC
     SlotFactory(workshop=workshop, starts_at=start)
     html = _page(client, workshop).content.decode()
     assert "10:00" in html  # EDT = UTC-4
@@ -171,7 +200,9 @@ def test_workshop_page_ignores_a_malformed_more_dates_cursor(client):
         assert response.content.decode().count('<li class="slot') == 2
 
 
-def test_workshop_page_query_count_is_the_same_with_10_and_300_slots(client, django_assert_num_queries):
+def test_workshop_page_query_count_is_the_same_with_10_and_300_slots(
+    client, django_assert_num_queries
+):
     workshop = WorkshopFactory()
     _slots(workshop, 10)
     # A first render: the page version, the workshop with its artisan, one page of slots.
@@ -187,8 +218,15 @@ def test_workshop_page_query_count_is_the_same_with_10_and_300_slots(client, dja
 
 def test_workshop_page_in_french_formats_price_dates_and_labels(client):
     workshop = WorkshopFactory(price_cents=6550, duration_minutes=150)
-    SlotFactory(workshop=workshop, starts_at=timezone.make_aware(timezone.datetime(2099, 7, 14, 10, 0)), capacity=8, seats_taken=6)
-    html = client.get(reverse("storefront:workshop", args=[workshop.slug]), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    SlotFactory(
+        workshop=workshop,
+        starts_at=timezone.make_aware(timezone.datetime(2099, 7, 14, 10, 0)),
+        capacity=8,
+        seats_taken=6,
+    )
+    html = client.get(
+        reverse("storefront:workshop", args=[workshop.slug]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
     assert "65,50\xa0€" in html
     assert "Dates à venir" in html
     assert "par place" in html
@@ -199,8 +237,15 @@ def test_workshop_page_in_french_formats_price_dates_and_labels(client):
 
 def test_workshop_page_in_english_formats_price_dates_and_labels(client):
     workshop = WorkshopFactory(price_cents=6550)
-    SlotFactory(workshop=workshop, starts_at=timezone.make_aware(timezone.datetime(2099, 7, 14, 10, 0)), capacity=8, seats_taken=7)
-    html = client.get(reverse("storefront:workshop", args=[workshop.slug]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    SlotFactory(
+        workshop=workshop,
+        starts_at=timezone.make_aware(timezone.datetime(2099, 7, 14, 10, 0)),
+        capacity=8,
+        seats_taken=7,
+    )
+    html = client.get(
+        reverse("storefront:workshop", args=[workshop.slug]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "€65.50" in html
     assert "Upcoming dates" in html
     assert "per seat" in html
@@ -223,7 +268,12 @@ def test_workshop_page_never_shows_a_stale_seat_count_or_a_cancelled_slot(client
 
 def test_workshop_page_dates_follow_a_change_of_time_zone(client):
     workshop = WorkshopFactory(timezone="Europe/Paris")
-    SlotFactory(workshop=workshop, starts_at=timezone.make_aware(timezone.datetime(2099, 1, 10, 9, 0), timezone.get_fixed_timezone(0)))
+    SlotFactory(
+        workshop=workshop,
+        starts_at=timezone.make_aware(
+            timezone.datetime(2099, 1, 10, 9, 0), timezone.get_fixed_timezone(0)
+        ),
+    )
     assert "10:00" in _page(client, workshop).content.decode()
     Workshop.objects.filter(pk=workshop.pk).update(timezone="Europe/London")
     assert "09:00" in _page(client, workshop).content.decode()

@@ -55,7 +55,9 @@ def renders(monkeypatch):
     return calls
 
 
-def test_a_second_visit_is_served_from_the_cache_after_one_query(client, workshop, renders, django_assert_num_queries):
+def test_a_second_visit_is_served_from_the_cache_after_one_query(
+    client, workshop, renders, django_assert_num_queries
+):
     first = client.get(_url(workshop))
     with django_assert_num_queries(1):
         second = client.get(_url(workshop))
@@ -67,7 +69,12 @@ def test_the_cached_page_changes_when_a_seat_is_booked(client, workshop, renders
     adult = TicketTypeFactory(workshop=workshop)
     slot = workshop.slots.order_by("starts_at").first()
     assert _seats_left(client.get(_url(workshop)).content.decode()) == ["8", "8", "8"]
-    order_place(slot_id=slot.pk, quantities={adult.pk: 3}, customer_name="Ada", customer_email="ada@example.com")
+    order_place(
+        slot_id=slot.pk,
+        quantities={adult.pk: 3},
+        customer_name="Ada",
+        customer_email="ada@example.com",
+    )
     assert _seats_left(client.get(_url(workshop)).content.decode()) == ["5", "8", "8"]
     assert len(renders) == 2
 
@@ -82,7 +89,9 @@ def test_the_cached_page_drops_a_cancelled_slot(client, workshop):
 def test_the_cached_page_follows_a_workshop_edit_and_unpublishing(client, workshop):
     assert "Wheel throwing" in client.get(_url(workshop)).content.decode()
     values = {name: getattr(workshop, name) for name in WORKSHOP_FIELDS}
-    workshop_save(artisan=workshop.artisan, workshop_id=workshop.pk, values={**values, "title": "Raku firing"})
+    workshop_save(
+        artisan=workshop.artisan, workshop_id=workshop.pk, values={**values, "title": "Raku firing"}
+    )
     html = client.get(_url(workshop)).content.decode()
     assert "Raku firing" in html and "Wheel throwing" not in html
     Workshop.objects.filter(pk=workshop.pk).update(is_published=False)
@@ -91,7 +100,9 @@ def test_the_cached_page_follows_a_workshop_edit_and_unpublishing(client, worksh
 
 def test_the_cached_page_follows_an_artisan_rename(client, workshop):
     client.get(_url(workshop))
-    type(workshop.artisan).objects.filter(pk=workshop.artisan_id).update(display_name="Atelier Renamed")
+    type(workshop.artisan).objects.filter(pk=workshop.artisan_id).update(
+        display_name="Atelier Renamed"
+    )
     assert "Atelier Renamed" in client.get(_url(workshop)).content.decode()
 
 
@@ -120,7 +131,9 @@ def test_the_page_holds_nothing_per_visitor(client, workshop):
 
 def test_a_flash_message_is_shown_once_and_never_cached(client, workshop, renders):
     storage = CookieStorage(HttpRequest())
-    client.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Your booking is cancelled.")])
+    client.cookies["messages"] = storage._encode(
+        [Message(constants.SUCCESS, "Your booking is cancelled.")]
+    )
     assert "Your booking is cancelled." in client.get(_url(workshop)).content.decode()
     del client.cookies["messages"]
     assert "Your booking is cancelled." not in Client().get(_url(workshop)).content.decode()
@@ -155,12 +168,16 @@ def test_the_workshop_page_in_french_from_the_language_cookie(client, workshop):
 
 
 def test_language_switch_sets_the_cookie_and_goes_back(client):
-    response = client.get(reverse("language_switch"), {"language": "fr", "next": "/workshops/raku/?after=x"})
+    response = client.get(
+        reverse("language_switch"), {"language": "fr", "next": "/workshops/raku/?after=x"}
+    )
     assert response.status_code == 302 and response["Location"] == "/workshops/raku/?after=x"
     assert response.cookies["django_language"].value == "fr"
 
 
-@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", ""])
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", ""]
+)
 def test_language_switch_refuses_an_off_site_next(client, next_url):
     response = client.get(reverse("language_switch"), {"language": "fr", "next": next_url})
     assert response.status_code == 302 and response["Location"] == "/"
@@ -182,5 +199,8 @@ def test_a_committed_raw_sql_write_is_seen_by_the_next_view(client):
     response = client.get(_url(workshop), HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200 and _seats_left(response.content.decode()) == ["2"]
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE bookings_artisan SET display_name = 'Atelier Nord' WHERE id = %s", [workshop.artisan_id])
+        cursor.execute(
+            "UPDATE bookings_artisan SET display_name = 'Atelier Nord' WHERE id = %s",
+            [workshop.artisan_id],
+        )
     assert "Atelier Nord" in client.get(_url(workshop)).content.decode()

@@ -41,7 +41,9 @@ def values(**overrides):
 
 def image_upload(width=3200, height=1600, fmt="PNG", mode="RGBA", name="photo.png"):
     buffer = io.BytesIO()
-    Image.new(mode, (width, height), (200, 100, 50, 255) if mode == "RGBA" else (200, 100, 50)).save(buffer, fmt)
+    Image.new(
+        mode, (width, height), (200, 100, 50, 255) if mode == "RGBA" else (200, 100, 50)
+    ).save(buffer, fmt)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{fmt.lower()}")
 
 
@@ -65,7 +67,11 @@ def test_edit_keeps_the_slug_and_saves_the_fields():
         values=values(title="New title", private_min_capacity=4, private_max_capacity=4),
     )
     workshop.refresh_from_db()
-    assert (workshop.slug, workshop.title, workshop.private_min_capacity) == ("kept", "New title", 4)
+    assert (workshop.slug, workshop.title, workshop.private_min_capacity) == (
+        "kept",
+        "New title",
+        4,
+    )
 
 
 def test_edit_of_another_artisans_workshop_is_not_found():
@@ -107,14 +113,19 @@ def test_small_photo_keeps_its_size():
 
 def test_photo_can_be_removed():
     workshop = workshop_save(artisan=ArtisanFactory(), values=values(), photo=image_upload())
-    workshop_save(artisan=workshop.artisan, workshop_id=workshop.pk, values=values(), remove_photo=True)
+    workshop_save(
+        artisan=workshop.artisan, workshop_id=workshop.pk, values=values(), remove_photo=True
+    )
     workshop.refresh_from_db()
     assert not workshop.photo
 
 
 def test_ticket_types_are_created_updated_and_deleted():
     workshop = WorkshopFactory()
-    keep, drop = TicketTypeFactory(workshop=workshop, name="Adult"), TicketTypeFactory(workshop=workshop, name="Old")
+    keep, drop = (
+        TicketTypeFactory(workshop=workshop, name="Adult"),
+        TicketTypeFactory(workshop=workshop, name="Old"),
+    )
     row = {"description": "", "requires_confirmation": False, "is_active": True}
     workshop_save(
         artisan=workshop.artisan,
@@ -123,17 +134,32 @@ def test_ticket_types_are_created_updated_and_deleted():
         ticket_types=[
             {**row, "id": keep.pk, "name": "Adult (2h)", "price_cents": 7000, "delete": False},
             {**row, "id": drop.pk, "name": "Old", "price_cents": 1, "delete": True},
-            {**row, "id": None, "name": "On request", "price_cents": 7000, "requires_confirmation": True, "delete": False},
+            {
+                **row,
+                "id": None,
+                "name": "On request",
+                "price_cents": 7000,
+                "requires_confirmation": True,
+                "delete": False,
+            },
         ],
     )
-    names = list(TicketType.objects.filter(workshop=workshop).values_list("name", "requires_confirmation"))
+    names = list(
+        TicketType.objects.filter(workshop=workshop).values_list("name", "requires_confirmation")
+    )
     assert names == [("Adult (2h)", False), ("On request", True)]
 
 
 def test_a_sold_ticket_type_cannot_be_deleted():
     line = OrderLineFactory(ticket_type=TicketTypeFactory())
     workshop = line.ticket_type.workshop
-    row = {"name": "Adult", "price_cents": 1, "description": "", "requires_confirmation": False, "is_active": True}
+    row = {
+        "name": "Adult",
+        "price_cents": 1,
+        "description": "",
+        "requires_confirmation": False,
+        "is_active": True,
+    }
     with pytest.raises(BookingError, match="untick"):
         workshop_save(
             artisan=workshop.artisan,

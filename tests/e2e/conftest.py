@@ -11,11 +11,19 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = (
+    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -24,12 +32,21 @@ def pytest_collection_modifyitems(config, items):
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
             if not CHROMIUM:
-                item.add_marker(pytest.mark.skip(reason="Chromium not found (apt-get install chromium); CI installs it"))
+                item.add_marker(
+                    pytest.mark.skip(
+                        reason="Chromium not found (apt-get install chromium); CI installs it"
+                    )
+                )
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS, "headless": True}
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": CHROMIUM_FLAGS,
+        "headless": True,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +57,9 @@ def browser_context_args(browser_context_args):
 @pytest.fixture
 def phone_context(browser):
     """A phone-sized page: customers and artisans act from their phones."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB", is_mobile=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB", is_mobile=True
+    )
     yield context
     context.close()
 
@@ -126,7 +145,9 @@ class PageChecks:
         if found is None:
             return
         self.checked.append(page.url)
-        self.violations += [f"{page.url}: {line}" for line in found if f"{page.url}: {line}" not in self.violations]
+        self.violations += [
+            f"{page.url}: {line}" for line in found if f"{page.url}: {line}" not in self.violations
+        ]
 
     def finish(self):
         for page in self.pages:
@@ -151,7 +172,9 @@ def page_checks(monkeypatch):
     yield checks
     assert checks.checked, "axe ran on no page"
     assert not checks.console_errors, "console errors:\n" + "\n".join(checks.console_errors)
-    assert not checks.violations, "serious/critical axe violations:\n" + "\n".join(checks.violations)
+    assert not checks.violations, "serious/critical axe violations:\n" + "\n".join(
+        checks.violations
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)

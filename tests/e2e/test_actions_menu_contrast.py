@@ -70,7 +70,9 @@ def assert_readable(locator, state):
 @pytest.fixture
 def artisan_with_pending_orders(db):
     artisan = ArtisanFactory(display_name="Atelier Claire Dubois")
-    slot = SlotFactory(workshop=WorkshopFactory(artisan=artisan, title="Wheel-throwing"), capacity=8)
+    slot = SlotFactory(
+        workshop=WorkshopFactory(artisan=artisan, title="Wheel-throwing"), capacity=8
+    )
     for name in ("Inès Martin", "Tom Baker"):
         PendingOrderFactory(slot=slot, customer_name=name)
     return artisan
@@ -82,8 +84,12 @@ def artisan_with_pending_orders(db):
 def test_actions_menu_is_readable_in_every_state(
     live_server, browser, artisan_with_pending_orders, screenshot, language, viewport
 ):
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="en-GB")
-    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, locale="en-GB"
+    )
+    context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto(f"{live_server.url}/backoffice/login/")
@@ -112,7 +118,9 @@ def test_actions_menu_is_readable_in_every_state(
     assert width <= viewport[0], f"the open menu pushes the page sideways ({width}px)"
     for index in range(items.count()):
         box = items.nth(index).bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport[0], f"menu item {index} is cut off: {box}"
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport[0], (
+            f"menu item {index} is cut off: {box}"
+        )
     for index in range(items.count()):
         items.nth(index).hover()
         assert_readable(items.nth(index), "hover")

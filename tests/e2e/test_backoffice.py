@@ -25,11 +25,17 @@ def sign_in(page, live_server, artisan):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_artisan_opens_a_weekly_series_and_edits_privatisation(live_server, page, phone_context, screenshot):
+def test_artisan_opens_a_weekly_series_and_edits_privatisation(
+    live_server, page, phone_context, screenshot
+):
     artisan = ArtisanFactory(display_name="Atelier Claire", user__first_name="Claire")
     workshop = WorkshopFactory(
-        artisan=artisan, title="Wheel-throwing initiation", duration_minutes=150, default_capacity=6,
-        private_min_capacity=2, private_max_capacity=8,
+        artisan=artisan,
+        title="Wheel-throwing initiation",
+        duration_minutes=150,
+        default_capacity=6,
+        private_min_capacity=2,
+        private_max_capacity=8,
     )
     WorkshopFactory(artisan=artisan, title="Sourdough bread morning")
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -42,7 +48,9 @@ def test_artisan_opens_a_weekly_series_and_edits_privatisation(live_server, page
     page.get_by_label("Workshop").select_option(label="Wheel-throwing initiation")
     page.get_by_label("Date", exact=True).fill(monday.isoformat())
     page.get_by_label("Start", exact=True).fill("10:00")
-    expect(page.get_by_label("End", exact=True)).to_have_value("12:30")  # filled from the workshop's duration
+    expect(page.get_by_label("End", exact=True)).to_have_value(
+        "12:30"
+    )  # filled from the workshop's duration
     expect(page.get_by_label("Last date")).to_be_hidden()
     page.get_by_label("Every week until…").check()
     page.get_by_label("Last date").fill((monday - timedelta(days=1)).isoformat())
@@ -60,12 +68,16 @@ def test_artisan_opens_a_weekly_series_and_edits_privatisation(live_server, page
     expect(slots.first).to_contain_text("10:00")
     expect(slots.first).to_contain_text("0/6")
     # A booked slot and a held private slot of the same month, to see every state.
-    booked = SlotFactory(workshop=workshop, starts_at=workshop_start(workshop, monday + timedelta(days=2), 15))
+    booked = SlotFactory(
+        workshop=workshop, starts_at=workshop_start(workshop, monday + timedelta(days=2), 15)
+    )
     booked.seats_taken = 3
     booked.save()
     OrderFactory(slot=booked, seats=3, customer_name="Ada Lovelace")
     SlotFactory(
-        workshop=workshop, starts_at=workshop_start(workshop, monday + timedelta(days=4), 14), kind="private",
+        workshop=workshop,
+        starts_at=workshop_start(workshop, monday + timedelta(days=4), 14),
+        kind="private",
         status="held",
     )
     page.reload()
@@ -93,7 +105,9 @@ def test_artisan_opens_a_weekly_series_and_edits_privatisation(live_server, page
     page.get_by_label("Private minimum participants").fill("12")
     page.get_by_label("Private maximum participants").fill("4")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("The private minimum cannot be above the private maximum.")).to_be_visible()
+    expect(
+        page.get_by_text("The private minimum cannot be above the private maximum.")
+    ).to_be_visible()
     expect(page.get_by_text("Please correct the errors below.")).to_be_visible()
     page.locator("#privatisation").scroll_into_view_if_needed()
     screenshot(page, "workshop-min-above-max")
@@ -117,11 +131,17 @@ def test_artisan_opens_a_weekly_series_and_edits_privatisation(live_server, page
 
     # Cancelling a booked slot: a confirmation step with a message, then the slot is struck through.
     page.get_by_role("button", name="Cancel the slot").click()
-    expect(page.get_by_text("1 confirmed order will be told by email, with your message.")).to_be_visible()
-    page.get_by_label("Message to the participants").fill("The kiln broke. I will call you to find another date.")
+    expect(
+        page.get_by_text("1 confirmed order will be told by email, with your message.")
+    ).to_be_visible()
+    page.get_by_label("Message to the participants").fill(
+        "The kiln broke. I will call you to find another date."
+    )
     screenshot(page, "cancel-confirm")
     page.get_by_role("button", name="Yes, cancel the slot").click()
-    expect(page.get_by_text("The slot is cancelled; the participants are being told.")).to_be_visible()
+    expect(
+        page.get_by_text("The slot is cancelled; the participants are being told.")
+    ).to_be_visible()
     screenshot(page, "cancelled-slot")
     page.get_by_role("link", name="← Calendar").click()
     expect(page.locator(".cal-slot-cancelled")).to_have_count(1)

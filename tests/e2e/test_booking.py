@@ -16,13 +16,22 @@ from tests.factories import SlotFactory, TicketTypeFactory, WorkshopFactory
 @pytest.fixture
 def slot():
     workshop = WorkshopFactory(
-        title="Wheel-throwing initiation", price_cents=6500, address="12 rue des Potiers, 75011 Paris",
+        title="Wheel-throwing initiation",
+        price_cents=6500,
+        address="12 rue des Potiers, 75011 Paris",
         practical_info="Wear clothes that can get muddy.",
     )
-    TicketTypeFactory(workshop=workshop, name="Adult", price_cents=6500, description="From 16 years old")
+    TicketTypeFactory(
+        workshop=workshop, name="Adult", price_cents=6500, description="From 16 years old"
+    )
     TicketTypeFactory(workshop=workshop, name="Child (8–15)", price_cents=4500, position=1)
-    TicketTypeFactory(workshop=workshop, name="Private coaching", price_cents=12000, position=2,
-                      requires_confirmation=True)
+    TicketTypeFactory(
+        workshop=workshop,
+        name="Private coaching",
+        price_cents=12000,
+        position=2,
+        requires_confirmation=True,
+    )
     return SlotFactory(workshop=workshop, capacity=6)
 
 
@@ -44,7 +53,9 @@ def book_two_seats(page, base_url, slot, screenshot, name):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_customer_books_two_seats_and_gets_the_same_tickets_by_email(live_server, page, screenshot, slot):
+def test_customer_books_two_seats_and_gets_the_same_tickets_by_email(
+    live_server, page, screenshot, slot
+):
     mail.outbox.clear()
     book_two_seats(page, live_server.url, slot, screenshot, "desktop")
     tickets = page.locator(".ticket")
@@ -62,7 +73,9 @@ def test_customer_books_two_seats_and_gets_the_same_tickets_by_email(live_server
     assert len(sent) == 1
     assert all(code in sent[0].body for code in page_codes)
     assert sorted(name for name, *_ in sent[0].attachments if name.endswith(".png")) == [
-        f"ticket-1-{order.reference}.png", f"ticket-2-{order.reference}.png"]
+        f"ticket-1-{order.reference}.png",
+        f"ticket-2-{order.reference}.png",
+    ]
 
     page.get_by_role("button", name="Print the tickets").click()
     expect(page.locator(".print-ticket")).to_have_count(2)
@@ -85,8 +98,12 @@ def test_booking_on_a_phone(live_server, phone_context, screenshot, slot):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_confirm_first_booking_in_french_waits_for_the_artisan(live_server, browser, screenshot, slot):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True)
+def test_confirm_first_booking_in_french_waits_for_the_artisan(
+    live_server, browser, screenshot, slot
+):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/workshops/{slot.workshop.slug}/book/{slot.pk}/")
     expect(page.get_by_role("button", name="Continuer vers le paiement")).to_be_visible()

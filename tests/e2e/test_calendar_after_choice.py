@@ -21,20 +21,31 @@ def sign_in(page, live_server, workshop):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_after_payment_only_the_chosen_session_is_on_the_calendar(live_server, page, browser, phone_context, screenshot):
+def test_after_payment_only_the_chosen_session_is_on_the_calendar(
+    live_server, page, browser, phone_context, screenshot
+):
     workshop = WorkshopFactory(
-        title="Wheel throwing", slug="wheel-throwing", price_cents=5000, private_min_capacity=3,
-        private_max_capacity=10, duration_minutes=120,
+        title="Wheel throwing",
+        slug="wheel-throwing",
+        price_cents=5000,
+        private_min_capacity=3,
+        private_max_capacity=10,
+        duration_minutes=120,
     )
     d1, d2, d3 = local_days(workshop, 10, 11, 12)
     tz = workshop.tzinfo
     starts = [datetime.combine(day, time(10, 0), tzinfo=tz) for day in (d1, d2, d3)]
     # An empty public slot under the second proposal: it is removed to make room.
-    empty = SlotFactory(workshop=workshop, starts_at=starts[1], ends_at=starts[1] + timedelta(hours=2), capacity=8)
+    empty = SlotFactory(
+        workshop=workshop, starts_at=starts[1], ends_at=starts[1] + timedelta(hours=2), capacity=8
+    )
     req = privatisation_submit(workshop, starts=starts)
     privatisation_request_respond(
-        artisan=workshop.artisan, request_id=req.pk,
-        accept_proposed_ids=[p.pk for p in req.proposed_slots.all()], offer_starts=[], message="Any of these!",
+        artisan=workshop.artisan,
+        request_id=req.pk,
+        accept_proposed_ids=[p.pk for p in req.proposed_slots.all()],
+        offer_starts=[],
+        message="Any of these!",
     )
     assert Slot.objects.get(pk=empty.pk).status == SlotStatus.CANCELLED
 

@@ -21,7 +21,9 @@ def sign_in(page, live_server, user):
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_company_form_shows_its_own_deadline_and_a_quote_instead_of_a_price(live_server, page, phone_context, screenshot):
+def test_company_form_shows_its_own_deadline_and_a_quote_instead_of_a_price(
+    live_server, page, phone_context, screenshot
+):
     WorkshopFactory(slug="wheel", title="Wheel throwing", price_cents=5000, private_min_capacity=3)
     page.goto(live_server.url + "/workshops/wheel/privatise/")
     individual = page.locator("[data-kind-terms=individual]").first
@@ -44,7 +46,9 @@ def test_company_form_shows_its_own_deadline_and_a_quote_instead_of_a_price(live
     screenshot(phone, "company-terms-phone")
 
 
-def test_each_proposed_slot_row_keeps_its_remove_button_on_its_line_on_a_phone(live_server, phone_context, screenshot):
+def test_each_proposed_slot_row_keeps_its_remove_button_on_its_line_on_a_phone(
+    live_server, phone_context, screenshot
+):
     WorkshopFactory(slug="wheel", title="Wheel throwing")
     phone = phone_context.new_page()
     phone.goto(live_server.url + "/workshops/wheel/privatise/")
@@ -57,14 +61,19 @@ def test_each_proposed_slot_row_keeps_its_remove_button_on_its_line_on_a_phone(l
         row_box = rows.nth(i).bounding_box()
         # Same line: the button's middle lies within the height of the date field, inside the row.
         middle = remove_box["y"] + remove_box["height"] / 2
-        assert date_box["y"] <= middle <= date_box["y"] + date_box["height"] + 8, (date_box, remove_box)
+        assert date_box["y"] <= middle <= date_box["y"] + date_box["height"] + 8, (
+            date_box,
+            remove_box,
+        )
         assert remove_box["x"] + remove_box["width"] <= row_box["x"] + row_box["width"] + 1
         assert date_box["width"] >= 110  # still a usable date field
     rows.first.scroll_into_view_if_needed()
     screenshot(phone, "slot-rows-phone")
 
 
-def test_ticket_type_editor_reads_like_the_rest_of_the_back_office(live_server, page, phone_context, screenshot):
+def test_ticket_type_editor_reads_like_the_rest_of_the_back_office(
+    live_server, page, phone_context, screenshot
+):
     workshop = WorkshopFactory(title="Wheel throwing")
     TicketTypeFactory(workshop=workshop, name="Standard")
     sign_in(page, live_server, workshop.artisan.user)
@@ -87,13 +96,22 @@ def test_ticket_type_editor_reads_like_the_rest_of_the_back_office(live_server, 
     screenshot(phone, "ticket-types-phone")
 
 
-def test_request_page_says_who_proposed_each_slot_then_explains_the_expiry(live_server, page, phone_context, screenshot):
-    workshop = WorkshopFactory(slug="bread", title="Sourdough morning", price_cents=5000, private_min_capacity=3)
+def test_request_page_says_who_proposed_each_slot_then_explains_the_expiry(
+    live_server, page, phone_context, screenshot
+):
+    workshop = WorkshopFactory(
+        slug="bread", title="Sourdough morning", price_cents=5000, private_min_capacity=3
+    )
     req = privatisation_submit(workshop)
-    start = (timezone.now() + timedelta(days=20)).astimezone(workshop.tzinfo).replace(hour=16, minute=0)
+    start = (
+        (timezone.now() + timedelta(days=20)).astimezone(workshop.tzinfo).replace(hour=16, minute=0)
+    )
     privatisation_request_respond(
-        artisan=workshop.artisan, request_id=req.pk, accept_proposed_ids=[req.proposed_slots.first().pk],
-        offer_starts=[start], message="Happy to host you — or a day later if you prefer.",
+        artisan=workshop.artisan,
+        request_id=req.pk,
+        accept_proposed_ids=[req.proposed_slots.first().pk],
+        offer_starts=[start],
+        message="Happy to host you — or a day later if you prefer.",
     )
     page.goto(f"{live_server.url}/privatisation/{req.token}/")
     expect(page.get_by_text("You proposed it")).to_have_count(1)

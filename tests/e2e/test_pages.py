@@ -18,11 +18,23 @@ from tests.factories import (
 
 from .test_backoffice import sign_in
 
-STOREFRONT = ["/", "/workshops/{slug}/", "/workshops/{slug}/book/{slot}/", "/workshops/{slug}/privatise/",
-              "/workshops/{slug}/suggest-a-date/", "/backoffice/login/"]
-BACKOFFICE = ["/backoffice/calendar/", "/backoffice/calendar/?view=week", "/backoffice/activity/",
-              "/backoffice/activity/{workshop}/", "/backoffice/slots/new/", "/backoffice/privatisation/",
-              "/backoffice/orders/pending/"]
+STOREFRONT = [
+    "/",
+    "/workshops/{slug}/",
+    "/workshops/{slug}/book/{slot}/",
+    "/workshops/{slug}/privatise/",
+    "/workshops/{slug}/suggest-a-date/",
+    "/backoffice/login/",
+]
+BACKOFFICE = [
+    "/backoffice/calendar/",
+    "/backoffice/calendar/?view=week",
+    "/backoffice/activity/",
+    "/backoffice/activity/{workshop}/",
+    "/backoffice/slots/new/",
+    "/backoffice/privatisation/",
+    "/backoffice/orders/pending/",
+]
 
 
 @pytest.fixture
@@ -40,8 +52,12 @@ def world():
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", [1280, 390])
-def test_main_pages_have_no_console_error_and_no_serious_axe_violation(live_server, browser, world, width, page_checks):
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB", is_mobile=width < 500)
+def test_main_pages_have_no_console_error_and_no_serious_axe_violation(
+    live_server, browser, world, width, page_checks
+):
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, locale="en-GB", is_mobile=width < 500
+    )
     page = context.new_page()
     try:
         for path in STOREFRONT:
@@ -53,6 +69,8 @@ def test_main_pages_have_no_console_error_and_no_serious_axe_violation(live_serv
             page_checks.check(page)
         for path in STOREFRONT + BACKOFFICE:
             assert live_server.url + path.format(**world) in page_checks.checked, path
-        assert page.request.get(live_server.url + "/favicon.ico").status == 200  # after its redirect
+        assert (
+            page.request.get(live_server.url + "/favicon.ico").status == 200
+        )  # after its redirect
     finally:
         context.close()

@@ -33,13 +33,17 @@ def book_confirm_first(page, base_url, slot, ticket_type, name, email, screensho
 
 
 @pytest.mark.django_db(transaction=True)
-def test_artisan_accepts_two_with_the_header_box_and_refuses_a_third(live_server, page, phone_context, screenshot):
+def test_artisan_accepts_two_with_the_header_box_and_refuses_a_third(
+    live_server, page, phone_context, screenshot
+):
     artisan = ArtisanFactory(display_name="Atelier Claire Dubois")
     workshop = WorkshopFactory(artisan=artisan, title="Wheel-throwing initiation")
     slot = SlotFactory(workshop=workshop, capacity=6)
     ticket_type = ConfirmFirstTicketTypeFactory(workshop=workshop, name="Adult — on request")
 
-    book_confirm_first(page, live_server.url, slot, ticket_type, "Inès Martin", "ines@example.com", screenshot)
+    book_confirm_first(
+        page, live_server.url, slot, ticket_type, "Inès Martin", "ines@example.com", screenshot
+    )
     book_confirm_first(page, live_server.url, slot, ticket_type, "Tom Baker", "tom@example.com")
     book_confirm_first(page, live_server.url, slot, ticket_type, "Zoé Petit", "zoe@example.com")
     assert Order.objects.filter(status=OrderStatus.AWAITING_CONFIRMATION).count() == 3
@@ -66,7 +70,9 @@ def test_artisan_accepts_two_with_the_header_box_and_refuses_a_third(live_server
     expect(page.get_by_text("1 order refused")).to_be_visible()
     zoe.refresh_from_db()
     assert zoe.status == OrderStatus.REFUSED
-    refusal = [m for m in mail.outbox if m.to == ["zoe@example.com"] and "not accepted" in m.subject]
+    refusal = [
+        m for m in mail.outbox if m.to == ["zoe@example.com"] and "not accepted" in m.subject
+    ]
     assert len(refusal) == 1 and "The kiln is being repaired that day, sorry!" in refusal[0].body
 
     # The two left: the header box ticks both; accept.
@@ -112,7 +118,9 @@ def test_pending_list_on_a_phone_reads_as_cards(live_server, phone_context, scre
     from tests.factories import PendingOrderFactory
 
     artisan = ArtisanFactory(display_name="Atelier Claire Dubois")
-    slot = SlotFactory(workshop=WorkshopFactory(artisan=artisan, title="Sourdough bread morning"), capacity=8)
+    slot = SlotFactory(
+        workshop=WorkshopFactory(artisan=artisan, title="Sourdough bread morning"), capacity=8
+    )
     for name in ("Inès Martin", "Tom Baker", "Zoé Petit-Delacroix-Vandenberghe"):
         PendingOrderFactory(slot=slot, customer_name=name, seats=2)
     page = phone_context.new_page()
@@ -126,7 +134,9 @@ def test_pending_list_on_a_phone_reads_as_cards(live_server, phone_context, scre
     expect(page.locator("input.order-check:checked")).to_have_count(3)
     screenshot(page, "phone-list")
     width = page.evaluate("document.documentElement.scrollWidth")
-    wide = page.evaluate("""Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 391).slice(0, 5).map(e => e.tagName + '.' + e.className)""")
+    wide = page.evaluate(
+        """Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 391).slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+    )
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px): {wide}"
 
 

@@ -33,12 +33,18 @@ def test_full_privatisation_journey(live_server, page, browser, phone_context, s
     from datetime import datetime, time
 
     workshop = WorkshopFactory(
-        title="Wheel throwing", slug="wheel-throwing", price_cents=5000, private_min_capacity=3, private_max_capacity=10,
+        title="Wheel throwing",
+        slug="wheel-throwing",
+        price_cents=5000,
+        private_min_capacity=3,
+        private_max_capacity=10,
         duration_minutes=120,
     )
     d1, d2, d3, d4 = local_days(workshop, 10, 11, 12, 14)
     # An empty public slot overlapping the second proposal: the artisan must be warned.
-    SlotFactory(workshop=workshop, starts_at=datetime.combine(d2, time(15, 0), tzinfo=workshop.tzinfo))
+    SlotFactory(
+        workshop=workshop, starts_at=datetime.combine(d2, time(15, 0), tzinfo=workshop.tzinfo)
+    )
 
     # --- the customer sends a 3-slot request with a message -----------------------------------
     page.goto(live_server.url + "/workshops/wheel-throwing/privatise/")
@@ -96,7 +102,9 @@ def test_full_privatisation_journey(live_server, page, browser, phone_context, s
     offer_row = artisan.locator("[data-row]").first
     offer_row.locator("input[type=date]").fill(d4.isoformat())
     offer_row.locator("input[type=time]").fill("16:00")
-    artisan.get_by_label("Message with your answer").fill("Happy to host you! I can also do the 14th.")
+    artisan.get_by_label("Message with your answer").fill(
+        "Happy to host you! I can also do the 14th."
+    )
     artisan.get_by_role("button", name="Send my answer").click()
     expect(artisan.get_by_text("Your answer is sent")).to_be_visible()
     screenshot(artisan, "5-manage-answered")
@@ -136,7 +144,10 @@ def test_deadline_passes_and_both_sides_are_told(live_server, page, phone_contex
     req = privatisation_submit(workshop, email="late@example.com")
     # Time travel: the beat job runs 72 hours later.
     assert privatisation_expire_overdue(now=req.respond_by + timedelta(seconds=1)) == 1
-    expired = {n.idempotency_key for n in Notification.objects.filter(idempotency_key__contains=":expired_")}
+    expired = {
+        n.idempotency_key
+        for n in Notification.objects.filter(idempotency_key__contains=":expired_")
+    }
     assert {
         f"privreq:{req.pk}:expired_unanswered:customer:email",
         f"privreq:{req.pk}:expired_unanswered:customer:sms",
@@ -145,7 +156,9 @@ def test_deadline_passes_and_both_sides_are_told(live_server, page, phone_contex
     } <= expired
     # Sent, not only queued: the artisan's phone got its SMS (local SMS channel's log).
     sms_log = settings.SMS_LOG_FILE.read_text(encoding="utf-8")
-    assert workshop.artisan.phone in sms_log and req.phone.replace(" ", "")[-9:] in sms_log.replace(" ", "")
+    assert workshop.artisan.phone in sms_log and req.phone.replace(" ", "")[-9:] in sms_log.replace(
+        " ", ""
+    )
     page.goto(f"{live_server.url}/privatisation/{req.token}/")
     expect(page.get_by_text("The artisan did not answer in time.")).to_be_visible()
     expect(page.get_by_role("button", name="Withdraw my request")).to_have_count(0)

@@ -33,7 +33,11 @@ def test_pending_bookings_hold_their_seats_and_the_last_one_waits(live_server, p
 
     page.goto(f"{live_server.url}/workshops/wheel-throwing/")
     expect(page.get_by_text("3 seats left").first).to_be_visible()
-    for name, email in (("Inès Martin", "ines@example.com"), ("Tom Baker", "tom@example.com"), ("Zoé Petit", "zoe@example.com")):
+    for name, email in (
+        ("Inès Martin", "ines@example.com"),
+        ("Tom Baker", "tom@example.com"),
+        ("Zoé Petit", "zoe@example.com"),
+    ):
         book_confirm_first(page, live_server.url, slot, on_request, name, email)
     page.goto(f"{live_server.url}/workshops/wheel-throwing/")
     expect(page.get_by_text("Full").first).to_be_visible()
@@ -43,7 +47,9 @@ def test_pending_bookings_hold_their_seats_and_the_last_one_waits(live_server, p
 
     # A fourth request is still possible, on the waiting list, and told so plainly.
     book_confirm_first(page, live_server.url, slot, on_request, "Ada Lovelace", "ada@example.com")
-    expect(page.get_by_text("You are on the waiting list: the artisan accepts if a seat frees up.")).to_be_visible()
+    expect(
+        page.get_by_text("You are on the waiting list: the artisan accepts if a seat frees up.")
+    ).to_be_visible()
     screenshot(page, "2-customer-waiting-list")
     ada = Order.objects.get(customer_email="ada@example.com")
     assert ada.on_waiting_list and not ada.holds_seats

@@ -9,10 +9,17 @@ from tests.factories import ArtisanFactory, SlotFactory, WorkshopFactory
 
 
 def _catalogue():
-    claire = ArtisanFactory(display_name="Atelier Claire Dubois", bio="Potter in Paris for twenty years.")
+    claire = ArtisanFactory(
+        display_name="Atelier Claire Dubois", bio="Potter in Paris for twenty years."
+    )
     wheel = WorkshopFactory(
-        artisan=claire, title="Wheel-throwing initiation", slug="wheel-throwing", city="Paris",
-        address="12 rue des Potiers, 75011 Paris", price_cents=6550, duration_minutes=150,
+        artisan=claire,
+        title="Wheel-throwing initiation",
+        slug="wheel-throwing",
+        city="Paris",
+        address="12 rue des Potiers, 75011 Paris",
+        price_cents=6550,
+        duration_minutes=150,
         description="Centre the clay, open it, raise your first bowl.\n\nYou leave with two pieces, fired and glazed.",
         practical_info="Wear clothes that can get muddy. Aprons and tools are provided.",
     )
@@ -23,7 +30,12 @@ def _catalogue():
     for day in range(2, 20, 3):
         for hour in (10, 15):
             starts = datetime.combine(today + timedelta(days=day), time(hour), tzinfo=tz)
-            SlotFactory(workshop=wheel, starts_at=starts, capacity=6, seats_taken=6 if day == 5 and hour == 10 else 2)
+            SlotFactory(
+                workshop=wheel,
+                starts_at=starts,
+                capacity=6,
+                seats_taken=6 if day == 5 and hour == 10 else 2,
+            )
     return wheel
 
 
@@ -49,7 +61,9 @@ def test_customer_browses_to_a_workshop_in_english_then_french(live_server, page
     expect(page.get_by_text("4 places restantes").first).to_be_visible()
     expect(page.get_by_text("Complet").first).to_be_visible()
     first_date = page.locator(".slot-date").first.inner_text().lower()
-    assert re.search(r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d+ \w+", first_date), first_date
+    assert re.search(
+        r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d+ \w+", first_date
+    ), first_date
     expect(page.locator(".facts dd").first).to_have_text("2 h 30")
     screenshot(page, "workshop-fr")
 

@@ -56,9 +56,23 @@ class PrivateRedis:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--dir", str(self.tmp)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         assert wait_for(lambda: _answers(self.port), 10), "private redis-server did not start"
 
@@ -81,7 +95,9 @@ def use_broker(url: str) -> None:
 def private_redis(tmp_path, postgres_only):
     """A running private redis-server; the Celery app of this test publishes there."""
     if not shutil.which("redis-server"):
-        pytest.skip("needs redis-server installed (apt-get install redis-server): a Redis this test may stop")
+        pytest.skip(
+            "needs redis-server installed (apt-get install redis-server): a Redis this test may stop"
+        )
     server = PrivateRedis(tmp_path)
     server.start()
     previous = celery_app.conf.broker_url
@@ -103,7 +119,9 @@ class Worker:
 
     def kill(self):
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the worker and any child: no warm shutdown
+            os.killpg(
+                self.process.pid, signal.SIGKILL
+            )  # the worker and any child: no warm shutdown
             self.process.wait(10)
 
     def stop(self):
@@ -129,7 +147,9 @@ def start_worker(private_redis, faults_dir):
     db = connection.settings_dict
 
     def start(*, block: str = "", name: str = "w"):
-        url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        url = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
         if db.get("PASSWORD"):
             url = url.replace("@", f":{db['PASSWORD']}@", 1)
         env = {
@@ -144,13 +164,35 @@ def start_worker(private_redis, faults_dir):
         }
         log = faults_dir / f"{name}-{len(workers)}.log"
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tests.faults.worker_app", "worker", "--pool=solo", "-Q", "celery,captures",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO", "-n", f"{name}{len(workers)}@faults"],
-            cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tests.faults.worker_app",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                "celery,captures",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "INFO",
+                "-n",
+                f"{name}{len(workers)}@faults",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=open(log, "wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         worker = Worker(process, log)
         workers.append(worker)
-        assert wait_for(lambda: "ready." in worker.output() or process.poll() is not None, 30), worker.output()
+        assert wait_for(lambda: "ready." in worker.output() or process.poll() is not None, 30), (
+            worker.output()
+        )
         assert process.poll() is None, worker.output()
         return worker
 

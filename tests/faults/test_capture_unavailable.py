@@ -55,8 +55,11 @@ def order(django_capture_on_commit_callbacks):
     slot = SlotFactory(capacity=4)
     with django_capture_on_commit_callbacks(execute=True):
         return authorised_order(
-            slot=slot, ticket_type=ConfirmFirstTicketTypeFactory(workshop=slot.workshop),
-            customer_name="Inès", customer_email="ines@example.com", seats=2,
+            slot=slot,
+            ticket_type=ConfirmFirstTicketTypeFactory(workshop=slot.workshop),
+            customer_name="Inès",
+            customer_email="ines@example.com",
+            seats=2,
         )
 
 
@@ -72,13 +75,20 @@ def assert_charged_once(order):
     payment = DevPayment.objects.get(reference=order.payment_intent_id)
     assert (payment.status, payment.captured_cents) == ("succeeded", order.total_cents)
     assert order.tickets.count() == order.seats
-    assert Notification.objects.filter(idempotency_key=f"order:{order.pk}:confirmed:email").count() == 1
+    assert (
+        Notification.objects.filter(idempotency_key=f"order:{order.pk}:confirmed:email").count()
+        == 1
+    )
 
 
-def test_provider_charges_then_times_out_the_retry_finds_the_charge(order, provider, celery_eager, django_capture_on_commit_callbacks):
+def test_provider_charges_then_times_out_the_retry_finds_the_charge(
+    order, provider, celery_eager, django_capture_on_commit_callbacks
+):
     provider.script = ["timeout-after-charge"]
     accept(order, django_capture_on_commit_callbacks)
-    assert provider.calls == [ledger_key(order.pk, "capture")] * 2  # the replay carries the same key
+    assert (
+        provider.calls == [ledger_key(order.pk, "capture")] * 2
+    )  # the replay carries the same key
     assert_charged_once(order)
 
 
@@ -117,7 +127,9 @@ def test_provider_down_through_every_retry_shows_the_failure_and_a_retry_charges
 def test_while_the_capture_is_retried_the_page_says_why(
     client, order, provider, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)  # the worker's turn, below
+    monkeypatch.setattr(
+        services.dispatch, "dispatch_captures", lambda ids: None
+    )  # the worker's turn, below
     provider.script = ["down"]
     accept(order, django_capture_on_commit_callbacks)
     with pytest.raises(PaymentUnavailable):
@@ -133,7 +145,9 @@ def test_while_the_capture_is_retried_the_page_says_why(
     assert_charged_once(order)
 
 
-def test_the_retrying_reason_reads_in_french(client, order, provider, django_capture_on_commit_callbacks, monkeypatch):
+def test_the_retrying_reason_reads_in_french(
+    client, order, provider, django_capture_on_commit_callbacks, monkeypatch
+):
     monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     provider.script = ["down"]
     accept(order, django_capture_on_commit_callbacks)
@@ -153,7 +167,11 @@ def test_refusing_an_order_the_provider_charged_unseen_gives_the_money_back(
     assert order.status == OrderStatus.CAPTURE_FAILED
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.orders_refuse(artisan=order.slot.workshop.artisan, order_ids=[order.pk], message="Sorry, the kiln broke.")
+        services.orders_refuse(
+            artisan=order.slot.workshop.artisan,
+            order_ids=[order.pk],
+            message="Sorry, the kiln broke.",
+        )
 
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUSED

@@ -46,14 +46,21 @@ def run_concurrently(job, times=3):
     return results
 
 
-def test_pending_orders_expiry_run_three_times_at_once_expires_each_order_once(postgres_only, monkeypatch):
+def test_pending_orders_expiry_run_three_times_at_once_expires_each_order_once(
+    postgres_only, monkeypatch
+):
     released = []
     monkeypatch.setattr(services.dispatch, "dispatch_releases", lambda ids: released.extend(ids))
     slots = [SlotFactory(capacity=20) for _ in range(3)]
-    orders = [PendingOrderFactory(slot=slots[i % 3], decide_by=timezone.now() + timedelta(hours=1)) for i in range(30)]
+    orders = [
+        PendingOrderFactory(slot=slots[i % 3], decide_by=timezone.now() + timedelta(hours=1))
+        for i in range(30)
+    ]
     # Half were accepted and then failed at capture: they hold seats that must come back once.
     for order in orders[::2]:
-        Order.objects.filter(pk=order.pk).update(status=OrderStatus.CAPTURE_FAILED, holds_seats=True)
+        Order.objects.filter(pk=order.pk).update(
+            status=OrderStatus.CAPTURE_FAILED, holds_seats=True
+        )
         Slot.objects.filter(pk=order.slot_id).update(seats_taken=F("seats_taken") + order.seats)
     later = timezone.now() + timedelta(hours=2)
 
@@ -64,7 +71,9 @@ def test_pending_orders_expiry_run_three_times_at_once_expires_each_order_once(p
     assert sorted(released) == sorted(o.pk for o in orders)  # each hold released once
     assert list(Slot.objects.values_list("seats_taken", flat=True)) == [0, 0, 0]
     notices = Counter(
-        Notification.objects.filter(idempotency_key__endswith=":order_expired:email").values_list("idempotency_key", flat=True)
+        Notification.objects.filter(idempotency_key__endswith=":order_expired:email").values_list(
+            "idempotency_key", flat=True
+        )
     )
     assert len(notices) == 30 and set(notices.values()) == {1}
     # The artisans' notices: every expired order is listed in exactly one of them.
@@ -77,8 +86,13 @@ def test_pending_orders_expiry_run_three_times_at_once_expires_each_order_once(p
 def test_lapsed_holds_job_run_three_times_at_once_gives_seats_back_once(postgres_only):
     slot = SlotFactory(capacity=40)
     orders = [
-        OrderFactory(slot=slot, status=OrderStatus.PENDING_PAYMENT, seats=2, holds_seats=True,
-                     hold_expires_at=timezone.now() - timedelta(minutes=1))
+        OrderFactory(
+            slot=slot,
+            status=OrderStatus.PENDING_PAYMENT,
+            seats=2,
+            holds_seats=True,
+            hold_expires_at=timezone.now() - timedelta(minutes=1),
+        )
         for _ in range(15)
     ]
     Slot.objects.filter(pk=slot.pk).update(seats_taken=30)
@@ -86,6 +100,8 @@ def test_lapsed_holds_job_run_three_times_at_once_gives_seats_back_once(postgres
     counts = run_concurrently(orders_release_lapsed_holds)
 
     assert sum(counts) == 15
-    assert set(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("status", flat=True)) == {OrderStatus.EXPIRED}
+    assert set(
+        Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("status", flat=True)
+    ) == {OrderStatus.EXPIRED}
     slot.refresh_from_db()
     assert slot.seats_taken == 0

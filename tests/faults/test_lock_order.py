@@ -33,9 +33,12 @@ def abandoned_checkout(workshop):
     """An answered request whose customer opened the checkout and left: hold and pay_by past."""
     request = privatisation_submit(workshop)
     privatisation_request_respond(
-        artisan=workshop.artisan, request_id=request.pk,
-        accept_proposed_ids=[request.proposed_slots.order_by("pk").first().pk], offer_starts=[],
-        message="Happy to host you.", quote=None,
+        artisan=workshop.artisan,
+        request_id=request.pk,
+        accept_proposed_ids=[request.proposed_slots.order_by("pk").first().pk],
+        offer_starts=[],
+        message="Happy to host you.",
+        quote=None,
     )
     request.refresh_from_db()
     offer = request.offers.select_related("slot").get()
@@ -43,7 +46,9 @@ def abandoned_checkout(workshop):
         order = create_order(request=request, slot=offer.slot)
         order.hold_expires_at = timezone.now() - timedelta(minutes=1)
         order.save(update_fields=["hold_expires_at"])
-        PrivatisationRequest.objects.filter(pk=request.pk).update(order=order, pay_by=timezone.now() - timedelta(minutes=1))
+        PrivatisationRequest.objects.filter(pk=request.pk).update(
+            order=order, pay_by=timezone.now() - timedelta(minutes=1)
+        )
     return request, order, offer.slot
 
 
@@ -75,11 +80,15 @@ def assert_expired_once(request, order, slot):
     assert request.status == RequestStatus.EXPIRED
     assert order.status == OrderStatus.EXPIRED and not order.holds_seats
     assert slot.status == SlotStatus.CANCELLED and slot.seats_taken == 0
-    notices = Notification.objects.filter(idempotency_key__startswith=f"privreq:{request.pk}:expired_unpaid:customer")
+    notices = Notification.objects.filter(
+        idempotency_key__startswith=f"privreq:{request.pk}:expired_unpaid:customer"
+    )
     assert notices.count() == 2  # one email, one SMS
 
 
-def test_expiry_job_and_lapsed_hold_job_in_the_worst_interleaving_do_not_deadlock(postgres_only, monkeypatch):
+def test_expiry_job_and_lapsed_hold_job_in_the_worst_interleaving_do_not_deadlock(
+    postgres_only, monkeypatch
+):
     """Each job pauses after its first lock, so the other takes its first lock meanwhile."""
     workshop = WorkshopFactory(price_cents=5000, private_min_capacity=3, private_max_capacity=10)
     handlers = order_hooks._handlers["privatisation"]
@@ -94,7 +103,9 @@ def test_expiry_job_and_lapsed_hold_job_in_the_worst_interleaving_do_not_deadloc
         time.sleep(0.3)  # the expiry job holds its locks here
         original_expire(requests, now=now)
 
-    monkeypatch.setitem(order_hooks._handlers, "privatisation", OrderHandlers(handlers.on_confirmed, slow_closed))
+    monkeypatch.setitem(
+        order_hooks._handlers, "privatisation", OrderHandlers(handlers.on_confirmed, slow_closed)
+    )
     monkeypatch.setattr(deadlines, "expire_locked", slow_expire)
     for _ in range(3):
         request, order, slot = abandoned_checkout(workshop)
@@ -108,7 +119,9 @@ def test_expiry_job_and_lapsed_hold_job_run_together_many_times(postgres_only):
     for _ in range(15):
         request, order, slot = abandoned_checkout(workshop)
         errors = run_together(
-            orders_release_lapsed_holds, deadlines.privatisation_expire_overdue, deadlines.privatisation_expire_overdue
+            orders_release_lapsed_holds,
+            deadlines.privatisation_expire_overdue,
+            deadlines.privatisation_expire_overdue,
         )
         assert errors == []
         assert_expired_once(request, order, slot)

@@ -51,28 +51,44 @@ def timed(call, *args, **kwargs):
 
 def privatisation_form(day):
     return {
-        "kind": "individual", "contact_name": "Grace Hopper", "email": "grace@example.com",
-        "phone": "06 12 34 56 78", "participants": "4", "message": "A birthday party!",
+        "kind": "individual",
+        "contact_name": "Grace Hopper",
+        "email": "grace@example.com",
+        "phone": "06 12 34 56 78",
+        "participants": "4",
+        "message": "A birthday party!",
         "customer_timezone": "Europe/Paris",
-        "slots-TOTAL_FORMS": "1", "slots-INITIAL_FORMS": "0", "slots-MIN_NUM_FORMS": "0", "slots-MAX_NUM_FORMS": "10",
-        "slots-0-date": str(day), "slots-0-time": "10:00",
+        "slots-TOTAL_FORMS": "1",
+        "slots-INITIAL_FORMS": "0",
+        "slots-MIN_NUM_FORMS": "0",
+        "slots-MAX_NUM_FORMS": "10",
+        "slots-0-date": str(day),
+        "slots-0-time": "10:00",
     }
 
 
 def test_customers_book_and_send_requests_while_redis_is_down_and_are_notified_once_it_is_back(
     client, redis_cache, start_worker, faults_dir
 ):
-    workshop = WorkshopFactory(slug="pottery", price_cents=4000, private_min_capacity=3, private_max_capacity=10)
+    workshop = WorkshopFactory(
+        slug="pottery", price_cents=4000, private_min_capacity=3, private_max_capacity=10
+    )
     slot = SlotFactory(workshop=workshop, capacity=4)
     adult = TicketTypeFactory(workshop=workshop, name="Adult", price_cents=4000)
 
     redis_cache.stop()
 
     timed(client.get, reverse("storefront:workshop", args=[workshop.slug]))
-    response = timed(client.post, reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), {
-        f"qty_{adult.pk}": "2", "customer_name": "Ada Lovelace", "customer_email": "ada@example.com",
-        "customer_phone": "06 12 34 56 78",
-    })
+    response = timed(
+        client.post,
+        reverse("storefront:book", args=[slot.workshop.slug, slot.pk]),
+        {
+            f"qty_{adult.pk}": "2",
+            "customer_name": "Ada Lovelace",
+            "customer_email": "ada@example.com",
+            "customer_phone": "06 12 34 56 78",
+        },
+    )
     assert response.status_code == 302
     response = timed(client.post, response.url, {"action": "pay"})
     page = timed(client.get, response.url, follow=True)
@@ -81,9 +97,15 @@ def test_customers_book_and_send_requests_while_redis_is_down_and_are_notified_o
     assert order.reference in page.content.decode()
 
     day = (timezone.now() + timedelta(days=12)).date()
-    response = timed(client.post, reverse("privatisation:request_form", args=[workshop.slug]), privatisation_form(day))
+    response = timed(
+        client.post,
+        reverse("privatisation:request_form", args=[workshop.slug]),
+        privatisation_form(day),
+    )
     request = PrivatisationRequest.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("privatisation:customer_request", args=[request.token])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "privatisation:customer_request", args=[request.token]
+    )
     assert "Your request is sent" in timed(client.get, response["Location"]).content.decode()
 
     queued = Notification.objects.all()

@@ -42,15 +42,22 @@ def _sent_keys(faults_dir):
 
 
 @pytest.mark.parametrize("point", ["capture-before", "capture-after"])
-def test_worker_killed_mid_capture_the_job_runs_again_and_captures_once(start_worker, faults_dir, point):
+def test_worker_killed_mid_capture_the_job_runs_again_and_captures_once(
+    start_worker, faults_dir, point
+):
     slot = SlotFactory(capacity=4)
     order = authorised_order(
-        slot=slot, ticket_type=ConfirmFirstTicketTypeFactory(workshop=slot.workshop),
-        customer_name="Inès", customer_email="ines@example.com", seats=2,
+        slot=slot,
+        ticket_type=ConfirmFirstTicketTypeFactory(workshop=slot.workshop),
+        customer_name="Inès",
+        customer_email="ines@example.com",
+        seats=2,
     )
     first = start_worker(block=point, name="first")
 
-    services.orders_accept(artisan=slot.workshop.artisan, order_ids=[order.pk])  # publishes after commit
+    services.orders_accept(
+        artisan=slot.workshop.artisan, order_ids=[order.pk]
+    )  # publishes after commit
     assert wait_for(lambda: (faults_dir / "reached").exists(), 30), first.output()
     first.kill()  # SIGKILL: no warm shutdown, the task stays unacknowledged
 
@@ -66,7 +73,9 @@ def test_worker_killed_mid_capture_the_job_runs_again_and_captures_once(start_wo
     )
 
     second = start_worker(name="second")
-    assert wait_for(lambda: order.__class__.objects.get(pk=order.pk).status == OrderStatus.CONFIRMED, 30), second.output()
+    assert wait_for(
+        lambda: order.__class__.objects.get(pk=order.pk).status == OrderStatus.CONFIRMED, 30
+    ), second.output()
     assert "pending_orders.tasks.capture_order" in second.output()  # the redelivered task did it
 
     assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.CAPTURED).count() == 1
@@ -80,16 +89,27 @@ def test_worker_killed_mid_capture_the_job_runs_again_and_captures_once(start_wo
     assert order.tickets.count() == 2
     assert wait_for(_all_sent, 20), second.output()
     keys = _sent_keys(faults_dir)
-    assert len(keys) == len(set(keys)) == Notification.objects.filter(channel="email").count()  # each once
-    confirmations = Notification.objects.filter(recipient="ines@example.com", template__endswith="order_confirmed")
-    assert [n.idempotency_key for n in confirmations] == [k for k in keys if k in {n.idempotency_key for n in confirmations}]
+    assert (
+        len(keys) == len(set(keys)) == Notification.objects.filter(channel="email").count()
+    )  # each once
+    confirmations = Notification.objects.filter(
+        recipient="ines@example.com", template__endswith="order_confirmed"
+    )
+    assert [n.idempotency_key for n in confirmations] == [
+        k for k in keys if k in {n.idempotency_key for n in confirmations}
+    ]
     assert confirmations.count() == 1 and confirmations.get().attempts == 1
 
 
 def _sms():
     return Notification.objects.create(
-        channel="sms", recipient="+33611223344", template="t", language="en", subject="",
-        body_text="Your workshop starts tomorrow at 10:00.", idempotency_key="faults:sms:1",
+        channel="sms",
+        recipient="+33611223344",
+        template="t",
+        language="en",
+        subject="",
+        body_text="Your workshop starts tomorrow at 10:00.",
+        idempotency_key="faults:sms:1",
         queued_at=timezone.now(),
     )
 
@@ -99,7 +119,9 @@ def _sms_lines(faults_dir):
     return log.read_text().splitlines() if log.exists() else []
 
 
-def test_worker_killed_after_twilio_took_the_sms_it_is_not_sent_again(start_worker, faults_dir, monkeypatch):
+def test_worker_killed_after_twilio_took_the_sms_it_is_not_sent_again(
+    start_worker, faults_dir, monkeypatch
+):
     first = start_worker(block="sms-after", name="first")
     notification = _sms()
     publish(notification.pk)
@@ -109,7 +131,13 @@ def test_worker_killed_after_twilio_took_the_sms_it_is_not_sent_again(start_work
 
     second = start_worker(name="second")
     # The redelivered task finds the row claimed (`sending`) and does not send it again.
-    assert wait_for(lambda: "notifications.tasks.send_notification" in second.output() and "succeeded" in second.output(), 30)
+    assert wait_for(
+        lambda: (
+            "notifications.tasks.send_notification" in second.output()
+            and "succeeded" in second.output()
+        ),
+        30,
+    )
     notification.refresh_from_db()
     assert (notification.status, notification.attempts) == ("sending", 1)
     assert len(_sms_lines(faults_dir)) == 1
@@ -123,7 +151,9 @@ def test_worker_killed_after_twilio_took_the_sms_it_is_not_sent_again(start_work
         return None
 
     monkeypatch.setattr(channels, "find_sent_sms", twilio_lists)
-    assert notifications_requeue_stuck(now=timezone.now() + SENDING_LEASE + timedelta(minutes=1)) == 0
+    assert (
+        notifications_requeue_stuck(now=timezone.now() + SENDING_LEASE + timedelta(minutes=1)) == 0
+    )
     notification.refresh_from_db()
     assert notification.status == "sent"
     assert notification.provider_message_id == twilio_lists(notification, attempt_started_at=None)
@@ -131,7 +161,9 @@ def test_worker_killed_after_twilio_took_the_sms_it_is_not_sent_again(start_work
     assert len(_sms_lines(faults_dir)) == 1
 
 
-def test_worker_killed_before_the_sms_went_out_it_is_sent_once_after_the_lease(start_worker, faults_dir, monkeypatch):
+def test_worker_killed_before_the_sms_went_out_it_is_sent_once_after_the_lease(
+    start_worker, faults_dir, monkeypatch
+):
     first = start_worker(block="sms-before", name="first")
     notification = _sms()
     publish(notification.pk)
@@ -140,12 +172,16 @@ def test_worker_killed_before_the_sms_went_out_it_is_sent_once_after_the_lease(s
     assert _sms_lines(faults_dir) == []
 
     second = start_worker(name="second")
-    monkeypatch.setattr(channels, "find_sent_sms", lambda row, *, attempt_started_at: None)  # Twilio: not sent
+    monkeypatch.setattr(
+        channels, "find_sent_sms", lambda row, *, attempt_started_at: None
+    )  # Twilio: not sent
     Notification.objects.filter(pk=notification.pk).update(
         queued_at=timezone.now() - SENDING_LEASE - timedelta(minutes=1)  # the lease ran out
     )
     assert notifications_requeue_stuck() == 1
-    assert wait_for(lambda: Notification.objects.get(pk=notification.pk).status == "sent", 30), second.output()
+    assert wait_for(lambda: Notification.objects.get(pk=notification.pk).status == "sent", 30), (
+        second.output()
+    )
     notification.refresh_from_db()
     assert notification.attempts == 2
     assert len(_sms_lines(faults_dir)) == 1

@@ -14,21 +14,40 @@ CHANGELIST = reverse("admin:notifications_notification_changelist")
 
 def make(key, **fields):
     defaults = {
-        "channel": "email", "recipient": "ada@example.com", "template": "bookings/emails/order_confirmed",
-        "language": "en", "subject": "Your booking", "body_text": "Hello Ada", "idempotency_key": key,
+        "channel": "email",
+        "recipient": "ada@example.com",
+        "template": "bookings/emails/order_confirmed",
+        "language": "en",
+        "subject": "Your booking",
+        "body_text": "Hello Ada",
+        "idempotency_key": key,
     }
     return Notification.objects.create(**{**defaults, **fields})
 
 
 def test_the_list_shows_filters_and_searches(admin_client):
     make("order:1:confirmed:email", status="sent", recipient="ada@example.com")
-    make("order:2:confirmed:email", status="failed", recipient="grace@example.com", last_error="bounced")
-    make("order:2:confirmed:sms", channel="sms", status="failed", recipient="+33612345678", subject="", body_text="Atelier: see you")
+    make(
+        "order:2:confirmed:email",
+        status="failed",
+        recipient="grace@example.com",
+        last_error="bounced",
+    )
+    make(
+        "order:2:confirmed:sms",
+        channel="sms",
+        status="failed",
+        recipient="+33612345678",
+        subject="",
+        body_text="Atelier: see you",
+    )
 
     response = admin_client.get(CHANGELIST)
     assert response.status_code == 200
     assert b"ada@example.com" in response.content and b"grace@example.com" in response.content
-    assert b"Atelier: see you" in response.content  # an SMS shows its text where an email shows its subject
+    assert (
+        b"Atelier: see you" in response.content
+    )  # an SMS shows its text where an email shows its subject
 
     failed = admin_client.get(CHANGELIST, {"status__exact": "failed"}).content
     assert b"grace@example.com" in failed and b"ada@example.com" not in failed
@@ -58,7 +77,9 @@ def test_the_detail_shows_the_rendered_bodies_read_only(admin_client):
         body_text="Hello <Ada>",
         body_html='<html lang="fr"><body><p>Bonjour &lt;Ada&gt;</p><script>alert(1)</script></body></html>',
     )
-    response = admin_client.get(reverse("admin:notifications_notification_change", args=[notification.pk]))
+    response = admin_client.get(
+        reverse("admin:notifications_notification_change", args=[notification.pk])
+    )
     assert response.status_code == 200
     content = response.content.decode()
     assert '<pre class="notification-body">Hello &lt;Ada&gt;</pre>' in content
@@ -107,7 +128,9 @@ def test_resend_requeues_a_failed_row_through_the_service_keeping_its_key(
     assert fake_channel.sent == [notification.pk]
 
 
-def test_resend_leaves_a_sent_row_alone_and_says_so(admin_client, fake_channel, django_capture_on_commit_callbacks):
+def test_resend_leaves_a_sent_row_alone_and_says_so(
+    admin_client, fake_channel, django_capture_on_commit_callbacks
+):
     notification = make("order:6:confirmed:email", status="sent")
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
@@ -122,7 +145,9 @@ def test_resend_leaves_a_sent_row_alone_and_says_so(admin_client, fake_channel, 
 def test_staff_who_may_only_view_cannot_resend(client, django_user_model, fake_channel):
     from django.contrib.auth.models import Permission
 
-    viewer = django_user_model.objects.create_user("viewer", password="pw-12345-long", is_staff=True)
+    viewer = django_user_model.objects.create_user(
+        "viewer", password="pw-12345-long", is_staff=True
+    )
     viewer.user_permissions.add(Permission.objects.get(codename="view_notification"))
     client.force_login(viewer)
     notification = make("order:7:refused:email", status="failed")

@@ -25,7 +25,9 @@ def mailgun(settings):
 @pytest.fixture
 def queued(enqueue_kwargs, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        return notification_enqueue(**enqueue_kwargs(context={"name": "Zoë", "when": None, "message": "<b>hi</b>"}))
+        return notification_enqueue(
+            **enqueue_kwargs(context={"name": "Zoë", "when": None, "message": "<b>hi</b>"})
+        )
 
 
 def test_a_sent_email_records_the_provider_message_id(mailgun, queued):
@@ -66,22 +68,32 @@ def test_a_5xx_or_rate_limit_answer_is_retried(mailgun, queued, status):
 
 def test_a_timeout_is_retried_and_the_next_attempt_sends(mailgun, queued):
     mailgun.post(MAILGUN_URL, body=requests.exceptions.ConnectTimeout("timed out"))
-    mailgun.post(MAILGUN_URL, json={"id": "<second@mg.example.com>", "message": "Queued."}, status=200)
+    mailgun.post(
+        MAILGUN_URL, json={"id": "<second@mg.example.com>", "message": "Queued."}, status=200
+    )
     with pytest.raises(RetryLater):
         notification_send(notification_id=queued.pk)
     assert notification_send(notification_id=queued.pk) == "sent"
     queued.refresh_from_db()
-    assert (queued.status, queued.attempts, queued.provider_message_id) == ("sent", 2, "<second@mg.example.com>")
+    assert (queued.status, queued.attempts, queued.provider_message_id) == (
+        "sent",
+        2,
+        "<second@mg.example.com>",
+    )
     assert len(mailgun.calls) == 2
 
 
-def test_attachments_reach_the_provider(mailgun, enqueue_kwargs, django_capture_on_commit_callbacks):
+def test_attachments_reach_the_provider(
+    mailgun, enqueue_kwargs, django_capture_on_commit_callbacks
+):
     from notifications.services import Attachment
 
     mailgun.post(MAILGUN_URL, json={"id": "<att@mg.example.com>", "message": "Queued."}, status=200)
     with django_capture_on_commit_callbacks(execute=False):
         notification = notification_enqueue(
-            **enqueue_kwargs(attachments=[Attachment("ticket.ics", b"BEGIN:VCALENDAR", "text/calendar")])
+            **enqueue_kwargs(
+                attachments=[Attachment("ticket.ics", b"BEGIN:VCALENDAR", "text/calendar")]
+            )
         )
     assert notification_send(notification_id=notification.pk) == "sent"
     body = mailgun.calls[0].request.body
@@ -89,7 +101,9 @@ def test_attachments_reach_the_provider(mailgun, enqueue_kwargs, django_capture_
     assert Notification.objects.get(pk=notification.pk).status == "sent"
 
 
-def test_locally_email_goes_to_the_django_backend(settings, enqueue_kwargs, mailoutbox, django_capture_on_commit_callbacks):
+def test_locally_email_goes_to_the_django_backend(
+    settings, enqueue_kwargs, mailoutbox, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=False):
         notification = notification_enqueue(**enqueue_kwargs())

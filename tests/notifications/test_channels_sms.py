@@ -29,18 +29,36 @@ def twilio_message(body, *, sid=SID, to="+33612345678", created=None):
     """A Message resource as Twilio's API documents it."""
     created = format_datetime(created or timezone.now(), usegmt=True)
     return {
-        "account_sid": ACCOUNT, "api_version": "2010-04-01", "body": body,
-        "date_created": created, "date_sent": None, "date_updated": created,
-        "direction": "outbound-api", "error_code": None, "error_message": None,
-        "from": "+15005550006", "messaging_service_sid": None, "num_media": "0",
-        "num_segments": "1", "price": None, "price_unit": "USD", "sid": sid, "status": "queued",
+        "account_sid": ACCOUNT,
+        "api_version": "2010-04-01",
+        "body": body,
+        "date_created": created,
+        "date_sent": None,
+        "date_updated": created,
+        "direction": "outbound-api",
+        "error_code": None,
+        "error_message": None,
+        "from": "+15005550006",
+        "messaging_service_sid": None,
+        "num_media": "0",
+        "num_segments": "1",
+        "price": None,
+        "price_unit": "USD",
+        "sid": sid,
+        "status": "queued",
         "subresource_uris": {"media": f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid}/Media.json"},
-        "to": to, "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid}.json",
+        "to": to,
+        "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid}.json",
     }
 
 
 def twilio_error(status, code, message):
-    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 @pytest.fixture
@@ -56,7 +74,9 @@ def twilio(settings):
 def queued(enqueue_kwargs, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         return notification_enqueue(
-            **enqueue_kwargs(channel="sms", recipient="+33 6 12 34 56 78", key="test:1:greeting:sms")
+            **enqueue_kwargs(
+                channel="sms", recipient="+33 6 12 34 56 78", key="test:1:greeting:sms"
+            )
         )
 
 
@@ -105,22 +125,33 @@ def test_a_network_error_is_retried(twilio, queued):
 
 # --- A worker that died mid-send --------------------------------------------------------------
 
+
 def _die_mid_send(notification, started):
     """What a worker killed after claiming the row leaves behind."""
-    Notification.objects.filter(pk=notification.pk).update(status="sending", attempts=1, queued_at=started)
+    Notification.objects.filter(pk=notification.pk).update(
+        status="sending", attempts=1, queued_at=started
+    )
 
 
-def test_after_a_worker_died_an_sms_twilio_has_is_recorded_not_sent_again(twilio, queued, celery_eager):
+def test_after_a_worker_died_an_sms_twilio_has_is_recorded_not_sent_again(
+    twilio, queued, celery_eager
+):
     started = timezone.now() - SENDING_LEASE - timedelta(minutes=1)
     _die_mid_send(queued, started)
     twilio.get(
         MESSAGES_URL,
         json={
             "messages": [
-                twilio_message(queued.body_text, sid="SM" + "b" * 32, created=started + timedelta(seconds=2)),
-                twilio_message("an older message", sid="SM" + "c" * 32, created=started - timedelta(days=1)),
+                twilio_message(
+                    queued.body_text, sid="SM" + "b" * 32, created=started + timedelta(seconds=2)
+                ),
+                twilio_message(
+                    "an older message", sid="SM" + "c" * 32, created=started - timedelta(days=1)
+                ),
             ],
-            "next_page_uri": None, "page": 0, "page_size": 50,
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": 50,
         },
     )
     assert notifications_requeue_stuck() == 0
@@ -135,8 +166,12 @@ def test_after_a_worker_died_an_sms_twilio_does_not_have_is_sent_again(
 ):
     started = timezone.now() - SENDING_LEASE - timedelta(minutes=1)
     _die_mid_send(queued, started)
-    older = twilio_message(queued.body_text, sid="SM" + "c" * 32, created=started - timedelta(days=1))
-    twilio.get(MESSAGES_URL, json={"messages": [older], "next_page_uri": None, "page": 0, "page_size": 50})
+    older = twilio_message(
+        queued.body_text, sid="SM" + "c" * 32, created=started - timedelta(days=1)
+    )
+    twilio.get(
+        MESSAGES_URL, json={"messages": [older], "next_page_uri": None, "page": 0, "page_size": 50}
+    )
     twilio.post(MESSAGES_URL, json=twilio_message(queued.body_text), status=201)
     with django_capture_on_commit_callbacks(execute=True):
         assert notifications_requeue_stuck() == 1
@@ -152,6 +187,7 @@ def test_when_twilio_cannot_say_the_dead_send_waits_for_the_next_sweep(twilio, q
 
 
 # --- The local channel ------------------------------------------------------------------------
+
 
 def test_without_twilio_the_sms_is_written_to_the_local_log(settings, queued):
     settings.TWILIO_ACCOUNT_SID = ""

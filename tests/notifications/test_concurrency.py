@@ -71,7 +71,9 @@ def test_two_concurrent_callers_with_the_same_key_make_one_row_and_one_publish(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_sending_the_same_row_at_once_send_it_once(postgres_only, enqueue_kwargs, monkeypatch):
+def test_two_workers_sending_the_same_row_at_once_send_it_once(
+    postgres_only, enqueue_kwargs, monkeypatch
+):
     calls = []
     inside = threading.Event()
 

@@ -22,7 +22,13 @@ def test_good_numbers_are_cleaned_to_e164(typed, e164):
 @pytest.mark.parametrize(
     "typed",
     [
-        "", "12", "06 12 34", "+33 6 12 34 56 78 99", "hello", "+999 123456", "07 12 34 56 78",
+        "",
+        "12",
+        "06 12 34",
+        "+33 6 12 34 56 78 99",
+        "hello",
+        "+999 123456",
+        "07 12 34 56 78",
         "01 42 68 53 00",  # a Paris landline: valid, but cannot receive an SMS
         "+44 20 7946 0958",  # a London landline
     ],

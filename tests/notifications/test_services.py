@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 # --- Enqueue: in the caller's transaction, published after commit, once per key -------------
 
+
 def test_enqueue_writes_the_row_in_the_transaction_and_publishes_after_commit(
     enqueue_kwargs, celery_eager, fake_channel, django_capture_on_commit_callbacks
 ):
@@ -93,6 +94,7 @@ def test_an_unreachable_recipient_gives_a_failed_row_and_no_send(
 
 # --- Bulk enqueue: many rows in one insert, one publish, the same rules as one row ----------
 
+
 def _message(enqueue_kwargs, **overrides) -> OutgoingMessage:
     return OutgoingMessage(**enqueue_kwargs(**overrides))
 
@@ -104,10 +106,14 @@ def test_bulk_enqueue_writes_every_row_and_publishes_them_once_after_commit(
     real_apply_async = tasks.send_notifications.apply_async
     monkeypatch.setattr(services, "PUBLISH_CHUNK", 2)
     monkeypatch.setattr(
-        tasks.send_notifications, "apply_async",
+        tasks.send_notifications,
+        "apply_async",
         lambda args, **kw: published.append(args[0]) or real_apply_async(args=args, **kw),
     )
-    messages = [_message(enqueue_kwargs, key=f"test:{i}:email", recipient=f"p{i}@example.com") for i in range(3)]
+    messages = [
+        _message(enqueue_kwargs, key=f"test:{i}:email", recipient=f"p{i}@example.com")
+        for i in range(3)
+    ]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
             rows = notifications_enqueue_bulk(messages=messages)
@@ -124,11 +130,13 @@ def test_bulk_enqueue_keeps_keys_unique_against_the_outbox_and_within_the_batch(
 ):
     before = notification_enqueue(**enqueue_kwargs(key="test:old:email"))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        rows = notifications_enqueue_bulk(messages=[
-            _message(enqueue_kwargs, key="test:old:email", recipient="other@example.com"),
-            _message(enqueue_kwargs, key="test:new:email"),
-            _message(enqueue_kwargs, key="test:new:email", recipient="twice@example.com"),
-        ])
+        rows = notifications_enqueue_bulk(
+            messages=[
+                _message(enqueue_kwargs, key="test:old:email", recipient="other@example.com"),
+                _message(enqueue_kwargs, key="test:new:email"),
+                _message(enqueue_kwargs, key="test:new:email", recipient="twice@example.com"),
+            ]
+        )
     assert rows[0].pk == before.pk
     assert rows[0].recipient == "ada@example.com"
     assert rows[1].recipient == "ada@example.com"
@@ -137,23 +145,32 @@ def test_bulk_enqueue_keeps_keys_unique_against_the_outbox_and_within_the_batch(
 
 
 def test_bulk_enqueue_cleans_recipients_and_renders_like_one_by_one(enqueue_kwargs):
-    one = notification_enqueue(**enqueue_kwargs(channel="sms", recipient="06 11 22 33 44", key="one:sms"))
+    one = notification_enqueue(
+        **enqueue_kwargs(channel="sms", recipient="06 11 22 33 44", key="one:sms")
+    )
     email = notification_enqueue(**enqueue_kwargs(language="fr", key="one:email"))
-    bulk_sms, bulk_email, bad = notifications_enqueue_bulk(messages=[
-        _message(enqueue_kwargs, channel="sms", recipient="06 11 22 33 44", key="bulk:sms"),
-        _message(enqueue_kwargs, language="fr", key="bulk:email"),
-        _message(enqueue_kwargs, channel="sms", recipient="12", key="bulk:bad"),
-        _message(enqueue_kwargs, channel="sms", recipient="", key="bulk:none"),
-    ])
+    bulk_sms, bulk_email, bad = notifications_enqueue_bulk(
+        messages=[
+            _message(enqueue_kwargs, channel="sms", recipient="06 11 22 33 44", key="bulk:sms"),
+            _message(enqueue_kwargs, language="fr", key="bulk:email"),
+            _message(enqueue_kwargs, channel="sms", recipient="12", key="bulk:bad"),
+            _message(enqueue_kwargs, channel="sms", recipient="", key="bulk:none"),
+        ]
+    )
     assert bulk_sms.recipient == one.recipient == "+33611223344"
     assert (bulk_sms.body_text, bulk_email.subject, bulk_email.body_text, bulk_email.body_html) == (
-        one.body_text, email.subject, email.body_text, email.body_html
+        one.body_text,
+        email.subject,
+        email.body_text,
+        email.body_html,
     )
     assert bad.status == NotificationStatus.FAILED
     assert not Notification.objects.filter(idempotency_key="bulk:none").exists()
 
 
-def test_bulk_enqueue_of_nothing_new_publishes_nothing(enqueue_kwargs, django_capture_on_commit_callbacks):
+def test_bulk_enqueue_of_nothing_new_publishes_nothing(
+    enqueue_kwargs, django_capture_on_commit_callbacks
+):
     notification_enqueue(**enqueue_kwargs())
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert len(notifications_enqueue_bulk(messages=[_message(enqueue_kwargs)])) == 1
@@ -161,6 +178,7 @@ def test_bulk_enqueue_of_nothing_new_publishes_nothing(enqueue_kwargs, django_ca
 
 
 # --- Rendering: recipient's language, HTML + text, escaping ---------------------------------
+
 
 def test_email_is_rendered_in_english(enqueue_kwargs):
     notification = notification_enqueue(**enqueue_kwargs(language="en"))
@@ -209,7 +227,9 @@ def test_user_input_is_escaped_in_html_and_left_readable_in_text(enqueue_kwargs)
 
 
 def test_a_template_without_html_gives_a_text_only_email(enqueue_kwargs):
-    notification = notification_enqueue(**enqueue_kwargs(template="notifications_test/emails/textonly"))
+    notification = notification_enqueue(
+        **enqueue_kwargs(template="notifications_test/emails/textonly")
+    )
     assert notification.subject == "Plain"
     assert notification.body_text == "Only text for Ada.\n"
     assert notification.body_html == ""
@@ -217,21 +237,31 @@ def test_a_template_without_html_gives_a_text_only_email(enqueue_kwargs):
 
 def test_sms_is_rendered_from_its_own_short_template(enqueue_kwargs, settings):
     settings.SITE_URL = "https://atelier.example.com"
-    notification = notification_enqueue(**enqueue_kwargs(channel="sms", recipient="+33612345678", language="fr"))
+    notification = notification_enqueue(
+        **enqueue_kwargs(channel="sms", recipient="+33612345678", language="fr")
+    )
     assert notification.subject == ""
     assert notification.body_html == ""
-    assert notification.body_text == "Atelier: Ada, lundi 23 novembre. https://atelier.example.com/o/abc"
+    assert (
+        notification.body_text
+        == "Atelier: Ada, lundi 23 novembre. https://atelier.example.com/o/abc"
+    )
 
 
 def test_attachments_are_stored_with_the_row(enqueue_kwargs):
     attachment = services.Attachment("ticket.ics", b"BEGIN:VCALENDAR", "text/calendar")
     notification = notification_enqueue(**enqueue_kwargs(attachments=[attachment]))
     assert notification.attachments == [
-        {"filename": "ticket.ics", "mimetype": "text/calendar", "content_b64": "QkVHSU46VkNBTEVOREFS"}
+        {
+            "filename": "ticket.ics",
+            "mimetype": "text/calendar",
+            "content_b64": "QkVHSU46VkNBTEVOREFS",
+        }
     ]
 
 
 # --- Send: claim, call outside the transaction, record ---------------------------------------
+
 
 @pytest.fixture
 def queued(enqueue_kwargs, django_capture_on_commit_callbacks):
@@ -296,14 +326,21 @@ def test_a_task_for_a_missing_row_does_nothing(fake_channel):
 
 # --- Resend (admin action's service) ----------------------------------------------------------
 
+
 def test_resend_requeues_a_failed_row_keeping_its_key(
     queued, fake_channel, celery_eager, django_capture_on_commit_callbacks
 ):
-    Notification.objects.filter(pk=queued.pk).update(status="failed", attempts=3, last_error="bounced")
+    Notification.objects.filter(pk=queued.pk).update(
+        status="failed", attempts=3, last_error="bounced"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert notification_resend(notification_ids=[queued.pk]) == 1
     queued.refresh_from_db()
-    assert (queued.status, queued.idempotency_key, queued.attempts) == ("sent", "test:1:greeting:email", 1)
+    assert (queued.status, queued.idempotency_key, queued.attempts) == (
+        "sent",
+        "test:1:greeting:email",
+        1,
+    )
     assert Notification.objects.count() == 1
 
 
@@ -314,6 +351,7 @@ def test_resend_leaves_rows_that_did_not_fail(queued, fake_channel):
 
 
 # --- Sweeper ----------------------------------------------------------------------------------
+
 
 def test_the_sweeper_sends_a_row_the_broker_lost(
     queued, fake_channel, celery_eager, django_capture_on_commit_callbacks
@@ -353,11 +391,20 @@ def test_the_sweeper_waits_for_a_retry_backoff(queued, fake_channel):
     assert notifications_requeue_stuck(now=timezone.now() + timedelta(minutes=11)) == 1
 
 
-def test_the_sweeper_retries_a_send_whose_worker_died(queued, fake_channel, celery_eager, django_capture_on_commit_callbacks):
-    Notification.objects.filter(pk=queued.pk).update(status="sending", attempts=1, queued_at=timezone.now())
-    assert notifications_requeue_stuck(now=timezone.now() + SENDING_LEASE / 2) == 0  # maybe still sending
+def test_the_sweeper_retries_a_send_whose_worker_died(
+    queued, fake_channel, celery_eager, django_capture_on_commit_callbacks
+):
+    Notification.objects.filter(pk=queued.pk).update(
+        status="sending", attempts=1, queued_at=timezone.now()
+    )
+    assert (
+        notifications_requeue_stuck(now=timezone.now() + SENDING_LEASE / 2) == 0
+    )  # maybe still sending
     with django_capture_on_commit_callbacks(execute=True):
-        assert notifications_requeue_stuck(now=timezone.now() + SENDING_LEASE + timedelta(seconds=1)) == 1
+        assert (
+            notifications_requeue_stuck(now=timezone.now() + SENDING_LEASE + timedelta(seconds=1))
+            == 1
+        )
     queued.refresh_from_db()
     assert (queued.status, queued.attempts) == ("sent", 2)
     assert fake_channel.sent == [queued.pk]

@@ -62,13 +62,21 @@ def worker(monkeypatch):
     from celery.contrib.testing.worker import start_worker
 
     queue = f"test-notifications-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setattr(send_notification, "apply_async", functools.partial(send_notification.apply_async, queue=queue))
-    with start_worker(celery_app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10):
+    monkeypatch.setattr(
+        send_notification,
+        "apply_async",
+        functools.partial(send_notification.apply_async, queue=queue),
+    )
+    with start_worker(
+        celery_app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10
+    ):
         yield
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_retries_a_failed_send_and_sends_once(enqueue_kwargs, fake_channel, monkeypatch, worker):
+def test_a_real_worker_retries_a_failed_send_and_sends_once(
+    enqueue_kwargs, fake_channel, monkeypatch, worker
+):
     monkeypatch.setattr(services, "RETRY_BASE_SECONDS", 0)
     fake_channel.failures = [TransientSendError("503 service unavailable")]
     notification = notification_enqueue(**enqueue_kwargs())  # autocommit: published at once
@@ -79,6 +87,7 @@ def test_a_real_worker_retries_a_failed_send_and_sends_once(enqueue_kwargs, fake
 
 
 # --- The broker is down at commit time --------------------------------------------------------
+
 
 @pytest.mark.django_db
 @pytest.mark.urls("tests.notifications.urls")
@@ -156,8 +165,14 @@ def test_an_unreachable_redis_broker_leaves_the_row_queued_and_the_sweeper_sends
 @pytest.mark.django_db(transaction=True)
 def test_after_the_broker_outage_the_sweeper_sends_through_a_real_worker(fake_channel, worker):
     notification = Notification.objects.create(
-        channel="email", recipient="ada@example.com", template="t", language="en", subject="s",
-        body_text="b", idempotency_key="outage:1", queued_at=timezone.now() - timedelta(minutes=5),
+        channel="email",
+        recipient="ada@example.com",
+        template="t",
+        language="en",
+        subject="s",
+        body_text="b",
+        idempotency_key="outage:1",
+        queued_at=timezone.now() - timedelta(minutes=5),
     )
     assert notifications_requeue_stuck() == 1
     assert _wait_for(lambda: Notification.objects.get(pk=notification.pk).status == "sent")

@@ -20,16 +20,25 @@ class FakeGateway:
         self.captures.append((reference, amount_cents, idempotency_key))
         if self.fail_capture:
             raise self.fail_capture
-        return IntentState(reference=reference, status=IntentStatus.SUCCEEDED, amount_cents=amount_cents, currency="EUR")
+        return IntentState(
+            reference=reference,
+            status=IntentStatus.SUCCEEDED,
+            amount_cents=amount_cents,
+            currency="EUR",
+        )
 
     def cancel(self, *, reference, idempotency_key):
         self.cancels.append((reference, idempotency_key))
         if self.fail_cancel:
             raise self.fail_cancel
-        return IntentState(reference=reference, status=IntentStatus.CANCELLED, amount_cents=0, currency="EUR")
+        return IntentState(
+            reference=reference, status=IntentStatus.CANCELLED, amount_cents=0, currency="EUR"
+        )
 
     def retrieve(self, reference):
-        return IntentState(reference=reference, status=IntentStatus.AUTHORISED, amount_cents=0, currency="EUR")
+        return IntentState(
+            reference=reference, status=IntentStatus.AUTHORISED, amount_cents=0, currency="EUR"
+        )
 
 
 @pytest.fixture

@@ -33,7 +33,9 @@ def run_parallel(*calls):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("round_", range(3))
-def test_accept_and_refuse_race_one_wins_the_other_gets_a_clear_answer(postgres_only, gateway, monkeypatch, round_):
+def test_accept_and_refuse_race_one_wins_the_other_gets_a_clear_answer(
+    postgres_only, gateway, monkeypatch, round_
+):
     monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     monkeypatch.setattr(services.dispatch, "dispatch_releases", lambda ids: None)
     order = PendingOrderFactory(slot=SlotFactory(capacity=2))
@@ -48,7 +50,9 @@ def test_accept_and_refuse_race_one_wins_the_other_gets_a_clear_answer(postgres_
     order.refresh_from_db()
     if order.status == OrderStatus.CAPTURING:
         assert accepted.done_ids == [order.pk]
-        assert refused.errors == {str(order.pk): "This order was already accepted; its payment is being captured."}
+        assert refused.errors == {
+            str(order.pk): "This order was already accepted; its payment is being captured."
+        }
         order.slot.refresh_from_db()
         assert order.slot.seats_taken == 1
     else:
@@ -66,9 +70,9 @@ def test_parallel_accepts_never_overfill_a_slot(postgres_only, gateway, monkeypa
     orders = [PendingOrderFactory(slot=slot, seats=2) for _ in range(4)]
     artisan = slot.workshop.artisan
 
-    results = run_parallel(*[
-        (lambda o=o: services.orders_accept(artisan=artisan, order_ids=[o.pk])) for o in orders
-    ])
+    results = run_parallel(
+        *[(lambda o=o: services.orders_accept(artisan=artisan, order_ids=[o.pk])) for o in orders]
+    )
 
     assert not any(isinstance(r, Exception) for r in results)
     assert sum(len(r.done_ids) for r in results) == 1

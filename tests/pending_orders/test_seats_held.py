@@ -34,9 +34,16 @@ def on_request(slot):
 
 def book(slot, ticket_type, seats=1, email="ines@example.com") -> Order:
     """A customer books on the storefront and authorises their card on the dev gateway."""
-    order = order_place(slot_id=slot.pk, quantities={ticket_type.pk: seats}, customer_name="Inès", customer_email=email)
+    order = order_place(
+        slot_id=slot.pk,
+        quantities={ticket_type.pk: seats},
+        customer_name="Inès",
+        customer_email=email,
+    )
     session = order_start_payment(order_id=order.pk, return_url="/", cancel_url="/")
-    return order_apply_payment_state(order_id=order.pk, state=DevGateway().customer_pays(session.reference))
+    return order_apply_payment_state(
+        order_id=order.pk, state=DevGateway().customer_pays(session.reference)
+    )
 
 
 def seats_taken(slot) -> int:
@@ -61,7 +68,12 @@ def test_orders_awaiting_confirmation_hold_their_seats_on_the_public_page(client
 
 def test_a_full_slot_with_tickets_on_request_offers_the_waiting_list(client, slot, on_request):
     instant = TicketTypeFactory(workshop=slot.workshop)
-    order_place(slot_id=slot.pk, quantities={instant.pk: 8}, customer_name="Ada", customer_email="ada@example.com")
+    order_place(
+        slot_id=slot.pk,
+        quantities={instant.pk: 8},
+        customer_name="Ada",
+        customer_email="ada@example.com",
+    )
     url = reverse("storefront:workshop", args=[slot.workshop.slug])
     page = client.get(url).content.decode()
     assert "Full" in page and "Join the waiting list" in page
@@ -71,25 +83,39 @@ def test_a_full_slot_with_tickets_on_request_offers_the_waiting_list(client, slo
     assert "Full" in page and "Join the waiting list" not in page
 
 
-def test_refusing_releases_the_seats_at_once(slot, on_request, celery_eager, django_capture_on_commit_callbacks):
+def test_refusing_releases_the_seats_at_once(
+    slot, on_request, celery_eager, django_capture_on_commit_callbacks
+):
     order = book(slot, on_request, seats=3)
     assert seats_taken(slot) == 3
-    decide("orders_refuse", [order], django_capture_on_commit_callbacks, message="Full that day, sorry.")
+    decide(
+        "orders_refuse",
+        [order],
+        django_capture_on_commit_callbacks,
+        message="Full that day, sorry.",
+    )
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUSED and not order.holds_seats
     assert seats_taken(slot) == 0
 
 
-def test_expiring_releases_the_seats(slot, on_request, celery_eager, django_capture_on_commit_callbacks):
+def test_expiring_releases_the_seats(
+    slot, on_request, celery_eager, django_capture_on_commit_callbacks
+):
     order = book(slot, on_request, seats=2)
     assert seats_taken(slot) == 2
-    with time_machine.travel(order.decide_by + timedelta(minutes=1)), django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(order.decide_by + timedelta(minutes=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert services.orders_expire_overdue() == 1
     assert Order.objects.get(pk=order.pk).status == OrderStatus.EXPIRED
     assert seats_taken(slot) == 0
 
 
-def test_cancelling_a_pending_order_releases_the_seats(slot, on_request, django_capture_on_commit_callbacks):
+def test_cancelling_a_pending_order_releases_the_seats(
+    slot, on_request, django_capture_on_commit_callbacks
+):
     order = book(slot, on_request, seats=2)
     assert seats_taken(slot) == 2
     with django_capture_on_commit_callbacks(execute=True):
@@ -97,7 +123,9 @@ def test_cancelling_a_pending_order_releases_the_seats(slot, on_request, django_
     assert seats_taken(slot) == 0
 
 
-def test_accepting_does_not_count_the_seats_twice(slot, on_request, celery_eager, django_capture_on_commit_callbacks):
+def test_accepting_does_not_count_the_seats_twice(
+    slot, on_request, celery_eager, django_capture_on_commit_callbacks
+):
     order = book(slot, on_request, seats=2)
     book(slot, on_request, seats=1, email="other@example.com")
     assert seats_taken(slot) == 3
@@ -112,7 +140,12 @@ def test_beyond_capacity_the_order_waits_holding_no_seat_and_says_so(
     client, slot, on_request, celery_eager, django_capture_on_commit_callbacks
 ):
     instant = TicketTypeFactory(workshop=slot.workshop)
-    order_place(slot_id=slot.pk, quantities={instant.pk: 7}, customer_name="Ada", customer_email="ada@example.com")
+    order_place(
+        slot_id=slot.pk,
+        quantities={instant.pk: 7},
+        customer_name="Ada",
+        customer_email="ada@example.com",
+    )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         waiting = book(slot, on_request, seats=2)
@@ -130,7 +163,9 @@ def test_beyond_capacity_the_order_waits_holding_no_seat_and_says_so(
     assert "waiting list" not in held_page
 
 
-def test_accepting_a_waiting_list_order_when_full_fails_cleanly(slot, on_request, celery_eager, django_capture_on_commit_callbacks):
+def test_accepting_a_waiting_list_order_when_full_fails_cleanly(
+    slot, on_request, celery_eager, django_capture_on_commit_callbacks
+):
     first = book(slot, on_request, seats=6)
     waiting = book(slot, on_request, seats=3, email="late@example.com")
     assert waiting.on_waiting_list and seats_taken(slot) == 6
@@ -148,13 +183,22 @@ def test_accepting_a_waiting_list_order_when_full_fails_cleanly(slot, on_request
 
 def test_participants_page_lists_orders_awaiting_confirmation_apart(client, slot, on_request):
     instant = TicketTypeFactory(workshop=slot.workshop)
-    order_place(slot_id=slot.pk, quantities={instant.pk: 6}, customer_name="Ada", customer_email="ada@example.com")
+    order_place(
+        slot_id=slot.pk,
+        quantities={instant.pk: 6},
+        customer_name="Ada",
+        customer_email="ada@example.com",
+    )
     held = book(slot, on_request, seats=2, email="held@example.com")
     waiting = book(slot, on_request, seats=1, email="wait@example.com")
     client.force_login(slot.workshop.artisan.user)
     page = client.get(reverse("backoffice:slot_participants", args=[slot.pk])).content.decode()
-    section = page[page.index('class="awaiting-confirmation"'):]
-    assert "Awaiting your confirmation" in section and "2 orders" in section and "2 seats held" in section
+    section = page[page.index('class="awaiting-confirmation"') :]
+    assert (
+        "Awaiting your confirmation" in section
+        and "2 orders" in section
+        and "2 seats held" in section
+    )
     assert held.reference in section and waiting.reference in section
     assert section.count("Waiting list") == 1
     confirmed = page[: page.index('class="awaiting-confirmation"')]

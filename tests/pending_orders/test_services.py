@@ -33,7 +33,9 @@ def accept(orders, capture, message="", **kw):
         )
 
 
-def test_accept_takes_seats_captures_and_confirms(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+def test_accept_takes_seats_captures_and_confirms(
+    slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
     orders = [PendingOrderFactory(slot=slot, seats=2), PendingOrderFactory(slot=slot, seats=1)]
 
     batch = accept(orders, django_capture_on_commit_callbacks)
@@ -45,10 +47,14 @@ def test_accept_takes_seats_captures_and_confirms(slot, gateway, celery_eager, d
         assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.CAPTURED).count() == 1
     slot.refresh_from_db()
     assert slot.seats_taken == 3
-    assert sorted(k for *_, k in gateway.captures) == sorted(f"order:{o.pk}:capture" for o in orders)
+    assert sorted(k for *_, k in gateway.captures) == sorted(
+        f"order:{o.pk}:capture" for o in orders
+    )
 
 
-def test_accept_refused_with_reason_when_slot_would_overflow(gateway, celery_eager, django_capture_on_commit_callbacks):
+def test_accept_refused_with_reason_when_slot_would_overflow(
+    gateway, celery_eager, django_capture_on_commit_callbacks
+):
     slot = SlotFactory(capacity=3, seats_taken=1)
     first, second = PendingOrderFactory(slot=slot, seats=2), PendingOrderFactory(slot=slot, seats=1)
 
@@ -62,9 +68,13 @@ def test_accept_refused_with_reason_when_slot_would_overflow(gateway, celery_eag
     assert slot.seats_taken == 3
 
 
-def test_accept_returns_before_capture_leaving_orders_capturing(slot, gateway, django_capture_on_commit_callbacks, monkeypatch):
+def test_accept_returns_before_capture_leaving_orders_capturing(
+    slot, gateway, django_capture_on_commit_callbacks, monkeypatch
+):
     published = []
-    monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: published.append(list(ids)))
+    monkeypatch.setattr(
+        services.dispatch, "dispatch_captures", lambda ids: published.append(list(ids))
+    )
     order = PendingOrderFactory(slot=slot)
 
     accept([order], django_capture_on_commit_callbacks)
@@ -75,7 +85,9 @@ def test_accept_returns_before_capture_leaving_orders_capturing(slot, gateway, d
     assert gateway.captures == []
 
 
-def test_accepting_twice_is_idempotent(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+def test_accepting_twice_is_idempotent(
+    slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
     order = PendingOrderFactory(slot=slot)
     accept([order], django_capture_on_commit_callbacks)
 
@@ -87,7 +99,9 @@ def test_accepting_twice_is_idempotent(slot, gateway, celery_eager, django_captu
     assert slot.seats_taken == 1
 
 
-def test_duplicate_capture_task_never_captures_twice(slot, gateway, django_capture_on_commit_callbacks, monkeypatch):
+def test_duplicate_capture_task_never_captures_twice(
+    slot, gateway, django_capture_on_commit_callbacks, monkeypatch
+):
     monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     order = PendingOrderFactory(slot=slot)
     accept([order], django_capture_on_commit_callbacks)
@@ -100,7 +114,9 @@ def test_duplicate_capture_task_never_captures_twice(slot, gateway, django_captu
     assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.CAPTURED).count() == 1
 
 
-def test_capture_claimed_by_another_worker_is_not_started_again(slot, gateway, django_capture_on_commit_callbacks, monkeypatch):
+def test_capture_claimed_by_another_worker_is_not_started_again(
+    slot, gateway, django_capture_on_commit_callbacks, monkeypatch
+):
     monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     order = PendingOrderFactory(slot=slot)
     accept([order], django_capture_on_commit_callbacks)
@@ -110,7 +126,9 @@ def test_capture_claimed_by_another_worker_is_not_started_again(slot, gateway, d
     assert gateway.captures == []
 
 
-def test_capture_declined_leaves_visible_failed_state_with_reason(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+def test_capture_declined_leaves_visible_failed_state_with_reason(
+    slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
     gateway.fail_capture = PaymentDeclined("Your card was declined.", code="card_declined")
     order = PendingOrderFactory(slot=slot)
 
@@ -124,7 +142,9 @@ def test_capture_declined_leaves_visible_failed_state_with_reason(slot, gateway,
     assert not order.tickets.exists()
 
 
-def test_retry_after_failed_capture_confirms(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+def test_retry_after_failed_capture_confirms(
+    slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
     gateway.fail_capture = PaymentDeclined("Insufficient funds.")
     order = PendingOrderFactory(slot=slot)
     accept([order], django_capture_on_commit_callbacks)
@@ -140,7 +160,9 @@ def test_retry_after_failed_capture_confirms(slot, gateway, celery_eager, django
     assert slot.seats_taken == 1
 
 
-def test_transient_capture_error_keeps_capturing_for_a_retry(slot, gateway, django_capture_on_commit_callbacks, monkeypatch):
+def test_transient_capture_error_keeps_capturing_for_a_retry(
+    slot, gateway, django_capture_on_commit_callbacks, monkeypatch
+):
     monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     gateway.fail_capture = PaymentUnavailable("Stripe is unreachable.")
     order = PendingOrderFactory(slot=slot)
@@ -154,7 +176,9 @@ def test_transient_capture_error_keeps_capturing_for_a_retry(slot, gateway, djan
     assert PendingOrderState.objects.get(pk=order.pk).capture_claimed_at is None
 
 
-def test_refuse_releases_hold_and_emails_the_message(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+def test_refuse_releases_hold_and_emails_the_message(
+    slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
     order = PendingOrderFactory(slot=slot, customer_email="ines@example.com")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -173,7 +197,9 @@ def test_refuse_releases_hold_and_emails_the_message(slot, gateway, celery_eager
     assert len(sent) == 1 and "Sorry, the kiln <broke>." in sent[0].body
 
 
-def test_refusing_a_confirmed_order_gives_a_clear_answer(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+def test_refusing_a_confirmed_order_gives_a_clear_answer(
+    slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
     order = PendingOrderFactory(slot=slot)
     accept([order], django_capture_on_commit_callbacks)
 
@@ -184,7 +210,9 @@ def test_refusing_a_confirmed_order_gives_a_clear_answer(slot, gateway, celery_e
     assert order.status == OrderStatus.CONFIRMED
 
 
-def test_refusing_capture_failed_order_gives_back_its_seats(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+def test_refusing_capture_failed_order_gives_back_its_seats(
+    slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
     gateway.fail_capture = PaymentDeclined("Declined.")
     order = PendingOrderFactory(slot=slot, seats=2)
     accept([order], django_capture_on_commit_callbacks)
@@ -217,8 +245,14 @@ def test_overdue_order_cannot_be_accepted_even_before_the_sweep(slot, gateway):
     assert services.display_status(order) == OrderStatus.EXPIRED
 
 
-def test_expire_overdue_cancels_hold_and_tells_both_sides(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
-    overdue = PendingOrderFactory(slot=slot, decide_by=timezone.now() - timedelta(minutes=1), customer_email="late@example.com")
+def test_expire_overdue_cancels_hold_and_tells_both_sides(
+    slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
+    overdue = PendingOrderFactory(
+        slot=slot,
+        decide_by=timezone.now() - timedelta(minutes=1),
+        customer_email="late@example.com",
+    )
     fresh = PendingOrderFactory(slot=slot)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -228,7 +262,9 @@ def test_expire_overdue_cancels_hold_and_tells_both_sides(slot, gateway, celery_
 
     overdue.refresh_from_db()
     fresh.refresh_from_db()
-    assert overdue.status == OrderStatus.EXPIRED and fresh.status == OrderStatus.AWAITING_CONFIRMATION
+    assert (
+        overdue.status == OrderStatus.EXPIRED and fresh.status == OrderStatus.AWAITING_CONFIRMATION
+    )
     assert gateway.cancels == [(overdue.payment_intent_id, f"order:{overdue.pk}:release")]
     recipients = sorted(m.to[0] for m in mail.outbox)
     assert recipients == sorted(["late@example.com", artisan_of(overdue).email])
@@ -252,7 +288,12 @@ def test_reminder_goes_once_24_hours_before_the_deadline(slot):
 
     order.refresh_from_db()
     assert order.reminder_sent_at is not None
-    assert Notification.objects.filter(recipient=artisan_of(order).email, template__endswith="orders_reminder").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=artisan_of(order).email, template__endswith="orders_reminder"
+        ).count()
+        == 1
+    )
 
 
 def test_digest_goes_once_per_batch_of_new_orders(slot):
@@ -263,7 +304,9 @@ def test_digest_goes_once_per_batch_of_new_orders(slot):
     PendingOrderFactory(slot=slot)
     assert services.artisans_send_digests() == 1
 
-    digests = Notification.objects.filter(recipient=artisan_of(first).email, template__endswith="orders_digest")
+    digests = Notification.objects.filter(
+        recipient=artisan_of(first).email, template__endswith="orders_digest"
+    )
     assert digests.count() == 2
 
 
@@ -280,10 +323,18 @@ def confirm_first(slot):
 def dev_order(slot, ticket_type, **kw):
     from pending_orders.demo import authorised_order
 
-    return authorised_order(slot=slot, ticket_type=ticket_type, customer_name="Inès", customer_email="ines@example.com", **kw)
+    return authorised_order(
+        slot=slot,
+        ticket_type=ticket_type,
+        customer_name="Inès",
+        customer_email="ines@example.com",
+        **kw,
+    )
 
 
-def test_accept_on_dev_gateway_issues_tickets_and_emails_qr_codes(slot, confirm_first, celery_eager, django_capture_on_commit_callbacks):
+def test_accept_on_dev_gateway_issues_tickets_and_emails_qr_codes(
+    slot, confirm_first, celery_eager, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         order = dev_order(slot, confirm_first, seats=2)
     assert order.status == OrderStatus.AWAITING_CONFIRMATION and order.decide_by is not None
@@ -305,7 +356,9 @@ def test_accept_on_dev_gateway_issues_tickets_and_emails_qr_codes(slot, confirm_
     assert slot.seats_taken == 2
 
 
-def test_declined_at_capture_on_dev_gateway_is_capture_failed(slot, confirm_first, celery_eager, django_capture_on_commit_callbacks):
+def test_declined_at_capture_on_dev_gateway_is_capture_failed(
+    slot, confirm_first, celery_eager, django_capture_on_commit_callbacks
+):
     from bookings.models import DevPayment
 
     order = dev_order(slot, confirm_first)
@@ -319,13 +372,17 @@ def test_declined_at_capture_on_dev_gateway_is_capture_failed(slot, confirm_firs
     assert not order.tickets.exists()
 
 
-def test_lapsed_authorisation_sends_a_payment_link_with_its_own_deadline(slot, confirm_first, celery_eager, django_capture_on_commit_callbacks):
+def test_lapsed_authorisation_sends_a_payment_link_with_its_own_deadline(
+    slot, confirm_first, celery_eager, django_capture_on_commit_callbacks
+):
     from bookings.models import DevPayment
     from bookings.payments.dev import DevGateway
     from bookings.services import order_apply_payment_state
 
     order = dev_order(slot, confirm_first)
-    DevPayment.objects.filter(reference=order.payment_intent_id).update(capture_before=timezone.now() - timedelta(minutes=1))
+    DevPayment.objects.filter(reference=order.payment_intent_id).update(
+        capture_before=timezone.now() - timedelta(minutes=1)
+    )
     mail.outbox.clear()
 
     accept([order], django_capture_on_commit_callbacks)
@@ -347,13 +404,17 @@ def test_lapsed_authorisation_sends_a_payment_link_with_its_own_deadline(slot, c
     assert slot.seats_taken == 1
 
 
-def test_refuse_on_dev_gateway_cancels_the_authorisation(slot, confirm_first, celery_eager, django_capture_on_commit_callbacks):
+def test_refuse_on_dev_gateway_cancels_the_authorisation(
+    slot, confirm_first, celery_eager, django_capture_on_commit_callbacks
+):
     from bookings.models import DevPayment
 
     order = dev_order(slot, confirm_first)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.orders_refuse(artisan=artisan_of(order), order_ids=[order.pk], message="Fully booked, sorry.")
+        services.orders_refuse(
+            artisan=artisan_of(order), order_ids=[order.pk], message="Fully booked, sorry."
+        )
 
     assert DevPayment.objects.get(reference=order.payment_intent_id).status == "cancelled"
     assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.RELEASED).count() == 1
@@ -371,7 +432,9 @@ def test_seed_demo_pending_orders_is_idempotent(celery_eager):
     assert all(o.payment_provider == "dev" and o.decide_by for o in waiting)
 
 
-def test_capture_task_gives_up_after_its_retries_with_a_visible_reason(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+def test_capture_task_gives_up_after_its_retries_with_a_visible_reason(
+    slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
     gateway.fail_capture = PaymentUnavailable("The payment provider cannot be reached.")
     order = PendingOrderFactory(slot=slot)
 
@@ -385,7 +448,9 @@ def test_capture_task_gives_up_after_its_retries_with_a_visible_reason(slot, gat
     assert len(gateway.captures) == CAPTURE_MAX_RETRIES + 1
 
 
-def test_expiring_a_capture_failed_order_gives_back_its_seats(slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+def test_expiring_a_capture_failed_order_gives_back_its_seats(
+    slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
     gateway.fail_capture = PaymentDeclined("Declined.")
     order = PendingOrderFactory(slot=slot, seats=2)
     accept([order], django_capture_on_commit_callbacks)
@@ -407,11 +472,16 @@ def test_expiring_a_capture_failed_order_gives_back_its_seats(slot, gateway, cel
 def _history(order):
     from bookings.models import OrderStatusChange
 
-    return list(OrderStatusChange.objects.filter(order=order).values_list("from_status", "to_status", "actor_kind"))
+    return list(
+        OrderStatusChange.objects.filter(order=order).values_list(
+            "from_status", "to_status", "actor_kind"
+        )
+    )
 
 
-def test_accept_capture_and_confirm_write_the_order_history(slot, gateway, celery_eager,
-                                                            django_capture_on_commit_callbacks):
+def test_accept_capture_and_confirm_write_the_order_history(
+    slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
     order = PendingOrderFactory(slot=slot)
     user = artisan_of(order).user
     accept([order], django_capture_on_commit_callbacks, message="See you", actor=user)
@@ -430,7 +500,9 @@ def test_refuse_and_expire_write_the_order_history(slot, gateway):
     services.orders_refuse(artisan=artisan_of(refused), order_ids=[refused.pk], message="Full")
     Order.objects.filter(pk=overdue.pk).update(decide_by=timezone.now() - timedelta(minutes=1))
     assert services.orders_expire_overdue() == 1
-    assert _history(refused) == [(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.REFUSED, "artisan")]
+    assert _history(refused) == [
+        (OrderStatus.AWAITING_CONFIRMATION, OrderStatus.REFUSED, "artisan")
+    ]
     assert _history(overdue) == [(OrderStatus.AWAITING_CONFIRMATION, OrderStatus.EXPIRED, "system")]
 
 

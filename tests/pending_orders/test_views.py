@@ -34,7 +34,9 @@ def slot(artisan):
 
 @pytest.fixture
 def signed_in(client, artisan):
-    client.login(request=RequestFactory().post("/"), username=artisan.user.username, password=PASSWORD)
+    client.login(
+        request=RequestFactory().post("/"), username=artisan.user.username, password=PASSWORD
+    )
     return client
 
 
@@ -92,7 +94,9 @@ def test_csv_export_lists_what_is_filtered(signed_in, slot):
 
 @pytest.mark.parametrize("typed", ["\t=1+1", "\r=1+1", "-2+3", "@SUM(A1)"])
 def test_csv_export_neutralises_every_formula_prefix_in_text_cells(signed_in, slot, typed):
-    PendingOrderFactory(slot=slot, customer_name=typed, customer_email=f"{typed.strip()}x@example.com")
+    PendingOrderFactory(
+        slot=slot, customer_name=typed, customer_email=f"{typed.strip()}x@example.com"
+    )
 
     rows = list(csv.reader(io.StringIO(signed_in.get(LIST, {"format": "csv"}).content.decode())))
 
@@ -100,7 +104,9 @@ def test_csv_export_neutralises_every_formula_prefix_in_text_cells(signed_in, sl
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in rows[1])
 
 
-def test_accept_asks_for_confirmation_then_shows_a_summary(signed_in, slot, gateway, celery_eager, django_capture_on_commit_callbacks):
+def test_accept_asks_for_confirmation_then_shows_a_summary(
+    signed_in, slot, gateway, celery_eager, django_capture_on_commit_callbacks
+):
     orders = [PendingOrderFactory(slot=slot), PendingOrderFactory(slot=slot)]
     ids = [o.pk for o in orders]
 
@@ -109,10 +115,15 @@ def test_accept_asks_for_confirmation_then_shows_a_summary(signed_in, slot, gate
     assert all(o.status == OrderStatus.AWAITING_CONFIRMATION for o in orders)
 
     with django_capture_on_commit_callbacks(execute=True):
-        done = signed_in.post(reverse("pending_orders:action"), {"action": "accept", "order": ids, "confirmed": "1", "message": "See you!"})
+        done = signed_in.post(
+            reverse("pending_orders:action"),
+            {"action": "accept", "order": ids, "confirmed": "1", "message": "See you!"},
+        )
 
     batch = DecisionBatch.objects.get()
-    assert done.status_code == 302 and done["Location"] == reverse("pending_orders:batch", args=[batch.pk])
+    assert done.status_code == 302 and done["Location"] == reverse(
+        "pending_orders:batch", args=[batch.pk]
+    )
     summary = signed_in.get(done["Location"]).content.decode()
     assert "2 confirmed" in summary
 
@@ -125,7 +136,9 @@ def test_select_all_matching_takes_every_filtered_order(signed_in, slot, gateway
     slot.save()
     orders = [PendingOrderFactory(slot=slot) for _ in range(30)]
 
-    signed_in.post(reverse("pending_orders:action"), {"action": "accept", "select_all": "1", "confirmed": "1"})
+    signed_in.post(
+        reverse("pending_orders:action"), {"action": "accept", "select_all": "1", "confirmed": "1"}
+    )
 
     assert sorted(DecisionBatch.objects.get().done_ids) == sorted(o.pk for o in orders)
 
@@ -139,17 +152,24 @@ def test_action_without_a_ticked_order_says_so(signed_in, slot):
 def test_another_artisans_order_is_a_404(signed_in, gateway):
     foreign = PendingOrderFactory()
 
-    response = signed_in.post(reverse("pending_orders:action"), {"action": "refuse", "order": [foreign.pk], "confirmed": "1"})
+    response = signed_in.post(
+        reverse("pending_orders:action"),
+        {"action": "refuse", "order": [foreign.pk], "confirmed": "1"},
+    )
     assert response.status_code == 404
     assert signed_in.post(reverse("pending_orders:retry", args=[foreign.pk])).status_code == 404
-    other_batch = DecisionBatch.objects.create(artisan=foreign.slot.workshop.artisan, action="accept")
+    other_batch = DecisionBatch.objects.create(
+        artisan=foreign.slot.workshop.artisan, action="accept"
+    )
     assert signed_in.get(reverse("pending_orders:batch", args=[other_batch.pk])).status_code == 404
     foreign.refresh_from_db()
     assert foreign.status == OrderStatus.AWAITING_CONFIRMATION
 
 
 def test_bad_ids_are_not_a_500(signed_in):
-    response = signed_in.post(reverse("pending_orders:action"), {"action": "accept", "order": ["x"]})
+    response = signed_in.post(
+        reverse("pending_orders:action"), {"action": "accept", "order": ["x"]}
+    )
     assert response.status_code == 302
 
 
@@ -163,28 +183,42 @@ def test_list_reads_in_french(signed_in, artisan, slot):
     assert "Commandes en attente" in html
 
 
-def test_summary_page_query_count_does_not_grow_with_orders(signed_in, artisan, slot, gateway, django_assert_max_num_queries, monkeypatch):
+def test_summary_page_query_count_does_not_grow_with_orders(
+    signed_in, artisan, slot, gateway, django_assert_max_num_queries, monkeypatch
+):
     from pending_orders import services
 
     monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     few = services.orders_accept(artisan=artisan, order_ids=[PendingOrderFactory(slot=slot).pk])
-    many = services.orders_accept(artisan=artisan, order_ids=[PendingOrderFactory(slot=slot).pk for _ in range(8)])
+    many = services.orders_accept(
+        artisan=artisan, order_ids=[PendingOrderFactory(slot=slot).pk for _ in range(8)]
+    )
     with django_assert_max_num_queries(10) as captured:
         signed_in.get(reverse("pending_orders:batch", args=[few.pk]))
     with django_assert_max_num_queries(len(captured.captured_queries)):
-        response = signed_in.get(reverse("pending_orders:batch", args=[many.pk]), HTTP_HX_REQUEST="true")
-    assert 'hx-trigger="every 2s"' in response.content.decode()  # still capturing: the summary polls
+        response = signed_in.get(
+            reverse("pending_orders:batch", args=[many.pk]), HTTP_HX_REQUEST="true"
+        )
+    assert (
+        'hx-trigger="every 2s"' in response.content.decode()
+    )  # still capturing: the summary polls
 
 
 def test_staff_without_an_artisan_get_a_404_not_a_crash(client, django_user_model):
-    staff = django_user_model.objects.create_user("ops@example.com", "ops@example.com", PASSWORD, is_staff=True)
+    staff = django_user_model.objects.create_user(
+        "ops@example.com", "ops@example.com", PASSWORD, is_staff=True
+    )
     client.force_login(staff)
     assert client.get(LIST).status_code == 404
 
 
 def test_order_sent_a_payment_link_stays_visible_but_not_tickable(signed_in, slot):
-    order = PendingOrderFactory(slot=slot, status=OrderStatus.PENDING_PAYMENT, hold_expires_at=timezone.now() + timedelta(hours=20),
-                                payment_error="The card authorisation has expired or was released.")
+    order = PendingOrderFactory(
+        slot=slot,
+        status=OrderStatus.PENDING_PAYMENT,
+        hold_expires_at=timezone.now() + timedelta(hours=20),
+        payment_error="The card authorisation has expired or was released.",
+    )
 
     html = signed_in.get(LIST).content.decode()
 
@@ -197,10 +231,14 @@ def test_date_filter_uses_the_session_day_in_the_workshop_time_zone(signed_in, a
     from zoneinfo import ZoneInfo
 
     workshop = WorkshopFactory(artisan=artisan, timezone="Europe/Paris")
-    late = datetime(2030, 6, 1, 23, 30, tzinfo=ZoneInfo("Europe/Paris"))  # 21:30 UTC, June 1st in Paris
+    late = datetime(
+        2030, 6, 1, 23, 30, tzinfo=ZoneInfo("Europe/Paris")
+    )  # 21:30 UTC, June 1st in Paris
     order = PendingOrderFactory(slot=SlotFactory(workshop=workshop, starts_at=late))
 
-    on_the_day = signed_in.get(LIST, {"workshop": workshop.pk, "date_from": "2030-06-01", "date_to": "2030-06-01"})
+    on_the_day = signed_in.get(
+        LIST, {"workshop": workshop.pk, "date_from": "2030-06-01", "date_to": "2030-06-01"}
+    )
     next_day = signed_in.get(LIST, {"workshop": workshop.pk, "date_from": "2030-06-02"})
 
     assert order.reference in on_the_day.content.decode()
@@ -212,7 +250,9 @@ def test_a_pending_order_row_shows_its_history(signed_in, slot, monkeypatch):
 
     monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
     order = PendingOrderFactory(slot=slot)
-    services.orders_accept(artisan=slot.workshop.artisan, order_ids=[order.pk], message="Welcome aboard")
+    services.orders_accept(
+        artisan=slot.workshop.artisan, order_ids=[order.pk], message="Welcome aboard"
+    )
     html = signed_in.get(LIST).content.decode()
     assert "<summary>History</summary>" in html and "Welcome aboard" in html
     assert "Pending confirmation → Capturing payment" in html

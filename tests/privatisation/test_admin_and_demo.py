@@ -20,4 +20,7 @@ def test_admin_lists_requests(admin_client):
     call_command("seed_demo_privatisation")
     req = PrivatisationRequest.objects.get()
     assert admin_client.get("/admin/privatisation/privatisationrequest/").status_code == 200
-    assert admin_client.get(f"/admin/privatisation/privatisationrequest/{req.pk}/change/").status_code == 200
+    assert (
+        admin_client.get(f"/admin/privatisation/privatisationrequest/{req.pk}/change/").status_code
+        == 200
+    )

@@ -24,7 +24,9 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def workshop():
-    return WorkshopFactory(price_cents=5000, private_min_capacity=3, private_max_capacity=10, slug="pottery")
+    return WorkshopFactory(
+        price_cents=5000, private_min_capacity=3, private_max_capacity=10, slug="pottery"
+    )
 
 
 def _block(html: str, kind: str) -> str:
@@ -48,7 +50,9 @@ def test_each_kind_shows_its_own_answer_deadline_earliest_date_and_price_wording
 @time_machine.travel(NOW, tick=False)
 def test_a_refused_company_form_keeps_showing_the_company_terms(client, workshop):
     eighty_hours = (NOW + timedelta(hours=80)).astimezone(workshop.tzinfo)
-    data = form_data([(eighty_hours.date(), eighty_hours.strftime("%H:%M"))], kind="company", company_name="ACME")
+    data = form_data(
+        [(eighty_hours.date(), eighty_hours.strftime("%H:%M"))], kind="company", company_name="ACME"
+    )
     response = client.post(reverse("privatisation:request_form", args=["pottery"]), data)
     html = response.content.decode()
     assert response.status_code == 200 and not PrivatisationRequest.objects.exists()
@@ -68,7 +72,9 @@ def test_workshop_page_does_not_promise_72_hours_to_everyone(client, workshop):
     workshop.is_published = workshop.privatisation_enabled = True
     workshop.save()
     html = client.get(reverse("storefront:workshop", args=[workshop.slug])).content.decode()
-    assert "Within 72 hours for a private group; within 5 days, with a quote, for a company." in html
+    assert (
+        "Within 72 hours for a private group; within 5 days, with a quote, for a company." in html
+    )
 
 
 def test_the_delays_follow_the_settings(client, workshop, settings):

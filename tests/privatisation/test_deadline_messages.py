@@ -25,8 +25,12 @@ T = "privatisation/emails/"
 
 def _answered(req):
     privatisation_request_respond(
-        artisan=req.workshop.artisan, request_id=req.pk, accept_proposed_ids=[req.proposed_slots.first().pk],
-        offer_starts=[], message="Happy to host you.", quote=None,
+        artisan=req.workshop.artisan,
+        request_id=req.pk,
+        accept_proposed_ids=[req.proposed_slots.first().pk],
+        offer_starts=[],
+        message="Happy to host you.",
+        quote=None,
     )
     req.refresh_from_db()
     return req
@@ -44,7 +48,14 @@ def expired_unpaid(req):
 def confirmed(req):
     req = _answered(req)
     offer = req.offers.select_related("slot").get()
-    request_paid(OrderFactory(slot=offer.slot, seats=req.participants, source="privatisation", status=OrderStatus.CONFIRMED))
+    request_paid(
+        OrderFactory(
+            slot=offer.slot,
+            seats=req.participants,
+            source="privatisation",
+            status=OrderStatus.CONFIRMED,
+        )
+    )
 
 
 def reminder_answer(req):
@@ -58,8 +69,10 @@ def reminder_pay(req):
 
 def _both(event):
     return {
-        ("customer", "email", f"{T}customer_{event}"), ("customer", "sms", f"{T}customer_{event}"),
-        ("artisan", "email", f"{T}artisan_{event}"), ("artisan", "sms", f"{T}artisan_{event}"),
+        ("customer", "email", f"{T}customer_{event}"),
+        ("customer", "sms", f"{T}customer_{event}"),
+        ("artisan", "email", f"{T}artisan_{event}"),
+        ("artisan", "sms", f"{T}artisan_{event}"),
     }
 
 
@@ -69,8 +82,20 @@ def _both(event):
         (expired_unanswered, _both("expired_unanswered")),
         (expired_unpaid, _both("expired_unpaid")),
         (confirmed, _both("confirmed")),
-        (reminder_answer, {("artisan", "email", f"{T}artisan_reminder_answer"), ("artisan", "sms", f"{T}artisan_reminder_answer")}),
-        (reminder_pay, {("customer", "email", f"{T}customer_reminder_pay"), ("customer", "sms", f"{T}customer_reminder_pay")}),
+        (
+            reminder_answer,
+            {
+                ("artisan", "email", f"{T}artisan_reminder_answer"),
+                ("artisan", "sms", f"{T}artisan_reminder_answer"),
+            },
+        ),
+        (
+            reminder_pay,
+            {
+                ("customer", "email", f"{T}customer_reminder_pay"),
+                ("customer", "sms", f"{T}customer_reminder_pay"),
+            },
+        ),
     ],
     ids=lambda v: v.__name__ if callable(v) else "",
 )
@@ -78,8 +103,12 @@ def test_each_deadline_event_reaches_each_side_by_the_promised_channels(event, e
     req = privatisation_submit(WorkshopFactory())
     event(req)
     # Only this event's messages (the submission and the answer have their own keys).
-    rows = Notification.objects.filter(idempotency_key__startswith=f"privreq:{req.pk}:{event.__name__}:")
+    rows = Notification.objects.filter(
+        idempotency_key__startswith=f"privreq:{req.pk}:{event.__name__}:"
+    )
     received = {(row.idempotency_key.split(":")[3], row.channel, row.template) for row in rows}
     assert received == expected
     sms = [row for row in rows if row.channel == "sms"]
-    assert all(row.status == "queued" and row.recipient.startswith("+33") and row.body_text for row in sms)
+    assert all(
+        row.status == "queued" and row.recipient.startswith("+33") and row.body_text for row in sms
+    )

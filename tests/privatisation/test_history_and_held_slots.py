@@ -28,14 +28,20 @@ def workshop():
 
 def answer(req, *, n=1):
     return privatisation_request_respond(
-        artisan=req.workshop.artisan, request_id=req.pk,
+        artisan=req.workshop.artisan,
+        request_id=req.pk,
         accept_proposed_ids=[p.pk for p in req.proposed_slots.order_by("starts_at")][:n],
-        offer_starts=[], message="Happy to host you.",
+        offer_starts=[],
+        message="Happy to host you.",
     )
 
 
 def history(req):
-    return list(RequestStatusChange.objects.filter(request=req).values_list("from_status", "to_status", "actor_kind"))
+    return list(
+        RequestStatusChange.objects.filter(request=req).values_list(
+            "from_status", "to_status", "actor_kind"
+        )
+    )
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -45,7 +51,12 @@ def test_submit_then_answer_then_payment_write_the_request_history(workshop):
     req = privatisation_submit(workshop)
     answer(req, n=2)
     chosen, other = list(req.offers.select_related("slot").order_by("slot__starts_at"))
-    order = OrderFactory(slot=chosen.slot, seats=req.participants, source="privatisation", status=OrderStatus.CONFIRMED)
+    order = OrderFactory(
+        slot=chosen.slot,
+        seats=req.participants,
+        source="privatisation",
+        status=OrderStatus.CONFIRMED,
+    )
     request_paid(order)
     assert history(req) == [
         ("", RequestStatus.PENDING, ActorKind.CUSTOMER),
@@ -53,25 +64,41 @@ def test_submit_then_answer_then_payment_write_the_request_history(workshop):
         (RequestStatus.ANSWERED, RequestStatus.CONFIRMED, ActorKind.CUSTOMER),
     ]
     answered = RequestStatusChange.objects.get(request=req, to_status=RequestStatus.ANSWERED)
-    assert answered.message == "Happy to host you." and answered.actor_user_id == workshop.artisan.user_id
+    assert (
+        answered.message == "Happy to host you."
+        and answered.actor_user_id == workshop.artisan.user_id
+    )
     slot_moves = list(
         SlotStatusChange.objects.filter(slot__in=[chosen.slot, other.slot])
-        .order_by("slot__starts_at", "id").values_list("from_status", "to_status")
+        .order_by("slot__starts_at", "id")
+        .values_list("from_status", "to_status")
     )
     assert slot_moves == [
-        ("", SlotStatus.HELD), (SlotStatus.HELD, SlotStatus.OPEN),
-        ("", SlotStatus.HELD), (SlotStatus.HELD, SlotStatus.CANCELLED),
+        ("", SlotStatus.HELD),
+        (SlotStatus.HELD, SlotStatus.OPEN),
+        ("", SlotStatus.HELD),
+        (SlotStatus.HELD, SlotStatus.CANCELLED),
     ]
 
 
 def test_refuse_and_withdraw_are_in_the_history_with_their_message(workshop):
     refused = privatisation_submit(workshop)
-    privatisation_request_refuse(artisan=workshop.artisan, request_id=refused.pk, message="Closed in August.")
+    privatisation_request_refuse(
+        artisan=workshop.artisan, request_id=refused.pk, message="Closed in August."
+    )
     withdrawn = privatisation_submit(workshop)
     privatisation_request_withdraw(token=withdrawn.token)
     last = RequestStatusChange.objects.filter(request=refused).last()
-    assert (last.to_status, last.actor_kind, last.message) == (RequestStatus.REFUSED, ActorKind.ARTISAN, "Closed in August.")
-    assert history(withdrawn)[-1] == (RequestStatus.PENDING, RequestStatus.WITHDRAWN, ActorKind.CUSTOMER)
+    assert (last.to_status, last.actor_kind, last.message) == (
+        RequestStatus.REFUSED,
+        ActorKind.ARTISAN,
+        "Closed in August.",
+    )
+    assert history(withdrawn)[-1] == (
+        RequestStatus.PENDING,
+        RequestStatus.WITHDRAWN,
+        ActorKind.CUSTOMER,
+    )
 
 
 def test_expiry_writes_one_history_row_per_request_and_slot(workshop):
@@ -105,8 +132,13 @@ def test_held_slot_cannot_be_moved_cancelled_or_deleted_from_the_calendar(worksh
     answer(req)
     slot = req.offers.get().slot
     for action in (
-        lambda: slot_update(artisan=workshop.artisan, slot_id=slot.pk, starts_at=slot.starts_at,
-                            ends_at=slot.ends_at, capacity=slot.capacity + 1),
+        lambda: slot_update(
+            artisan=workshop.artisan,
+            slot_id=slot.pk,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            capacity=slot.capacity + 1,
+        ),
         lambda: slot_cancel(artisan=workshop.artisan, slot_id=slot.pk, message="Sorry"),
         lambda: slot_delete(artisan=workshop.artisan, slot_id=slot.pk),
     ):
@@ -124,8 +156,14 @@ def test_offered_slot_that_was_not_chosen_is_never_deleted(workshop):
     req = privatisation_submit(workshop)
     answer(req, n=2)
     chosen, other = list(req.offers.select_related("slot").order_by("slot__starts_at"))
-    request_paid(OrderFactory(slot=chosen.slot, seats=req.participants, source="privatisation",
-                              status=OrderStatus.CONFIRMED))
+    request_paid(
+        OrderFactory(
+            slot=chosen.slot,
+            seats=req.participants,
+            source="privatisation",
+            status=OrderStatus.CONFIRMED,
+        )
+    )
     claims = slot_hooks.claims(Slot.objects.get(pk=other.slot_id))
     assert set(claims) == {slot_hooks.DELETE}
     with pytest.raises(BookingError):
@@ -133,7 +171,9 @@ def test_offered_slot_that_was_not_chosen_is_never_deleted(workshop):
     assert Slot.objects.filter(pk=other.slot_id).exists()
 
 
-def test_back_office_hides_the_actions_a_held_slot_refuses_and_points_to_the_request(client, workshop):
+def test_back_office_hides_the_actions_a_held_slot_refuses_and_points_to_the_request(
+    client, workshop
+):
     req = privatisation_submit(workshop)
     answer(req)
     slot = req.offers.get().slot
@@ -153,10 +193,17 @@ def test_back_office_hides_the_actions_a_held_slot_refuses_and_points_to_the_req
 
 def test_a_claim_registered_by_another_app_refuses_the_action(workshop):
     public = SlotFactory(workshop=workshop)
-    slot_hooks.register("test", claims=lambda s: {slot_hooks.UPDATE: SlotClaim("Held by the test app.", "/t/")})
+    slot_hooks.register(
+        "test", claims=lambda s: {slot_hooks.UPDATE: SlotClaim("Held by the test app.", "/t/")}
+    )
     with pytest.raises(BookingError) as error:
-        slot_update(artisan=workshop.artisan, slot_id=public.pk, starts_at=public.starts_at,
-                    ends_at=public.ends_at, capacity=public.capacity)
+        slot_update(
+            artisan=workshop.artisan,
+            slot_id=public.pk,
+            starts_at=public.starts_at,
+            ends_at=public.ends_at,
+            capacity=public.capacity,
+        )
     assert (error.value.message, error.value.link) == ("Held by the test app.", "/t/")
 
 

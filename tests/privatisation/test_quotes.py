@@ -18,8 +18,11 @@ from tests.factories import WorkshopFactory, privatisation_submit
 pytestmark = pytest.mark.django_db
 
 LEGAL = {
-    "legal_name": "Terre & Feu SARL", "legal_address": "12 rue des Potiers\n75011 Paris",
-    "company_number": "123 456 789 00012", "vat_number": "FR12123456789", "vat_rate_bp": 2000,
+    "legal_name": "Terre & Feu SARL",
+    "legal_address": "12 rue des Potiers\n75011 Paris",
+    "company_number": "123 456 789 00012",
+    "vat_number": "FR12123456789",
+    "vat_rate_bp": 2000,
     "vat_exemption_note": "",
 }
 
@@ -35,12 +38,20 @@ def workshop():
 
 
 def answer_company(workshop, *, net_cents=80000, in_days=10):
-    start = (timezone.now() + timedelta(days=in_days)).astimezone(workshop.tzinfo).replace(hour=10, minute=0, second=0, microsecond=0)
+    start = (
+        (timezone.now() + timedelta(days=in_days))
+        .astimezone(workshop.tzinfo)
+        .replace(hour=10, minute=0, second=0, microsecond=0)
+    )
     req = privatisation_submit(workshop, kind="company", company_name="ACME", starts=[start])
     until = timezone.now() + timedelta(days=14)
     privatisation_request_respond(
-        artisan=workshop.artisan, request_id=req.pk, accept_proposed_ids=[req.proposed_slots.first().pk],
-        offer_starts=[], message="Here is our quote.", quote=QuoteInput(amount_cents=net_cents, valid_until=until),
+        artisan=workshop.artisan,
+        request_id=req.pk,
+        accept_proposed_ids=[req.proposed_slots.first().pk],
+        offer_starts=[],
+        message="Here is our quote.",
+        quote=QuoteInput(amount_cents=net_cents, valid_until=until),
     )
     req.refresh_from_db()
     return req
@@ -66,7 +77,12 @@ def test_quote_adds_the_artisans_vat_and_the_customer_pays_the_total(workshop):
     artisan_legal_update(artisan=workshop.artisan, values=LEGAL)
     req = answer_company(workshop)
     quote = req.quote
-    assert (quote.net_cents, quote.vat_rate_bp, quote.vat_cents, quote.amount_cents) == (80000, 2000, 16000, 96000)
+    assert (quote.net_cents, quote.vat_rate_bp, quote.vat_cents, quote.amount_cents) == (
+        80000,
+        2000,
+        16000,
+        96000,
+    )
     assert req.amount_due_cents == 96000
 
 
@@ -83,7 +99,9 @@ def test_quote_numbers_run_in_sequence_per_artisan_and_stay(workshop):
 def test_a_quote_keeps_the_legal_details_of_its_day(workshop):
     artisan_legal_update(artisan=workshop.artisan, values=LEGAL)
     req = answer_company(workshop)
-    artisan_legal_update(artisan=workshop.artisan, values={**LEGAL, "legal_name": "New name", "vat_rate_bp": 1000})
+    artisan_legal_update(
+        artisan=workshop.artisan, values={**LEGAL, "legal_name": "New name", "vat_rate_bp": 1000}
+    )
     quote = Quote.objects.get(pk=req.quote.pk)
     assert quote.seller_details["name"] == "Terre & Feu SARL" and quote.vat_rate_bp == 2000
 
@@ -92,16 +110,35 @@ def test_printable_quote_states_what_accounts_need(client, workshop):
     artisan_legal_update(artisan=workshop.artisan, values=LEGAL)
     req = answer_company(workshop)
     html = client.get(reverse("privatisation:quote", args=[req.token])).content.decode()
-    for text in ("Terre &amp; Feu SARL", "12 rue des Potiers", "123 456 789 00012", "FR12123456789",
-                 req.quote.reference, "Issued on", "Valid until", "Amount before tax", "€800.00",
-                 "VAT 20%", "€160.00", "Total to pay", "€960.00", "ACME"):
+    for text in (
+        "Terre &amp; Feu SARL",
+        "12 rue des Potiers",
+        "123 456 789 00012",
+        "FR12123456789",
+        req.quote.reference,
+        "Issued on",
+        "Valid until",
+        "Amount before tax",
+        "€800.00",
+        "VAT 20%",
+        "€160.00",
+        "Total to pay",
+        "€960.00",
+        "ACME",
+    ):
         assert text in html, text
 
 
 def test_quote_without_vat_shows_the_exemption_mention(client, workshop):
-    artisan_legal_update(artisan=workshop.artisan, values={
-        **LEGAL, "vat_rate_bp": None, "vat_number": "", "vat_exemption_note": "TVA non applicable, art. 293 B du CGI",
-    })
+    artisan_legal_update(
+        artisan=workshop.artisan,
+        values={
+            **LEGAL,
+            "vat_rate_bp": None,
+            "vat_number": "",
+            "vat_exemption_note": "TVA non applicable, art. 293 B du CGI",
+        },
+    )
     req = answer_company(workshop, net_cents=45000)
     html = client.get(reverse("privatisation:quote", args=[req.token])).content.decode()
     assert "TVA non applicable, art. 293 B du CGI" in html and "€450.00" in html
@@ -114,7 +151,10 @@ def test_quote_email_carries_the_pdf(workshop, django_capture_on_commit_callback
     email = Notification.objects.get(idempotency_key=f"privreq:{req.pk}:answered:customer:email")
     sms = Notification.objects.get(idempotency_key=f"privreq:{req.pk}:answered:customer:sms")
     [attachment] = email.attachments
-    assert attachment["filename"] == f"{req.quote.reference}.pdf" and attachment["mimetype"] == "application/pdf"
+    assert (
+        attachment["filename"] == f"{req.quote.reference}.pdf"
+        and attachment["mimetype"] == "application/pdf"
+    )
     assert req.quote.reference in email.body_text and "PDF is attached" in email.body_text
     assert sms.attachments == []
 
@@ -124,7 +164,9 @@ def test_quote_pdf_is_one_a4_page_in_the_customers_language(workshop):
     req = answer_company(workshop)
     pdf = quote_pdf(req.quote, language="fr")
     assert pdf.startswith(b"%PDF")
-    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page>") == 1
+    assert (
+        pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page>") == 1
+    )
     assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in pdf  # A4
     assert f"Devis {req.quote.reference}".encode() in pdf  # the document title, in French
 

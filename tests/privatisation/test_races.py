@@ -25,8 +25,11 @@ def test_two_requests_answered_at_once_for_the_same_time_hold_it_once(postgres_o
         try:
             barrier.wait()
             privatisation_request_respond(
-                artisan=workshop.artisan, request_id=req.pk,
-                accept_proposed_ids=[req.proposed_slots.get().pk], offer_starts=[], message="Yes",
+                artisan=workshop.artisan,
+                request_id=req.pk,
+                accept_proposed_ids=[req.proposed_slots.get().pk],
+                offer_starts=[],
+                message="Yes",
             )
             outcomes.append("ok")
         except PrivatisationError:
@@ -69,4 +72,9 @@ def test_expiry_job_run_concurrently_expires_each_request_once(postgres_only):
         t.join()
     assert sum(counts) == 30
     assert not PrivatisationRequest.objects.exclude(status="expired").exists()
-    assert Notification.objects.filter(idempotency_key__contains=":expired_unanswered:customer:email").count() == 30
+    assert (
+        Notification.objects.filter(
+            idempotency_key__contains=":expired_unanswered:customer:email"
+        ).count()
+        == 30
+    )

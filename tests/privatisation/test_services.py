@@ -55,17 +55,27 @@ def keys():
 
 def answer(req, *, accept=None, offers=(), message="Happy to host you.", now=None, quote=None):
     return privatisation_request_respond(
-        artisan=req.workshop.artisan, request_id=req.pk,
-        accept_proposed_ids=[p.pk for p in req.proposed_slots.all()][:1] if accept is None else accept,
-        offer_starts=list(offers), message=message, quote=quote, now=now,
+        artisan=req.workshop.artisan,
+        request_id=req.pk,
+        accept_proposed_ids=[p.pk for p in req.proposed_slots.all()][:1]
+        if accept is None
+        else accept,
+        offer_starts=list(offers),
+        message=message,
+        quote=quote,
+        now=now,
     )
 
 
 # --- price -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("participants", "total", "minimum"), [(2, 15000, True), (3, 15000, False), (4, 20000, False)])
-def test_private_price_is_max_of_participants_and_minimum_times_seat_price(workshop, participants, total, minimum):
+@pytest.mark.parametrize(
+    ("participants", "total", "minimum"), [(2, 15000, True), (3, 15000, False), (4, 20000, False)]
+)
+def test_private_price_is_max_of_participants_and_minimum_times_seat_price(
+    workshop, participants, total, minimum
+):
     price = private_price(workshop, participants)
     assert price.total_cents == total
     assert price.minimum_applies is minimum
@@ -76,11 +86,18 @@ def test_submit_snapshots_the_price_and_tells_both_sides(workshop):
     workshop.price_cents = 9900
     workshop.save()
     req.refresh_from_db()
-    assert (req.price_cents, req.billed_participants, req.status) == (15000, 3, RequestStatus.PENDING)
+    assert (req.price_cents, req.billed_participants, req.status) == (
+        15000,
+        3,
+        RequestStatus.PENDING,
+    )
     assert req.proposed_slots.count() == 3
     assert req.messages.get().author == MessageAuthor.CUSTOMER
-    assert {f"privreq:{req.pk}:submitted:customer:email", f"privreq:{req.pk}:new_request:artisan:email",
-            f"privreq:{req.pk}:new_request:artisan:sms"} <= keys()
+    assert {
+        f"privreq:{req.pk}:submitted:customer:email",
+        f"privreq:{req.pk}:new_request:artisan:email",
+        f"privreq:{req.pk}:new_request:artisan:sms",
+    } <= keys()
     sms = Notification.objects.get(idempotency_key=f"privreq:{req.pk}:new_request:artisan:sms")
     assert "/backoffice/privatisation/link/" in sms.body_text
 
@@ -149,7 +166,9 @@ def test_accept_and_offer_hold_private_slots_for_the_customer(workshop):
     assert req.status == RequestStatus.ANSWERED
     offers = list(req.offers.select_related("slot"))
     assert len(offers) == 2
-    assert {(o.slot.kind, o.slot.status, o.slot.capacity) for o in offers} == {(SlotKind.PRIVATE, SlotStatus.HELD, 4)}
+    assert {(o.slot.kind, o.slot.status, o.slot.capacity) for o in offers} == {
+        (SlotKind.PRIVATE, SlotStatus.HELD, 4)
+    }
     assert f"privreq:{req.pk}:answered:customer:sms" in keys()
     assert req.messages.filter(author=MessageAuthor.ARTISAN).exists()
 
@@ -197,7 +216,9 @@ def test_slot_with_participants_cannot_be_offered(workshop):
 def test_slot_that_became_busy_in_the_meantime_is_refused(workshop):
     req = privatisation_submit(workshop)
     proposed = req.proposed_slots.first()
-    slot = SlotFactory(workshop=workshop, starts_at=proposed.starts_at)  # empty when the screen opened
+    slot = SlotFactory(
+        workshop=workshop, starts_at=proposed.starts_at
+    )  # empty when the screen opened
     OrderFactory(slot=slot, seats=1)
     slot.seats_taken = 1
     slot.save()
@@ -217,7 +238,9 @@ def test_two_customers_cannot_be_offered_the_same_time(workshop):
 
 def test_refuse_closes_the_request_with_a_message(workshop):
     req = privatisation_submit(workshop)
-    privatisation_request_refuse(artisan=workshop.artisan, request_id=req.pk, message="Closed that week, sorry.")
+    privatisation_request_refuse(
+        artisan=workshop.artisan, request_id=req.pk, message="Closed that week, sorry."
+    )
     req.refresh_from_db()
     assert req.status == RequestStatus.REFUSED
     assert f"privreq:{req.pk}:refused:customer:email" in keys()
@@ -262,7 +285,13 @@ def test_another_artisan_cannot_answer(workshop):
     req = privatisation_submit(workshop)
     stranger = ArtisanFactory()
     with pytest.raises(RequestNotFound):
-        privatisation_request_respond(artisan=stranger, request_id=req.pk, accept_proposed_ids=[], offer_starts=[], message="x")
+        privatisation_request_respond(
+            artisan=stranger,
+            request_id=req.pk,
+            accept_proposed_ids=[],
+            offer_starts=[],
+            message="x",
+        )
     with pytest.raises(RequestNotFound):
         privatisation_request_refuse(artisan=stranger, request_id=req.pk, message="x")
 
@@ -307,7 +336,12 @@ def test_paid_order_confirms_the_request_and_removes_the_other_slots(workshop):
     req = privatisation_submit(workshop)
     answer(req, accept=[p.pk for p in req.proposed_slots.all()][:2])
     chosen, other = list(req.offers.select_related("slot").order_by("slot__starts_at"))
-    order = OrderFactory(slot=chosen.slot, seats=req.participants, source="privatisation", status=OrderStatus.CONFIRMED)
+    order = OrderFactory(
+        slot=chosen.slot,
+        seats=req.participants,
+        source="privatisation",
+        status=OrderStatus.CONFIRMED,
+    )
     request_paid(order)
     req.refresh_from_db()
     chosen.slot.refresh_from_db()
@@ -315,7 +349,10 @@ def test_paid_order_confirms_the_request_and_removes_the_other_slots(workshop):
     assert req.status == RequestStatus.CONFIRMED and req.order == order
     assert (chosen.slot.kind, chosen.slot.status) == (SlotKind.PRIVATE, SlotStatus.OPEN)
     assert other.slot.status == SlotStatus.CANCELLED
-    assert {f"privreq:{req.pk}:confirmed:customer:email", f"privreq:{req.pk}:confirmed:artisan:email"} <= keys()
+    assert {
+        f"privreq:{req.pk}:confirmed:customer:email",
+        f"privreq:{req.pk}:confirmed:artisan:email",
+    } <= keys()
     request_paid(order)  # a replayed webhook changes nothing
 
 
@@ -323,7 +360,12 @@ def test_closed_payment_lets_the_customer_try_again(workshop):
     req = privatisation_submit(workshop)
     answer(req)
     offer = req.offers.get()
-    order = OrderFactory(slot=offer.slot, seats=req.participants, source="privatisation", status=OrderStatus.PAYMENT_FAILED)
+    order = OrderFactory(
+        slot=offer.slot,
+        seats=req.participants,
+        source="privatisation",
+        status=OrderStatus.PAYMENT_FAILED,
+    )
     PrivatisationRequest.objects.filter(pk=req.pk).update(order=order)
     request_payment_closed(order)
     req.refresh_from_db()
@@ -332,16 +374,25 @@ def test_closed_payment_lets_the_customer_try_again(workshop):
 
 def test_messages_notify_the_other_side_once_each(workshop):
     req = privatisation_submit(workshop)
-    m1 = privatisation_message_post(request_id=req.pk, author=MessageAuthor.CUSTOMER, body="Can we bring a cake?")
-    m2 = privatisation_message_post(request_id=req.pk, author=MessageAuthor.ARTISAN, body="Of course!")
-    assert {f"privreq:{req.pk}:message_{m1.pk}:artisan:email", f"privreq:{req.pk}:message_{m2.pk}:customer:email"} <= keys()
+    m1 = privatisation_message_post(
+        request_id=req.pk, author=MessageAuthor.CUSTOMER, body="Can we bring a cake?"
+    )
+    m2 = privatisation_message_post(
+        request_id=req.pk, author=MessageAuthor.ARTISAN, body="Of course!"
+    )
+    assert {
+        f"privreq:{req.pk}:message_{m1.pk}:artisan:email",
+        f"privreq:{req.pk}:message_{m2.pk}:customer:email",
+    } <= keys()
 
 
 def test_no_message_on_an_expired_request(workshop):
     req = privatisation_submit(workshop)
     with time_machine.travel(req.respond_by + timedelta(minutes=1), tick=False):
         with pytest.raises(PrivatisationError, match="closed"):
-            privatisation_message_post(request_id=req.pk, author=MessageAuthor.CUSTOMER, body="Hello?")
+            privatisation_message_post(
+                request_id=req.pk, author=MessageAuthor.CUSTOMER, body="Hello?"
+            )
 
 
 # --- deadlines ---------------------------------------------------------------------------------
@@ -353,7 +404,10 @@ def test_unanswered_request_expires_after_72_hours_and_customer_is_told(workshop
     assert privatisation_expire_overdue(now=req.respond_by) == 1
     req.refresh_from_db()
     assert req.status == RequestStatus.EXPIRED
-    assert {f"privreq:{req.pk}:expired_unanswered:customer:email", f"privreq:{req.pk}:expired_unanswered:customer:sms"} <= keys()
+    assert {
+        f"privreq:{req.pk}:expired_unanswered:customer:email",
+        f"privreq:{req.pk}:expired_unanswered:customer:sms",
+    } <= keys()
 
 
 def test_unpaid_request_expires_cancels_offered_slots_and_tells_both_sides(workshop):
@@ -361,8 +415,14 @@ def test_unpaid_request_expires_cancels_offered_slots_and_tells_both_sides(works
     answer(req, accept=[p.pk for p in req.proposed_slots.all()])
     req.refresh_from_db()
     assert privatisation_expire_overdue(now=req.pay_by) == 1
-    assert set(Offer.objects.filter(request=req).values_list("slot__status", flat=True)) == {SlotStatus.CANCELLED}
-    expected = {f"privreq:{req.pk}:expired_unpaid:{who}:{ch}" for who in ("customer", "artisan") for ch in ("email", "sms")}
+    assert set(Offer.objects.filter(request=req).values_list("slot__status", flat=True)) == {
+        SlotStatus.CANCELLED
+    }
+    expected = {
+        f"privreq:{req.pk}:expired_unpaid:{who}:{ch}"
+        for who in ("customer", "artisan")
+        for ch in ("email", "sms")
+    }
     assert expected <= keys()
 
 
@@ -385,7 +445,10 @@ def test_payment_in_progress_is_not_expired_during_its_checkout_hold(workshop):
     answer(req)
     req.refresh_from_db()
     order = OrderFactory(
-        slot=req.offers.get().slot, seats=req.participants, source="privatisation", status=OrderStatus.PENDING_PAYMENT,
+        slot=req.offers.get().slot,
+        seats=req.participants,
+        source="privatisation",
+        status=OrderStatus.PENDING_PAYMENT,
         hold_expires_at=req.pay_by + timedelta(minutes=10),
     )
     PrivatisationRequest.objects.filter(pk=req.pk).update(order=order)
@@ -424,7 +487,10 @@ def test_reminder_goes_once_to_the_artisan_24_hours_before(workshop):
     assert privatisation_send_reminders(now=req.respond_by - timedelta(hours=25)) == 0
     assert privatisation_send_reminders(now=req.respond_by - timedelta(hours=24)) == 1
     assert privatisation_send_reminders(now=req.respond_by - timedelta(hours=23)) == 0
-    assert {f"privreq:{req.pk}:reminder_answer:artisan:email", f"privreq:{req.pk}:reminder_answer:artisan:sms"} <= keys()
+    assert {
+        f"privreq:{req.pk}:reminder_answer:artisan:email",
+        f"privreq:{req.pk}:reminder_answer:artisan:sms",
+    } <= keys()
 
 
 def test_reminder_goes_to_the_customer_before_the_pay_deadline(workshop):
@@ -440,16 +506,29 @@ def test_reminder_goes_to_the_customer_before_the_pay_deadline(workshop):
 
 def test_suggested_date_becomes_a_public_slot_in_one_click_and_the_suggester_is_told(workshop):
     start = (timezone.now() + timedelta(days=20)).replace(minute=0, second=0, microsecond=0)
-    s = date_suggestion_submit(workshop_id=workshop.pk, starts_at=start, name="Ada", email="ada@example.com", message="", language="en")
+    s = date_suggestion_submit(
+        workshop_id=workshop.pk,
+        starts_at=start,
+        name="Ada",
+        email="ada@example.com",
+        message="",
+        language="en",
+    )
     s = date_suggestion_accept(artisan=workshop.artisan, suggestion_id=s.pk)
     assert s.status == SuggestionStatus.ACCEPTED
-    assert (s.slot.kind, s.slot.status, s.slot.starts_at) == (SlotKind.PUBLIC, SlotStatus.OPEN, start)
+    assert (s.slot.kind, s.slot.status, s.slot.starts_at) == (
+        SlotKind.PUBLIC,
+        SlotStatus.OPEN,
+        start,
+    )
     assert f"suggestion:{s.pk}:accepted:customer:email" in keys()
     with pytest.raises(RequestNotFound):
         date_suggestion_accept(artisan=ArtisanFactory(), suggestion_id=s.pk)
 
 
-def test_expiry_notifications_are_sent_in_chunks_after_commit(workshop, celery_eager, django_capture_on_commit_callbacks, mailoutbox):
+def test_expiry_notifications_are_sent_in_chunks_after_commit(
+    workshop, celery_eager, django_capture_on_commit_callbacks, mailoutbox
+):
     req = privatisation_submit(workshop)
     Notification.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
@@ -472,9 +551,19 @@ def test_a_second_paid_slot_is_refunded_not_confirmed(workshop, django_capture_o
     req = privatisation_submit(workshop)
     answer(req, accept=[p.pk for p in req.proposed_slots.all()][:2])
     first, second = list(req.offers.select_related("slot").order_by("slot__starts_at"))
-    paid = OrderFactory(slot=first.slot, seats=req.participants, source="privatisation", status=OrderStatus.CONFIRMED)
+    paid = OrderFactory(
+        slot=first.slot,
+        seats=req.participants,
+        source="privatisation",
+        status=OrderStatus.CONFIRMED,
+    )
     request_paid(paid)
-    late = OrderFactory(slot=second.slot, seats=req.participants, source="privatisation", status=OrderStatus.CONFIRMED)
+    late = OrderFactory(
+        slot=second.slot,
+        seats=req.participants,
+        source="privatisation",
+        status=OrderStatus.CONFIRMED,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         request_paid(late)
     late.refresh_from_db()

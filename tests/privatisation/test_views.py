@@ -31,21 +31,33 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def workshop():
-    return WorkshopFactory(price_cents=5000, private_min_capacity=3, private_max_capacity=10, slug="pottery")
+    return WorkshopFactory(
+        price_cents=5000, private_min_capacity=3, private_max_capacity=10, slug="pottery"
+    )
 
 
 def day(offset_days=10):
-    return (timezone.now() + timedelta(days=offset_days)).astimezone(timezone.get_fixed_timezone(0)).date()
+    return (
+        (timezone.now() + timedelta(days=offset_days))
+        .astimezone(timezone.get_fixed_timezone(0))
+        .date()
+    )
 
 
 def form_data(slots=None, **overrides):
     slots = [(day(10), "10:00"), (day(11), "14:00"), (day(12), "09:30")] if slots is None else slots
     data = {
-        "kind": "individual", "contact_name": "Grace Hopper", "email": "grace@example.com",
-        "phone": "06 12 34 56 78", "participants": "4", "message": "A birthday party!",
+        "kind": "individual",
+        "contact_name": "Grace Hopper",
+        "email": "grace@example.com",
+        "phone": "06 12 34 56 78",
+        "participants": "4",
+        "message": "A birthday party!",
         "customer_timezone": "America/New_York",
-        "slots-TOTAL_FORMS": str(len(slots)), "slots-INITIAL_FORMS": "0",
-        "slots-MIN_NUM_FORMS": "0", "slots-MAX_NUM_FORMS": "10",
+        "slots-TOTAL_FORMS": str(len(slots)),
+        "slots-INITIAL_FORMS": "0",
+        "slots-MIN_NUM_FORMS": "0",
+        "slots-MAX_NUM_FORMS": "10",
     }
     for i, (d, t) in enumerate(slots):
         data[f"slots-{i}-date"] = str(d)
@@ -64,9 +76,16 @@ def test_request_form_renders_with_live_price(client, workshop):
     assert b"hx-get" in response.content and b"data-slot-rows" in response.content
 
 
-@pytest.mark.parametrize(("participants", "expected", "why"), [("2", "150.00", True), ("3", "150.00", False), ("4", "200.00", False)])
-def test_live_price_partial_says_when_the_minimum_applies(client, workshop, participants, expected, why):
-    response = client.get(reverse("privatisation:price", args=["pottery"]), {"participants": participants})
+@pytest.mark.parametrize(
+    ("participants", "expected", "why"),
+    [("2", "150.00", True), ("3", "150.00", False), ("4", "200.00", False)],
+)
+def test_live_price_partial_says_when_the_minimum_applies(
+    client, workshop, participants, expected, why
+):
+    response = client.get(
+        reverse("privatisation:price", args=["pottery"]), {"participants": participants}
+    )
     text = response.content.decode()
     assert expected in text
     assert ("billed for at least 3" in text) is why
@@ -75,7 +94,9 @@ def test_live_price_partial_says_when_the_minimum_applies(client, workshop, part
 def test_valid_request_is_saved_and_redirects_to_the_customer_page(client, workshop):
     response = post_request(client, form_data())
     req = PrivatisationRequest.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("privatisation:customer_request", args=[req.token])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "privatisation:customer_request", args=[req.token]
+    )
     assert req.customer_timezone == "America/New_York" and req.phone == "+33612345678"
     page = client.get(response["Location"]).content.decode()
     assert "Your request is sent" in page and "America/New_York" in page
@@ -100,7 +121,9 @@ def test_valid_request_is_saved_and_redirects_to_the_customer_page(client, works
         ({"slots": [(day(10), "")]}, "This field is required"),
     ],
 )
-def test_bad_input_is_refused_with_a_message_and_nothing_saved(client, workshop, overrides, message):
+def test_bad_input_is_refused_with_a_message_and_nothing_saved(
+    client, workshop, overrides, message
+):
     slots = overrides.pop("slots", None)
     data = form_data(slots, **overrides)
     response = post_request(client, data)
@@ -150,7 +173,11 @@ def test_customer_withdraws_from_the_page(client, workshop):
 
 @pytest.fixture
 def artisan_client(client, workshop):
-    client.login(request=RequestFactory().post("/"), username=workshop.artisan.user.username, password=PASSWORD)
+    client.login(
+        request=RequestFactory().post("/"),
+        username=workshop.artisan.user.username,
+        password=PASSWORD,
+    )
     return client
 
 
@@ -163,7 +190,9 @@ def test_list_shows_badge_and_time_left(artisan_client, workshop, django_assert_
     assert "2 days 23 h" in text
 
 
-def test_list_query_count_does_not_grow_with_rows(artisan_client, workshop, django_assert_num_queries):
+def test_list_query_count_does_not_grow_with_rows(
+    artisan_client, workshop, django_assert_num_queries
+):
     privatisation_submit(workshop)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -179,7 +208,9 @@ def test_list_query_count_does_not_grow_with_rows(artisan_client, workshop, djan
 def test_another_artisans_request_is_404(client, workshop):
     req = privatisation_submit(workshop)
     stranger = ArtisanFactory()
-    client.login(request=RequestFactory().post("/"), username=stranger.user.username, password=PASSWORD)
+    client.login(
+        request=RequestFactory().post("/"), username=stranger.user.username, password=PASSWORD
+    )
     assert client.get(reverse("privatisation:manage", args=[req.pk])).status_code == 404
 
 
@@ -199,8 +230,14 @@ def test_manage_asks_before_removing_empty_slots(artisan_client, workshop):
     first = req.proposed_slots.first()
     empty = SlotFactory(workshop=workshop, starts_at=first.starts_at)
     url = reverse("privatisation:manage", args=[req.pk])
-    data = {"action": "answer", "decision": "answer", "accept": [first.pk], "message": "See you!",
-            "offers-TOTAL_FORMS": "0", "offers-INITIAL_FORMS": "0"}
+    data = {
+        "action": "answer",
+        "decision": "answer",
+        "accept": [first.pk],
+        "message": "See you!",
+        "offers-TOTAL_FORMS": "0",
+        "offers-INITIAL_FORMS": "0",
+    }
     response = artisan_client.post(url, data)
     assert "Saving removes these empty slots" in response.content.decode()
     req.refresh_from_db()
@@ -215,11 +252,27 @@ def test_manage_asks_before_removing_empty_slots(artisan_client, workshop):
 def test_manage_refuse_needs_a_message(artisan_client, workshop):
     req = privatisation_submit(workshop)
     url = reverse("privatisation:manage", args=[req.pk])
-    response = artisan_client.post(url, {"action": "answer", "decision": "refuse", "message": "",
-                                         "offers-TOTAL_FORMS": "0", "offers-INITIAL_FORMS": "0"})
+    response = artisan_client.post(
+        url,
+        {
+            "action": "answer",
+            "decision": "refuse",
+            "message": "",
+            "offers-TOTAL_FORMS": "0",
+            "offers-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 200 and "This field is required" in response.content.decode()
-    artisan_client.post(url, {"action": "answer", "decision": "refuse", "message": "Sorry",
-                              "offers-TOTAL_FORMS": "0", "offers-INITIAL_FORMS": "0"})
+    artisan_client.post(
+        url,
+        {
+            "action": "answer",
+            "decision": "refuse",
+            "message": "Sorry",
+            "offers-TOTAL_FORMS": "0",
+            "offers-INITIAL_FORMS": "0",
+        },
+    )
     req.refresh_from_db()
     assert req.status == RequestStatus.REFUSED
 
@@ -230,7 +283,9 @@ def test_signed_link_opens_manage_without_sign_in_for_that_request_only(client, 
     url = reverse("privatisation:manage_signed", args=[manage_signature(req.pk)])
     text = client.get(url).content.decode()
     assert "Manage the request" in text and req.contact_name in text
-    assert client.get(reverse("privatisation:manage", args=[other.pk])).status_code == 302  # sign-in
+    assert (
+        client.get(reverse("privatisation:manage", args=[other.pk])).status_code == 302
+    )  # sign-in
     assert client.get(reverse("privatisation:list")).status_code == 302
     tampered = manage_signature(req.pk)[:-2] + "xx"
     assert client.get(reverse("privatisation:manage_signed", args=[tampered])).status_code == 404
@@ -246,9 +301,17 @@ def test_signed_link_stops_at_the_deadline(client, workshop):
 def test_customer_chooses_and_pays_on_the_dev_gateway(client, workshop):
     req = privatisation_submit(workshop)
     proposed = [p.pk for p in req.proposed_slots.all()][:2]
-    privatisation_request_respond(artisan=workshop.artisan, request_id=req.pk, accept_proposed_ids=proposed, offer_starts=[], message="Yes")
+    privatisation_request_respond(
+        artisan=workshop.artisan,
+        request_id=req.pk,
+        accept_proposed_ids=proposed,
+        offer_starts=[],
+        message="Yes",
+    )
     chosen, other = list(req.offers.select_related("slot").order_by("slot__starts_at"))
-    response = client.post(reverse("privatisation:customer_choose", args=[req.token]), {"offer": chosen.pk})
+    response = client.post(
+        reverse("privatisation:customer_choose", args=[req.token]), {"offer": chosen.pk}
+    )
     assert response.status_code == 302
     payment = DevPayment.objects.get()
     assert payment.amount_cents == 20000
@@ -267,28 +330,50 @@ def test_customer_chooses_and_pays_on_the_dev_gateway(client, workshop):
 
 def test_minimum_price_is_charged_when_fewer_participants(client, workshop):
     req = privatisation_submit(workshop, participants=2)
-    privatisation_request_respond(artisan=workshop.artisan, request_id=req.pk,
-                                  accept_proposed_ids=[req.proposed_slots.first().pk], offer_starts=[], message="Yes")
-    client.post(reverse("privatisation:customer_choose", args=[req.token]), {"offer": req.offers.get().pk})
+    privatisation_request_respond(
+        artisan=workshop.artisan,
+        request_id=req.pk,
+        accept_proposed_ids=[req.proposed_slots.first().pk],
+        offer_starts=[],
+        message="Yes",
+    )
+    client.post(
+        reverse("privatisation:customer_choose", args=[req.token]), {"offer": req.offers.get().pk}
+    )
     assert Order.objects.get().total_cents == 15000
 
 
 def test_choosing_after_the_pay_deadline_is_refused(client, workshop):
     req = privatisation_submit(workshop)
-    privatisation_request_respond(artisan=workshop.artisan, request_id=req.pk,
-                                  accept_proposed_ids=[req.proposed_slots.first().pk], offer_starts=[], message="Yes")
+    privatisation_request_respond(
+        artisan=workshop.artisan,
+        request_id=req.pk,
+        accept_proposed_ids=[req.proposed_slots.first().pk],
+        offer_starts=[],
+        message="Yes",
+    )
     req.refresh_from_db()
     with time_machine.travel(req.pay_by + timedelta(seconds=1), tick=False):
-        client.post(reverse("privatisation:customer_choose", args=[req.token]), {"offer": req.offers.get().pk})
+        client.post(
+            reverse("privatisation:customer_choose", args=[req.token]),
+            {"offer": req.offers.get().pk},
+        )
     assert not Order.objects.exists()
 
 
 def test_suggest_a_date_and_artisan_adds_it(client, workshop):
     url = reverse("privatisation:suggest", args=["pottery"])
-    response = client.post(url, {"date": str(day(20)), "time": "18:00", "contact_name": "Ada", "email": "ada@example.com"})
+    response = client.post(
+        url,
+        {"date": str(day(20)), "time": "18:00", "contact_name": "Ada", "email": "ada@example.com"},
+    )
     assert response.status_code == 200 and "Thank you" in response.content.decode()
     s = DateSuggestion.objects.get()
-    client.login(request=RequestFactory().post("/"), username=workshop.artisan.user.username, password=PASSWORD)
+    client.login(
+        request=RequestFactory().post("/"),
+        username=workshop.artisan.user.username,
+        password=PASSWORD,
+    )
     assert "Suggested public dates" in client.get(reverse("privatisation:list")).content.decode()
     client.post(reverse("privatisation:suggestion_decide", args=[s.pk, "accept"]))
     s.refresh_from_db()
@@ -298,29 +383,49 @@ def test_suggest_a_date_and_artisan_adds_it(client, workshop):
 def test_company_request_is_answered_with_a_printable_quote(artisan_client, client, workshop):
     req = privatisation_submit(workshop, kind="company", company_name="ACME")
     url = reverse("privatisation:manage", args=[req.pk])
-    base = {"action": "answer", "decision": "answer", "accept": [req.proposed_slots.first().pk], "message": "Quote attached",
-            "offers-TOTAL_FORMS": "0", "offers-INITIAL_FORMS": "0"}
-    response = artisan_client.post(url, {**base, "quote_amount": "", "quote_valid_until": str(day(14))})
+    base = {
+        "action": "answer",
+        "decision": "answer",
+        "accept": [req.proposed_slots.first().pk],
+        "message": "Quote attached",
+        "offers-TOTAL_FORMS": "0",
+        "offers-INITIAL_FORMS": "0",
+    }
+    response = artisan_client.post(
+        url, {**base, "quote_amount": "", "quote_valid_until": str(day(14))}
+    )
     assert "enter its amount" in response.content.decode()
-    response = artisan_client.post(url, {**base, "quote_amount": "1 250,50", "quote_valid_until": str(day(14))})
+    response = artisan_client.post(
+        url, {**base, "quote_amount": "1 250,50", "quote_valid_until": str(day(14))}
+    )
     assert response.status_code == 302
     req.refresh_from_db()
     assert req.quote.amount_cents == 125050
     page = client.get(reverse("privatisation:quote", args=[req.token])).content.decode()
     assert "ACME" in page and "1,250.50" in page
-    assert "Accept the quote and pay" in client.get(reverse("privatisation:customer_request", args=[req.token])).content.decode()
+    assert (
+        "Accept the quote and pay"
+        in client.get(reverse("privatisation:customer_request", args=[req.token])).content.decode()
+    )
 
 
 def test_customer_can_choose_again_after_an_abandoned_checkout_lapsed(client, workshop, settings):
     req = privatisation_submit(workshop)
-    privatisation_request_respond(artisan=workshop.artisan, request_id=req.pk,
-                                  accept_proposed_ids=[req.proposed_slots.first().pk], offer_starts=[], message="Yes")
+    privatisation_request_respond(
+        artisan=workshop.artisan,
+        request_id=req.pk,
+        accept_proposed_ids=[req.proposed_slots.first().pk],
+        offer_starts=[],
+        message="Yes",
+    )
     offer = req.offers.get()
     url = reverse("privatisation:customer_choose", args=[req.token])
     client.post(url, {"offer": offer.pk})
     client.post(url, {"offer": offer.pk})  # same checkout while the hold runs
     assert Order.objects.count() == 1
-    with time_machine.travel(timezone.now() + timedelta(minutes=settings.CHECKOUT_HOLD_MINUTES + 1)):
+    with time_machine.travel(
+        timezone.now() + timedelta(minutes=settings.CHECKOUT_HOLD_MINUTES + 1)
+    ):
         response = client.post(url, {"offer": offer.pk})
     assert response.status_code == 302 and "/pay/dev/" in response["Location"]
     first, second = Order.objects.order_by("pk")
@@ -338,9 +443,13 @@ def test_manage_page_query_count_does_not_grow_with_messages_and_slots(artisan_c
     from privatisation.states import MessageAuthor
 
     few = privatisation_submit(workshop, starts=[timezone.now() + timedelta(days=10)])
-    many = privatisation_submit(workshop, starts=[timezone.now() + timedelta(days=10 + i) for i in range(10)])
+    many = privatisation_submit(
+        workshop, starts=[timezone.now() + timedelta(days=10 + i) for i in range(10)]
+    )
     for i in range(10):
-        privatisation_message_post(request_id=many.pk, author=MessageAuthor.CUSTOMER, body=f"Message {i}")
+        privatisation_message_post(
+            request_id=many.pk, author=MessageAuthor.CUSTOMER, body=f"Message {i}"
+        )
         SlotFactory(workshop=workshop, starts_at=timezone.now() + timedelta(days=10 + i))
     with CaptureQueriesContext(connection) as small:
         artisan_client.get(reverse("privatisation:manage", args=[few.pk]))
@@ -357,11 +466,21 @@ def test_customer_page_query_count_does_not_grow_with_offers_and_messages(client
     from privatisation.states import MessageAuthor
 
     def answered(n):
-        req = privatisation_submit(workshop, starts=[timezone.now() + timedelta(days=10 + i, hours=n * 3) for i in range(n)])
-        privatisation_request_respond(artisan=workshop.artisan, request_id=req.pk,
-                                      accept_proposed_ids=[p.pk for p in req.proposed_slots.all()], offer_starts=[], message="Yes")
+        req = privatisation_submit(
+            workshop,
+            starts=[timezone.now() + timedelta(days=10 + i, hours=n * 3) for i in range(n)],
+        )
+        privatisation_request_respond(
+            artisan=workshop.artisan,
+            request_id=req.pk,
+            accept_proposed_ids=[p.pk for p in req.proposed_slots.all()],
+            offer_starts=[],
+            message="Yes",
+        )
         for i in range(n):
-            privatisation_message_post(request_id=req.pk, author=MessageAuthor.CUSTOMER, body=f"Message {i}")
+            privatisation_message_post(
+                request_id=req.pk, author=MessageAuthor.CUSTOMER, body=f"Message {i}"
+            )
         return req
 
     few, many = answered(1), answered(8)

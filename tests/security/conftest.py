@@ -57,21 +57,37 @@ def world(db):
     workshop = WorkshopFactory(artisan=a, title="Alpha secret workshop")
     TicketTypeFactory(workshop=workshop)
     slot = SlotFactory(workshop=workshop)
-    empty_slot = SlotFactory(workshop=workshop, starts_at=slot.starts_at + timedelta(days=3), ends_at=slot.ends_at + timedelta(days=3))
+    empty_slot = SlotFactory(
+        workshop=workshop,
+        starts_at=slot.starts_at + timedelta(days=3),
+        ends_at=slot.ends_at + timedelta(days=3),
+    )
     order = OrderFactory(slot=slot, customer_name="Alpha Customer", status=OrderStatus.CONFIRMED)
     line = OrderLineFactory(order=order)
     order.tickets.create(line=line, label="Adult")
     privreq = privatisation_submit(workshop, message="Alpha private party")
     suggestion = date_suggestion_submit(
-        workshop_id=workshop.pk, starts_at=timezone.now() + timedelta(days=20), name="Alpha Suggester",
-        email="suggest@example.com", message="Saturday please", language="en",
+        workshop_id=workshop.pk,
+        starts_at=timezone.now() + timedelta(days=20),
+        name="Alpha Suggester",
+        email="suggest@example.com",
+        message="Saturday please",
+        language="en",
     )
-    pending_slot = SlotFactory(workshop=workshop, starts_at=slot.starts_at + timedelta(days=5), ends_at=slot.ends_at + timedelta(days=5))
+    pending_slot = SlotFactory(
+        workshop=workshop,
+        starts_at=slot.starts_at + timedelta(days=5),
+        ends_at=slot.ends_at + timedelta(days=5),
+    )
     pending = PendingOrderFactory(slot=pending_slot, customer_name="Alpha Pending")
-    batch = DecisionBatch.objects.create(artisan=a, action=DecisionAction.ACCEPT, order_ids=[pending.pk])
+    batch = DecisionBatch.objects.create(
+        artisan=a, action=DecisionAction.ACCEPT, order_ids=[pending.pk]
+    )
     b_workshop = WorkshopFactory(artisan=b, title="Beta workshop")
     SlotFactory(workshop=b_workshop)
-    return World(a, b, workshop, slot, empty_slot, order, privreq, suggestion, pending, batch, b_workshop)
+    return World(
+        a, b, workshop, slot, empty_slot, order, privreq, suggestion, pending, batch, b_workshop
+    )
 
 
 class _FormParser(HTMLParser):
@@ -112,7 +128,9 @@ class _FormParser(HTMLParser):
             self._select = None
         elif tag == "textarea" and self._textarea:
             value = self.data[self._textarea][-1]
-            self.data[self._textarea][-1] = value[1:] if value.startswith("\n") else value  # as browsers do
+            self.data[self._textarea][-1] = (
+                value[1:] if value.startswith("\n") else value
+            )  # as browsers do
             self._textarea = None
 
     def handle_data(self, data):

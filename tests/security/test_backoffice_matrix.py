@@ -35,21 +35,36 @@ PUBLIC = {
     "language_switch": "language switcher by GET (a cookie, then a same-site redirect)",
     # Storefront and customer pages: public, or reached with the customer's unguessable token
     # (tests/security/test_tokens.py).
-    "storefront:home": "public", "storefront:workshop": "public", "storefront:book": "public booking form",
-    "storefront:workshop_old": "301 to storefront:workshop", "storefront:book_old": "301 to storefront:book",
-    "storefront:order": "token", "storefront:checkout_return": "token", "storefront:order_pay": "token",
-    "storefront:order_tickets": "token", "storefront:order_calendar": "token",
+    "storefront:home": "public",
+    "storefront:workshop": "public",
+    "storefront:book": "public booking form",
+    "storefront:workshop_old": "301 to storefront:workshop",
+    "storefront:book_old": "301 to storefront:book",
+    "storefront:order": "token",
+    "storefront:checkout_return": "token",
+    "storefront:order_pay": "token",
+    "storefront:order_tickets": "token",
+    "storefront:order_calendar": "token",
     "storefront:dev_checkout": "local payment page, by unguessable payment reference",
     "storefront:stripe_webhook": "signed by Stripe (test_webhooks.py)",
-    "privatisation:request_form": "public", "privatisation:price": "public", "privatisation:suggest": "public",
-    "privatisation:customer_request": "token", "privatisation:customer_withdraw": "token",
-    "privatisation:customer_choose": "token", "privatisation:customer_payment_return": "token",
-    "privatisation:customer_message": "token", "privatisation:quote": "token", "privatisation:quote_pdf": "token",
+    "privatisation:request_form": "public",
+    "privatisation:price": "public",
+    "privatisation:suggest": "public",
+    "privatisation:customer_request": "token",
+    "privatisation:customer_withdraw": "token",
+    "privatisation:customer_choose": "token",
+    "privatisation:customer_payment_return": "token",
+    "privatisation:customer_message": "token",
+    "privatisation:quote": "token",
+    "privatisation:quote_pdf": "token",
     "privatisation:manage_signed": "the artisan's signed link: one request only (test_tokens.py)",
     # Signing in and out, password reset (rate limited, throttled: test_throttling.py).
-    "backoffice:login": "sign-in", "backoffice:logout": "sign-out",
-    "backoffice:password_reset": "public", "backoffice:password_reset_done": "public",
-    "backoffice:password_reset_confirm": "Django's reset token", "backoffice:password_reset_complete": "public",
+    "backoffice:login": "sign-in",
+    "backoffice:logout": "sign-out",
+    "backoffice:password_reset": "public",
+    "backoffice:password_reset_done": "public",
+    "backoffice:password_reset_confirm": "Django's reset token",
+    "backoffice:password_reset_complete": "public",
 }
 # Django admin: staff only, guarded by admin.site itself (test_admin_needs_staff below).
 PUBLIC_PREFIXES = ("admin:",)
@@ -115,7 +130,8 @@ def _urls(world):
 
 def test_every_url_is_classified():
     unclassified = [
-        name for name in all_url_names()
+        name
+        for name in all_url_names()
         if name not in PUBLIC and name not in BACKOFFICE and not name.startswith(PUBLIC_PREFIXES)
     ]
     assert not unclassified, f"classify these URLs in {__file__}: {unclassified}"
@@ -157,7 +173,13 @@ def test_other_artisan_gets_404_on_every_object_and_cannot_see_its_lists(client,
         else:
             assert response.status_code in (200, 302, 405), (name, response.status_code)
             html = response.content.decode()
-            for secret in ("Alpha secret workshop", "Alpha Customer", "Alpha Pending", "Alpha Suggester", "Grace Hopper"):
+            for secret in (
+                "Alpha secret workshop",
+                "Alpha Customer",
+                "Alpha Pending",
+                "Alpha Suggester",
+                "Grace Hopper",
+            ):
                 assert secret not in html, (name, secret)
         assert db_snapshot() == before, name
 
@@ -179,20 +201,32 @@ def _post_data(client, name, url, world) -> dict:
         "backoffice:workshop_create": {},
         "privatisation:manage": {"decision": "refuse", "message": "No thanks"},
         "privatisation:suggestion_decide": {},
-        "pending_orders:action": {"action": "accept", "order": [str(world.pending.pk)], "confirmed": "on"},
+        "pending_orders:action": {
+            "action": "accept",
+            "order": [str(world.pending.pk)],
+            "confirmed": "on",
+        },
         "pending_orders:retry": {},
     }.get(name, {})
 
 
 # POSTs that change something for the owner: the same POST by B must change nothing.
 STATE_CHANGING = {
-    "backoffice:slot_edit", "backoffice:slot_cancel", "backoffice:slot_delete", "backoffice:workshop_edit",
-    "privatisation:manage", "privatisation:suggestion_decide", "pending_orders:action", "pending_orders:retry",
+    "backoffice:slot_edit",
+    "backoffice:slot_cancel",
+    "backoffice:slot_delete",
+    "backoffice:workshop_edit",
+    "privatisation:manage",
+    "privatisation:suggestion_decide",
+    "pending_orders:action",
+    "pending_orders:retry",
 }
 
 
 @pytest.mark.parametrize("target", sorted(STATE_CHANGING))
-def test_state_changing_post_by_other_artisan_is_404_and_changes_nothing(client, world, monkeypatch, target):
+def test_state_changing_post_by_other_artisan_is_404_and_changes_nothing(
+    client, world, monkeypatch, target
+):
     from pending_orders import services
 
     monkeypatch.setattr(services.dispatch, "dispatch_captures", lambda ids: None)
@@ -211,17 +245,24 @@ def test_state_changing_post_by_other_artisan_is_404_and_changes_nothing(client,
     client.force_login(world.a.user)
     response = client.post(url, data)
     assert response.status_code in (200, 302), (target, response.status_code)
-    assert db_snapshot() != before, f"{target}: the owner's POST changed nothing; the test data is wrong"
+    assert db_snapshot() != before, (
+        f"{target}: the owner's POST changed nothing; the test data is wrong"
+    )
 
 
 def test_other_artisan_post_on_list_views_changes_nothing(client, world):
     """Views without an id in the URL take ids in the form: A's ids posted by B do nothing."""
     client.force_login(world.a.user)
-    create_data = _post_data(client, "backoffice:slot_create", reverse("backoffice:slot_create"), world)
+    create_data = _post_data(
+        client, "backoffice:slot_create", reverse("backoffice:slot_create"), world
+    )
     client.force_login(world.b.user)
     for name, data in [
         ("backoffice:slot_create", create_data),
-        ("pending_orders:action", {"action": "refuse", "order": [str(world.pending.pk)], "confirmed": "on"}),
+        (
+            "pending_orders:action",
+            {"action": "refuse", "order": [str(world.pending.pk)], "confirmed": "on"},
+        ),
         ("pending_orders:list", {}),
         ("backoffice:workshop_create", {}),
     ]:

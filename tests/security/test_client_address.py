@@ -62,7 +62,9 @@ def test_booking_posts_with_a_new_forwarded_header_each_are_still_limited(client
     TicketTypeFactory(workshop=slot.workshop)
     url = reverse("storefront:book", args=[slot.workshop.slug, slot.pk])
     codes = [
-        client.post(url, {}, REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").status_code
+        client.post(
+            url, {}, REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}"
+        ).status_code
         for i in range(22)
     ]
     assert codes[:20].count(429) == 0 and codes[20:] == [429, 429]
@@ -74,10 +76,20 @@ def test_behind_a_proxy_a_spoofed_prefix_does_not_dodge_the_limit(client, settin
     slot = SlotFactory(capacity=4)
     url = reverse("storefront:book", args=[slot.workshop.slug, slot.pk])
     for i in range(3):
-        client.post(url, {}, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}, 203.0.113.7")
-    assert client.post(url, {}, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7").status_code == 429
+        client.post(
+            url, {}, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}, 203.0.113.7"
+        )
+    assert (
+        client.post(
+            url, {}, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7"
+        ).status_code
+        == 429
+    )
     # Another customer behind the same proxy is still served.
-    assert client.post(url, {}, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.8").status_code != 429
+    assert (
+        client.post(url, {}, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.8").status_code
+        != 429
+    )
 
 
 def test_wrong_passwords_with_varied_forwarded_headers_still_lock(client, world, settings):
@@ -85,8 +97,10 @@ def test_wrong_passwords_with_varied_forwarded_headers_still_lock(client, world,
     username = world.a.user.username
     codes = [
         client.post(
-            reverse("backoffice:login"), {"username": username, "password": "wrong"},
-            REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}",
+            reverse("backoffice:login"),
+            {"username": username, "password": "wrong"},
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{i}",
         ).status_code
         for i in range(8)
     ]

@@ -51,7 +51,11 @@ def _every_url(world):
     for name, pattern in all_url_names().items():
         if name.startswith("admin:"):
             continue
-        kwargs = _kwargs(name, pattern, world) if name in BACKOFFICE else _public_kwargs(name, pattern, world)
+        kwargs = (
+            _kwargs(name, pattern, world)
+            if name in BACKOFFICE
+            else _public_kwargs(name, pattern, world)
+        )
         yield name, reverse(name, kwargs=kwargs)
 
 
@@ -65,7 +69,9 @@ def test_every_post_without_a_csrf_token_is_refused(world):
             continue
         client = owner if name in BACKOFFICE else anonymous
         before = db_snapshot()
-        response = client.post(url, {"message": "x", "body": "x", "decision": "refuse", "action": "accept"})
+        response = client.post(
+            url, {"message": "x", "body": "x", "decision": "refuse", "action": "accept"}
+        )
         assert response.status_code == 403, (name, response.status_code)
         assert db_snapshot() == before, name
         checked.append(name)
@@ -73,7 +79,9 @@ def test_every_post_without_a_csrf_token_is_refused(world):
 
 
 def test_only_the_webhook_is_csrf_exempt():
-    exempt = {name for name, p in all_url_names().items() if getattr(p.callback, "csrf_exempt", False)}
+    exempt = {
+        name for name, p in all_url_names().items() if getattr(p.callback, "csrf_exempt", False)
+    }
     assert {n for n in exempt if not n.startswith("admin:")} == CSRF_EXEMPT
 
 
@@ -81,7 +89,9 @@ def test_the_same_post_with_the_token_goes_through(world):
     """The refusal above is the CSRF check, not the data: with the page's token the form is accepted."""
     client = Client(enforce_csrf_checks=True)
     url = reverse("privatisation:customer_message", args=[world.privreq.token])
-    html = client.get(reverse("privatisation:customer_request", args=[world.privreq.token])).content.decode()
+    html = client.get(
+        reverse("privatisation:customer_request", args=[world.privreq.token])
+    ).content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     response = client.post(url, {"body": "Hello there", "csrfmiddlewaretoken": token})
     assert response.status_code == 302
@@ -90,7 +100,9 @@ def test_the_same_post_with_the_token_goes_through(world):
 
 def test_sign_in_form_needs_csrf(world):
     client = Client(enforce_csrf_checks=True)
-    response = client.post(reverse("backoffice:login"), {"username": world.a.user.username, "password": "x"})
+    response = client.post(
+        reverse("backoffice:login"), {"username": world.a.user.username, "password": "x"}
+    )
     assert response.status_code == 403
 
 
@@ -110,7 +122,9 @@ def test_pages_carry_a_strict_content_security_policy(client, world, name):
     response = client.get(reverse(name))
     csp = _csp(response)
     assert csp["script-src"] == ["'self'"]
-    assert "'unsafe-inline'" not in csp.get("script-src", []) and "'unsafe-eval'" not in csp.get("script-src", [])
+    assert "'unsafe-inline'" not in csp.get("script-src", []) and "'unsafe-eval'" not in csp.get(
+        "script-src", []
+    )
     assert "'unsafe-inline'" not in csp["default-src"]
     assert csp["frame-ancestors"] == ["'none'"]
     assert response["X-Frame-Options"] == "DENY"
@@ -121,7 +135,12 @@ def test_pages_carry_a_strict_content_security_policy(client, world, name):
 def test_every_page_template_has_no_inline_script(world, client):
     """The CSP forbids inline scripts: a page with one would break silently in browsers."""
     client.force_login(world.a.user)
-    for name in ("storefront:home", "backoffice:calendar", "privatisation:list", "pending_orders:list"):
+    for name in (
+        "storefront:home",
+        "backoffice:calendar",
+        "privatisation:list",
+        "pending_orders:list",
+    ):
         html = client.get(reverse(name), follow=True).content.decode()
         for tag in re.findall(r"<script\b[^>]*>", html):
             assert "src=" in tag, (name, tag)
@@ -160,7 +179,10 @@ def test_production_sends_secure_cookies_and_security_headers():
     assert "includeSubDomains" in headers["strict-transport-security"]
     assert headers["referrer-policy"] == "same-origin"
     assert headers["x-frame-options"] == "DENY"
-    assert "'unsafe-inline'" not in headers["content-security-policy"].split("script-src")[1].split(";")[0]
+    assert (
+        "'unsafe-inline'"
+        not in headers["content-security-policy"].split("script-src")[1].split(";")[0]
+    )
     assert data["session_secure"] and data["csrf_secure"] and data["ssl_redirect"]
     assert data["cookies"]["csrftoken"]["secure"] is True
 
@@ -170,4 +192,7 @@ def test_production_redirects_plain_http_to_https():
     probe = 'from django.test import Client; r = Client().get("/backoffice/login/", HTTP_HOST="atelier.example.com"); print(r.status_code, r["Location"])'
     result = manage("shell", "-c", probe, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "301 https://atelier.example.com/backoffice/login/"
+    assert (
+        result.stdout.strip().splitlines()[-1]
+        == "301 https://atelier.example.com/backoffice/login/"
+    )

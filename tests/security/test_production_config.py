@@ -9,7 +9,11 @@ from bookings.payments import PaymentUnavailable, get_gateway
 from tests.factories import SlotFactory, TicketTypeFactory
 from tests.test_settings import manage, production_env
 
-NO_PROVIDER = {"STRIPE_SECRET_KEY": None, "STRIPE_WEBHOOK_SECRET": None, "PAYMENTS_DEV_GATEWAY": None}
+NO_PROVIDER = {
+    "STRIPE_SECRET_KEY": None,
+    "STRIPE_WEBHOOK_SECRET": None,
+    "PAYMENTS_DEV_GATEWAY": None,
+}
 
 
 def test_deploy_check_fails_without_a_payment_provider_and_names_both_variables():
@@ -32,7 +36,9 @@ def test_an_explicit_dev_gateway_passes_the_deploy_checks():
 
 
 def test_debug_runs_the_dev_gateway_without_any_variable():
-    env = production_env(**NO_PROVIDER, DJANGO_DEBUG="true", DJANGO_SECURE="false", DJANGO_SECRET_KEY=None)
+    env = production_env(
+        **NO_PROVIDER, DJANGO_DEBUG="true", DJANGO_SECURE="false", DJANGO_SECRET_KEY=None
+    )
     result = manage("check", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -54,7 +60,9 @@ def test_dev_checkout_answers_404_when_the_dev_gateway_is_off(client, settings):
     slot = SlotFactory(capacity=4)
     adult = TicketTypeFactory(workshop=slot.workshop, price_cents=4000)
     data = {
-        f"qty_{adult.pk}": "1", "customer_name": "Ada", "customer_email": "ada@example.com",
+        f"qty_{adult.pk}": "1",
+        "customer_name": "Ada",
+        "customer_email": "ada@example.com",
         "customer_phone": "06 12 34 56 78",
     }
     client.post(reverse("storefront:book", args=[slot.workshop.slug, slot.pk]), data)

@@ -28,7 +28,10 @@ def test_thirty_usernames_from_one_address_are_stopped(client, world):
     # Locked out now, even for a real artisan with the right password, from that address…
     assert _sign_in(client, world.a.user.username, PASSWORD).status_code == 429
     # …but not from another one.
-    assert _sign_in(client.__class__(), world.a.user.username, PASSWORD, ip="10.9.9.9").status_code == 302
+    assert (
+        _sign_in(client.__class__(), world.a.user.username, PASSWORD, ip="10.9.9.9").status_code
+        == 302
+    )
 
 
 def test_a_password_reset_lifts_the_lockout_of_that_account(client, world):
@@ -51,7 +54,13 @@ def test_sign_in_takes_the_email_whatever_its_case(client, world):
 
 def test_changing_the_case_does_not_dodge_the_lockout(client, world):
     username = world.a.user.username
-    for variant in (username, username.upper(), username.title(), username.capitalize(), username.swapcase()):
+    for variant in (
+        username,
+        username.upper(),
+        username.title(),
+        username.capitalize(),
+        username.swapcase(),
+    ):
         _sign_in(client, variant, "wrong-password")
     assert _sign_in(client, username, PASSWORD).status_code == 429
 

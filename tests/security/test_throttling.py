@@ -27,14 +27,18 @@ def _signed_in(client) -> bool:
     return client.get(reverse("backoffice:calendar")).status_code == 200
 
 
-def test_sixth_attempt_is_refused_even_with_the_right_password_then_allowed_after_the_cool_off(client, world):
+def test_sixth_attempt_is_refused_even_with_the_right_password_then_allowed_after_the_cool_off(
+    client, world
+):
     username = world.a.user.username
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         for _ in range(4):
             response = _sign_in(client, username, "wrong-password")
             assert response.status_code == 200  # the form again, with its error
-        assert _sign_in(client, username, "wrong-password").status_code == 429  # the fifth failure locks
+        assert (
+            _sign_in(client, username, "wrong-password").status_code == 429
+        )  # the fifth failure locks
         locked = _sign_in(client, username, PASSWORD)
         assert locked.status_code == 429
         assert "Too many attempts" in locked.content.decode()
@@ -89,7 +93,9 @@ def test_lockout_page_in_french(client, world):
     for _ in range(5):
         _sign_in(client, world.a.user.username, "wrong-password")
     response = client.post(
-        reverse(LOGIN), {"username": world.a.user.username, "password": PASSWORD}, REMOTE_ADDR="10.1.1.1",
+        reverse(LOGIN),
+        {"username": world.a.user.username, "password": PASSWORD},
+        REMOTE_ADDR="10.1.1.1",
         HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert response.status_code == 429
@@ -109,16 +115,33 @@ def tight_limit(settings):
 
 def _forms(world):
     return {
-        "booking": (reverse("storefront:book", args=[world.slot.workshop.slug, world.slot.pk]), Order),
-        "privatisation request": (reverse("privatisation:request_form", args=[world.workshop.slug]), PrivatisationRequest),
-        "date suggestion": (reverse("privatisation:suggest", args=[world.workshop.slug]), DateSuggestion),
-        "chat message": (reverse("privatisation:customer_message", args=[world.privreq.token]), Message),
+        "booking": (
+            reverse("storefront:book", args=[world.slot.workshop.slug, world.slot.pk]),
+            Order,
+        ),
+        "privatisation request": (
+            reverse("privatisation:request_form", args=[world.workshop.slug]),
+            PrivatisationRequest,
+        ),
+        "date suggestion": (
+            reverse("privatisation:suggest", args=[world.workshop.slug]),
+            DateSuggestion,
+        ),
+        "chat message": (
+            reverse("privatisation:customer_message", args=[world.privreq.token]),
+            Message,
+        ),
         "password reset": (reverse("backoffice:password_reset"), None),
     }
 
 
-@pytest.mark.parametrize("form", ["booking", "privatisation request", "date suggestion", "chat message", "password reset"])
-def test_public_form_over_the_limit_gets_a_friendly_429_and_changes_nothing(client, world, tight_limit, form):
+@pytest.mark.parametrize(
+    "form",
+    ["booking", "privatisation request", "date suggestion", "chat message", "password reset"],
+)
+def test_public_form_over_the_limit_gets_a_friendly_429_and_changes_nothing(
+    client, world, tight_limit, form
+):
     url, _model = _forms(world)[form]
     for _ in range(3):
         assert client.post(url, {}, REMOTE_ADDR="10.2.2.2").status_code != 429
@@ -147,4 +170,7 @@ def test_forwarded_for_is_ignored_outside_production(client, world, tight_limit)
     url = reverse("privatisation:suggest", args=[world.workshop.slug])
     for i in range(3):
         client.post(url, {}, REMOTE_ADDR="10.2.2.2", HTTP_X_FORWARDED_FOR=f"1.1.1.{i}")
-    assert client.post(url, {}, REMOTE_ADDR="10.2.2.2", HTTP_X_FORWARDED_FOR="1.1.1.99").status_code == 429
+    assert (
+        client.post(url, {}, REMOTE_ADDR="10.2.2.2", HTTP_X_FORWARDED_FOR="1.1.1.99").status_code
+        == 429
+    )

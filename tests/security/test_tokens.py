@@ -24,8 +24,17 @@ from .conftest import db_snapshot
 
 pytestmark = pytest.mark.django_db
 
-ORDER_PAGES = ["storefront:order", "storefront:order_tickets", "storefront:order_calendar", "storefront:checkout_return"]
-REQUEST_PAGES = ["privatisation:customer_request", "privatisation:quote", "privatisation:customer_payment_return"]
+ORDER_PAGES = [
+    "storefront:order",
+    "storefront:order_tickets",
+    "storefront:order_calendar",
+    "storefront:checkout_return",
+]
+REQUEST_PAGES = [
+    "privatisation:customer_request",
+    "privatisation:quote",
+    "privatisation:customer_payment_return",
+]
 
 
 def _bits(token: str) -> int:
@@ -55,14 +64,23 @@ def test_dev_payment_reference_is_unguessable():
 
 
 def test_order_lookup_compares_in_constant_time(client, world):
-    with mock.patch("bookings.views.checkout.hmac.compare_digest", wraps=__import__("hmac").compare_digest) as spy:
+    with mock.patch(
+        "bookings.views.checkout.hmac.compare_digest", wraps=__import__("hmac").compare_digest
+    ) as spy:
         assert client.get(reverse("storefront:order", args=[world.order.token])).status_code == 200
     spy.assert_called_once_with(world.order.token, world.order.token)
 
 
 def test_privatisation_lookup_compares_in_constant_time(client, world):
-    with mock.patch("privatisation.views.hmac.compare_digest", wraps=__import__("hmac").compare_digest) as spy:
-        assert client.get(reverse("privatisation:customer_request", args=[world.privreq.token])).status_code == 200
+    with mock.patch(
+        "privatisation.views.hmac.compare_digest", wraps=__import__("hmac").compare_digest
+    ) as spy:
+        assert (
+            client.get(
+                reverse("privatisation:customer_request", args=[world.privreq.token])
+            ).status_code
+            == 200
+        )
     spy.assert_called_once_with(world.privreq.token, world.privreq.token)
 
 
@@ -107,7 +125,15 @@ def test_wrong_request_token_is_the_same_404_as_no_request(client, world, name):
         assert _normalised(response, path) == _normalised(missing, missing_path), label
 
 
-@pytest.mark.parametrize("name", ["storefront:order_pay", "privatisation:customer_withdraw", "privatisation:customer_choose", "privatisation:customer_message"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "storefront:order_pay",
+        "privatisation:customer_withdraw",
+        "privatisation:customer_choose",
+        "privatisation:customer_message",
+    ],
+)
 def test_wrong_token_posts_are_404_and_change_nothing(client, world, name):
     token = world.privreq.token if name.startswith("privatisation") else world.order.token
     before = db_snapshot()
@@ -117,22 +143,35 @@ def test_wrong_token_posts_are_404_and_change_nothing(client, world, name):
 
 
 def test_order_token_opens_only_its_own_order(client, world):
-    other = OrderFactory(slot=SlotFactory(workshop=WorkshopFactory(title="Other workshop")), customer_name="Bob Other")
+    other = OrderFactory(
+        slot=SlotFactory(workshop=WorkshopFactory(title="Other workshop")),
+        customer_name="Bob Other",
+    )
     other.tickets.create(line=OrderLineFactory(order=other), label="Adult")
     for name in ("storefront:order", "storefront:order_tickets"):
         html = client.get(reverse(name, args=[world.order.token])).content.decode()
-        assert "Alpha secret workshop" in html and world.order.reference in html, (name, html[-3000:])
+        assert "Alpha secret workshop" in html and world.order.reference in html, (
+            name,
+            html[-3000:],
+        )
         assert "Other workshop" not in html and other.reference not in html
-    ics = client.get(reverse("storefront:order_calendar", args=[world.order.token])).content.decode()
+    ics = client.get(
+        reverse("storefront:order_calendar", args=[world.order.token])
+    ).content.decode()
     assert "Alpha secret workshop" in ics and "Other workshop" not in ics
     # An order token is not a privatisation token (and the other way round).
-    assert client.get(reverse("privatisation:customer_request", args=[world.order.token])).status_code == 404
+    assert (
+        client.get(reverse("privatisation:customer_request", args=[world.order.token])).status_code
+        == 404
+    )
     assert client.get(reverse("storefront:order", args=[world.privreq.token])).status_code == 404
 
 
 def test_request_token_opens_only_its_own_request(client, world):
     other = privatisation_submit(world.b_workshop, message="Beta private party")
-    html = client.get(reverse("privatisation:customer_request", args=[world.privreq.token])).content.decode()
+    html = client.get(
+        reverse("privatisation:customer_request", args=[world.privreq.token])
+    ).content.decode()
     assert "Alpha private party" in html and "Beta private party" not in html
     # Withdrawing through A's link withdraws A only.
     client.post(reverse("privatisation:customer_withdraw", args=[world.privreq.token]))
@@ -142,7 +181,12 @@ def test_request_token_opens_only_its_own_request(client, world):
 
 
 def test_suggestion_token_is_not_a_request_or_order_token(client, world):
-    assert client.get(reverse("privatisation:customer_request", args=[world.suggestion.token])).status_code == 404
+    assert (
+        client.get(
+            reverse("privatisation:customer_request", args=[world.suggestion.token])
+        ).status_code
+        == 404
+    )
     assert client.get(reverse("storefront:order", args=[world.suggestion.token])).status_code == 404
 
 
@@ -173,7 +217,9 @@ def test_signed_link_opens_its_request_only(client, world):
         lambda pk: manage_signature(pk)[:-1],  # truncated
         lambda pk: manage_signature(pk)[:-2] + "xx",  # tampered
         lambda pk: signing.dumps(pk + 1, salt="another.salt"),  # signed for something else
-        lambda pk: signing.dumps(pk, key="not-our-secret-key-0123456789", salt=MANAGE_SALT),  # forged
+        lambda pk: signing.dumps(
+            pk, key="not-our-secret-key-0123456789", salt=MANAGE_SALT
+        ),  # forged
         lambda pk: str(pk),
     ],
 )
@@ -185,7 +231,9 @@ def test_bad_signed_link_is_404_and_changes_nothing(client, world, signature):
     assert db_snapshot() == before
 
 
-@pytest.mark.parametrize("name", [*ORDER_PAGES, *(n for n in REQUEST_PAGES if n != "privatisation:quote")])
+@pytest.mark.parametrize(
+    "name", [*ORDER_PAGES, *(n for n in REQUEST_PAGES if n != "privatisation:quote")]
+)
 def test_token_pages_are_never_kept_by_a_shared_cache(client, world, name):
     from bookings.states import OrderStatus
 
@@ -198,15 +246,24 @@ def test_token_pages_are_never_kept_by_a_shared_cache(client, world, name):
 
 
 def test_signed_manage_link_is_not_cached(client, world):
-    response = client.get(reverse("privatisation:manage_signed", args=[manage_signature(world.privreq.pk)]))
+    response = client.get(
+        reverse("privatisation:manage_signed", args=[manage_signature(world.privreq.pk)])
+    )
     assert "no-store" in response.get("Cache-Control", "")
 
 
-@pytest.mark.parametrize("status", ["pending_payment", "expired", "awaiting_confirmation", "cancelled"])
+@pytest.mark.parametrize(
+    "status", ["pending_payment", "expired", "awaiting_confirmation", "cancelled"]
+)
 @pytest.mark.parametrize("name", ["storefront:order_tickets", "storefront:order_calendar"])
-def test_an_order_that_is_not_confirmed_has_no_ticket_and_no_calendar_file(client, world, status, name):
+def test_an_order_that_is_not_confirmed_has_no_ticket_and_no_calendar_file(
+    client, world, status, name
+):
     world.order.tickets.create(line=OrderLineFactory(order=world.order), label="Adult")
     type(world.order).objects.filter(pk=world.order.pk).update(status=status)
     response = client.get(reverse(name, args=[world.order.token]))
     assert response.status_code == 404
-    assert all(code not in response.content.decode() for code in world.order.tickets.values_list("code", flat=True))
+    assert all(
+        code not in response.content.decode()
+        for code in world.order.tickets.values_list("code", flat=True)
+    )

@@ -33,7 +33,11 @@ def _unchanged(order, before):
 
 def test_signature_of_another_payload_is_rejected(client, http, placed_order):
     before = db_snapshot()
-    genuine = fake.event("checkout.session.expired", fake.checkout_session(metadata={"order_id": "0"}), event_id="evt_other")
+    genuine = fake.event(
+        "checkout.session.expired",
+        fake.checkout_session(metadata={"order_id": "0"}),
+        event_id="evt_other",
+    )
     forged = completed_event(placed_order)
     assert post_webhook(client, forged, fake.sign(genuine, WEBHOOK_SECRET)).status_code == 400
     _unchanged(placed_order, before)
@@ -43,7 +47,10 @@ def test_old_timestamp_is_rejected_even_with_a_good_signature(client, http, plac
     before = db_snapshot()
     payload = completed_event(placed_order)
     old = int(time.time()) - 60 * 60  # Stripe's tolerance is five minutes
-    assert post_webhook(client, payload, fake.sign(payload, WEBHOOK_SECRET, timestamp=old)).status_code == 400
+    assert (
+        post_webhook(client, payload, fake.sign(payload, WEBHOOK_SECRET, timestamp=old)).status_code
+        == 400
+    )
     _unchanged(placed_order, before)
 
 
@@ -59,7 +66,16 @@ def test_webhook_refuses_get(client, http):
     assert client.get(reverse("storefront:stripe_webhook")).status_code == 405
 
 
-@pytest.mark.parametrize("payload", [b"not json", b"{}", b'{"id": "evt_1", "type": "checkout.session.completed"}', b"[]", b'{"id": "evt_2", "type": "x", "data": null}'])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"not json",
+        b"{}",
+        b'{"id": "evt_1", "type": "checkout.session.completed"}',
+        b"[]",
+        b'{"id": "evt_2", "type": "x", "data": null}',
+    ],
+)
 def test_signed_but_malformed_payload_is_a_400_not_a_500(client, http, placed_order, payload):
     before = db_snapshot()
     response = post_webhook(client, payload, fake.sign(payload, WEBHOOK_SECRET))
@@ -67,13 +83,18 @@ def test_signed_but_malformed_payload_is_a_400_not_a_500(client, http, placed_or
     _unchanged(placed_order, before)
 
 
-def test_replay_with_the_same_event_id_and_other_content_changes_nothing(client, http, placed_order):
+def test_replay_with_the_same_event_id_and_other_content_changes_nothing(
+    client, http, placed_order
+):
     http.on("GET", "/v1/payment_intents/pi_3PabcDEF", fake.payment_intent("succeeded"))
     payload = completed_event(placed_order)
     assert post_webhook(client, payload, fake.sign(payload, WEBHOOK_SECRET)).content == b"processed"
     before = db_snapshot()
-    expired = fake.event("checkout.session.expired", fake.checkout_session(
-        status="expired", metadata={"order_id": str(placed_order.pk)}), event_id="evt_1PabcDEF")
+    expired = fake.event(
+        "checkout.session.expired",
+        fake.checkout_session(status="expired", metadata={"order_id": str(placed_order.pk)}),
+        event_id="evt_1PabcDEF",
+    )
     response = post_webhook(client, expired, fake.sign(expired, WEBHOOK_SECRET))
     assert response.status_code == 200 and response.content == b"replay"
     assert db_snapshot() == before
@@ -85,7 +106,10 @@ def test_dev_gateway_webhook_signature_is_checked_in_constant_time():
     import inspect
 
     assert "hmac.compare_digest" in inspect.getsource(DevGateway.parse_webhook)
-    assert gateway.parse_webhook(payload=payload, headers={"X-Dev-Signature": _sign(payload)}).id == "e1"
+    assert (
+        gateway.parse_webhook(payload=payload, headers={"X-Dev-Signature": _sign(payload)}).id
+        == "e1"
+    )
     for bad in ("", _sign(payload)[:-1], _sign(b"other")):
         with pytest.raises(Exception, match="signature"):
             gateway.parse_webhook(payload=payload, headers={"X-Dev-Signature": bad})

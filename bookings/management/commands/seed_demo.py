@@ -20,7 +20,10 @@ WORKSHOPS = [
         "title": "Wheel-throwing initiation",
         "city": "Paris",
         "address": "12 rue des Potiers, 75011 Paris",
-        "description": "Centre the clay, open it, raise your first bowl. You leave with two pieces, fired and glazed within three weeks.",
+        "description": (
+            "Centre the clay, open it, raise your first bowl. "
+            "You leave with two pieces, fired and glazed within three weeks."
+        ),
         "practical_info": "Wear clothes that can get muddy. Aprons and tools are provided.",
         "price_cents": 6500,
         "duration_minutes": 150,

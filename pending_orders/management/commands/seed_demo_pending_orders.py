@@ -22,17 +22,27 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ticket_type = (
-            TicketType.objects.filter(requires_confirmation=True, is_active=True, workshop__artisan__slug="claire-dubois")
+            TicketType.objects.filter(
+                requires_confirmation=True, is_active=True, workshop__artisan__slug="claire-dubois"
+            )
             .select_related("workshop")
             .order_by("workshop__title", "pk")
             .first()
         )
         if ticket_type is None:
-            self.stdout.write(self.style.WARNING("No confirm-first ticket on the demo artisan: run seed_demo first."))
+            self.stdout.write(
+                self.style.WARNING(
+                    "No confirm-first ticket on the demo artisan: run seed_demo first."
+                )
+            )
             return
         slot = (
-            Slot.objects.filter(workshop=ticket_type.workshop, kind=SlotKind.PUBLIC, status=SlotStatus.OPEN,
-                                starts_at__gt=timezone.now())
+            Slot.objects.filter(
+                workshop=ticket_type.workshop,
+                kind=SlotKind.PUBLIC,
+                status=SlotStatus.OPEN,
+                starts_at__gt=timezone.now(),
+            )
             .order_by("starts_at")
             .first()
         )
@@ -43,7 +53,13 @@ class Command(BaseCommand):
         for name, email, seats, language in CUSTOMERS:
             if Order.objects.filter(customer_email=email, requires_confirmation=True).exists():
                 continue
-            authorised_order(slot=slot, ticket_type=ticket_type, customer_name=name, customer_email=email,
-                             seats=seats, language=language)
+            authorised_order(
+                slot=slot,
+                ticket_type=ticket_type,
+                customer_name=name,
+                customer_email=email,
+                seats=seats,
+                language=language,
+            )
             made += 1
         self.stdout.write(self.style.SUCCESS(f"Demo pending orders ready ({made} new)."))

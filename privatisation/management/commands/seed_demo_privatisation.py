@@ -19,13 +19,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         workshop = (
-            Workshop.objects.filter(artisan__user__username="claire@atelier.local", privatisation_enabled=True, is_published=True)
-            .order_by("pk").first()
+            Workshop.objects.filter(
+                artisan__user__username="claire@atelier.local",
+                privatisation_enabled=True,
+                is_published=True,
+            )
+            .order_by("pk")
+            .first()
         )
         if workshop is None:
             self.stdout.write("No privatisable demo workshop (run seed_demo first).")
             return
-        if PrivatisationRequest.objects.filter(workshop=workshop, email=DEMO_EMAIL, status__in=OPEN_STATUSES).exists():
+        if PrivatisationRequest.objects.filter(
+            workshop=workshop, email=DEMO_EMAIL, status__in=OPEN_STATUSES
+        ).exists():
             self.stdout.write("Privatisation demo data already there.")
             return
         today = timezone.localdate(timezone=workshop.tzinfo)
@@ -35,9 +42,15 @@ class Command(BaseCommand):
         ]
         privatisation_request_submit(
             workshop_id=workshop.pk,
-            contact=Contact(name="Camille Martin", email=DEMO_EMAIL, phone="+33698765432", language="fr",
-                            timezone=workshop.timezone),
-            participants=6, starts=starts,
+            contact=Contact(
+                name="Camille Martin",
+                email=DEMO_EMAIL,
+                phone="+33698765432",
+                language="fr",
+                timezone=workshop.timezone,
+            ),
+            participants=6,
+            starts=starts,
             message="Bonjour ! Nous fêtons les 30 ans d'une amie et aimerions privatiser l'atelier pour six personnes.",
         )
         self.stdout.write(self.style.SUCCESS("Privatisation demo data ready."))
