@@ -110,7 +110,7 @@ def test_artisan_cancelling_a_slot_is_in_the_slot_and_order_history():
 
 
 def test_an_order_event_for_an_unregistered_source_raises():
-    order = OrderFactory(source="nobody-registered-this")
+    order = OrderFactory(source="unregistered")
     with pytest.raises(MissingHook):
         order_hooks.confirmed(order)
 
