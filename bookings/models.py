@@ -1,5 +1,6 @@
 import secrets
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -104,6 +105,19 @@ class Workshop(models.Model):
     private_max_capacity = models.PositiveIntegerField(
         _("private maximum participants"), default=10
     )
+    # After the booking: free moves and cancellations until this many days before the start.
+    change_deadline_days = models.PositiveSmallIntegerField(
+        _("free changes until (days before)"), default=4
+    )
+    # Minimum participants (optional): checked `min_check_days` before the start, decided by
+    # `min_decision_days` before (the system cancels without an answer).
+    min_participants = models.PositiveSmallIntegerField(
+        _("minimum participants"), null=True, blank=True
+    )
+    min_check_days = models.PositiveSmallIntegerField(
+        _("check the minimum (days before)"), default=7
+    )
+    min_decision_days = models.PositiveSmallIntegerField(_("decide by (days before)"), default=4)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,6 +139,14 @@ class Workshop(models.Model):
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=1), name="workshop_duration_gte_1"
             ),
+            models.CheckConstraint(
+                condition=Q(min_participants__isnull=True) | Q(min_participants__gte=1),
+                name="workshop_min_participants_gte_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_decision_days__lte=F("min_check_days")),
+                name="workshop_min_decision_before_check",
+            ),
         ]
 
     def __str__(self):
@@ -133,6 +155,11 @@ class Workshop(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def change_deadline(self, starts_at):
+        """The last moment a booking of a slot starting at `starts_at` may be moved or
+        cancelled for free (absolute time: a DST change does not shift it)."""
+        return starts_at - timedelta(days=self.change_deadline_days)
 
 
 class TicketType(models.Model):

@@ -2,8 +2,9 @@
 order tables), and a rebuilt table loses its triggers: put the page-version triggers of
 0003_perf_versions back. PostgreSQL alters tables in place and keeps them.
 
-A later migration that adds or alters a column of a table in `TABLES` must end the same way
-(tests/bookings/test_page_version_triggers.py fails otherwise)."""
+A later migration that adds or alters a column of a table in `TABLES` must start with
+`drop_sqlite_triggers` (a trigger naming a table SQLite is rebuilding stops the rebuild) and end
+with `recreate_sqlite_triggers` (tests/bookings/test_page_version_triggers.py fails otherwise)."""
 
 import importlib
 
@@ -17,6 +18,11 @@ def recreate_sqlite_triggers(apps, schema_editor):
         return
     versions.drop_triggers(apps, schema_editor)
     versions.create_triggers(apps, schema_editor)
+
+
+def drop_sqlite_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        versions.drop_triggers(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
