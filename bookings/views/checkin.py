@@ -2,7 +2,7 @@
 
 The camera (static/js/checkin.js) fills the code field and posts the form with fetch; without
 JavaScript the same form posts and the page comes back with the answer. A fetch gets only the
-`door` partial (answer, counter, who came).
+`answer` partial (the answer and counter, who came).
 """
 
 from django.contrib import messages
@@ -32,7 +32,7 @@ def _door(request, slot, *, form, result=None, status=200):
         "expected": expected,
         "arrivals": slot_checked_in_tickets(slot=slot),
     }
-    template = f"{TEMPLATE}#door" if request.htmx else TEMPLATE
+    template = f"{TEMPLATE}#answer" if request.htmx else TEMPLATE
     return render(request, template, context, status=status)
 
 

@@ -12,7 +12,7 @@
   const view = document.getElementById("scan-view");
   const video = document.getElementById("scan-video");
   const status = document.getElementById("scan-status");
-  const REPEAT_MS = 4000; // the same code again within this time is the same scan
+  const REPEAT_MS = 3000;
   const FRAME_MS = 150;
   const canvas = document.createElement("canvas");
   const context = canvas.getContext("2d", { willReadFrequently: true });
@@ -71,11 +71,15 @@
         headers: { "HX-Request": "true" },
         credentials: "same-origin",
       });
-      const html = await response.text();
-      const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("door");
-      const door = document.getElementById("door");
-      if (fresh && door) door.replaceWith(fresh);
+      const answer = new DOMParser().parseFromString(await response.text(), "text/html");
+      ["door", "arrivals"].forEach((id) => {
+        const fresh = answer.getElementById(id);
+        const current = document.getElementById(id);
+        if (fresh && current) current.replaceWith(fresh);
+      });
       field.value = "";
+      const result = document.querySelector("#door .checkin-result");
+      if (result && stream) result.scrollIntoView({ block: "nearest" }); // scanning: keep it in sight
     } catch (error) {
       form.submit(); // no answer from the fetch: the plain form still works
     } finally {
@@ -83,9 +87,15 @@
     }
   }
 
+  // A code still in view (seen again within REPEAT_MS of its last sighting) is the same scan.
   function scanned(code) {
     const now = Date.now();
-    if (!code || busy || (code === last.code && now - last.at < REPEAT_MS)) return false;
+    if (!code) return false;
+    const repeated = code === last.code && now - last.at < REPEAT_MS;
+    if (repeated || busy) {
+      if (repeated) last.at = now;
+      return false;
+    }
     last = { code, at: now };
     field.value = code;
     submit();
