@@ -49,8 +49,8 @@ def slot_check_in(request, artisan, slot_id: int):
     return _door(request, slot, form=CheckInForm(), result=result)
 
 
-@require_POST
 @artisan_required
+@require_POST
 def slot_check_in_undo(request, artisan, slot_id: int, ticket_id: int):
     slot = get_artisan_object_or_404(Slot.objects.select_related("workshop"), artisan, pk=slot_id)
     try:
