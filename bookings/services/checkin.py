@@ -11,6 +11,7 @@ once, one checks the ticket in, the other hears "already checked in".
 
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
@@ -77,7 +78,7 @@ class CheckInResult:
 def ticket_code_normalise(raw: str) -> str:
     """The code as typed or scanned, in the form `ticket_code_key` compares: trimmed, lower case,
     without spaces or dashes; a URL gives its `code` parameter or its last path segment."""
-    text = (raw or "").strip()
+    text = unicodedata.normalize("NFKC", raw or "").strip()  # a full-width keyboard's letters too
     if "/" in text or "?" in text:
         parts = urlsplit(text)
         query = parse_qs(parts.query)

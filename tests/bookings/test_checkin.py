@@ -83,6 +83,7 @@ def test_codes_are_read_as_typed_or_scanned(artisan, slot, typed):
 
 def test_normalising_keeps_underscores_and_drops_every_dash():
     assert ticket_code_normalise(" Ab‑C—d_E ") == "abcd_e"
+    assert ticket_code_normalise("ＡＢ　ｃ１") == "abc1"  # full-width letters, ideographic space
     assert ticket_code_normalise("") == ticket_code_normalise("https://x.example/") == ""
 
 
