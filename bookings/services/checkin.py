@@ -147,7 +147,7 @@ def ticket_check_in(*, artisan: Artisan, slot_id: int, code: str, now=None) -> C
 
 
 def ticket_check_in_undo(*, artisan: Artisan, slot_id: int, ticket_id: int) -> Ticket:
-    """ "Not arrived after all": clear the check-in of one of the slot's tickets."""
+    """Clear the check-in of one of the slot's tickets (the door's "not arrived after all")."""
     with transaction.atomic():
         ticket = for_update(
             Ticket.objects.filter(
