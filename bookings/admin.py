@@ -247,7 +247,7 @@ class OrderLineInline(ReadOnlyInline):
 
 class TicketInline(ReadOnlyInline):
     model = Ticket
-    fields = ["label", "code", "created_at"]
+    fields = ["label", "code", "created_at", "checked_in_at", "checked_in_by"]
     readonly_fields = fields
 
 

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Lower, Replace
 from django.utils.translation import gettext_lazy as _
 
 from .states import ActorKind, OrderSource, OrderStatus, PaymentEventKind, SlotKind, SlotStatus
@@ -18,6 +19,13 @@ def new_token() -> str:
 def new_ticket_code() -> str:
     """A ticket code: 128 bits, URL-safe, printed on the ticket and in its QR code."""
     return secrets.token_urlsafe(16)
+
+
+def ticket_code_key():
+    """A ticket's code as the door compares it: lower case, without dashes (an index backs it).
+
+    Codes are 128 random bits: folding case and dropping dashes leaves far more than enough."""
+    return Lower(Replace("code", Value("-"), Value("")))
 
 
 TIMEZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz)
@@ -324,9 +332,21 @@ class Ticket(models.Model):
     code = models.CharField(max_length=32, unique=True, default=new_ticket_code, editable=False)
     label = models.CharField(max_length=160)
     created_at = models.DateTimeField(auto_now_add=True)
+    # At the door (bookings/services/checkin.py): when and by whom the ticket was scanned.
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(ticket_code_key(), name="ticket_code_key"),
+        ]
 
     def __str__(self):
         return f"{self.label} · {self.code[:8]}…"

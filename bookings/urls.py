@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from .views import backoffice, checkout, password_reset, payments, storefront
+from .views import backoffice, checkin, checkout, password_reset, payments, storefront
 
 storefront_patterns = [
     path("", storefront.workshop_list, name="home"),
@@ -59,4 +59,11 @@ backoffice_patterns = [
     path("activity/new/", backoffice.workshop_create, name="workshop_create"),
     path("activity/settings/", backoffice.activity_settings, name="activity_settings"),
     path("activity/<int:workshop_id>/", backoffice.workshop_edit, name="workshop_edit"),
+    # Check-in: scanning tickets at the door (issue #11).
+    path("slots/<int:slot_id>/check-in/", checkin.slot_check_in, name="slot_check_in"),
+    path(
+        "slots/<int:slot_id>/check-in/<int:ticket_id>/undo/",
+        checkin.slot_check_in_undo,
+        name="slot_check_in_undo",
+    ),
 ]

@@ -46,6 +46,7 @@ from ..selectors.backoffice import (
     slot_participants,
     week_range,
 )
+from ..selectors.checkin import with_check_in
 from ..services.artisans import artisan_legal_update
 from ..services.errors import BookingError
 from ..services.slots import slot_cancel, slot_create_series, slot_delete, slot_update
@@ -323,10 +324,20 @@ def _tickets(order) -> str:
     )
 
 
+def _checked_in_cell(order, tzinfo) -> str:
+    """The CSV's check-in time, in the workshop's time zone ("2/3" first when some are missing)."""
+    if not order.last_checked_in_at:
+        return ""
+    when = order.last_checked_in_at.astimezone(tzinfo).strftime("%Y-%m-%d %H:%M")
+    if order.tickets_checked_in < order.ticket_count:
+        return f"{order.tickets_checked_in}/{order.ticket_count} {when}"
+    return when
+
+
 @artisan_required
 def slot_participants_view(request, artisan, slot_id: int):
     slot = _slot_of(artisan, slot_id)
-    orders = list(slot_participants(slot=slot))
+    orders = list(with_check_in(slot_participants(slot=slot)))
     for order in orders:
         order.tickets_label = _tickets(order)
     local_start = slot.starts_at.astimezone(slot.workshop.tzinfo)
@@ -337,7 +348,15 @@ def slot_participants_view(request, artisan, slot_id: int):
         response.write("\ufeff")  # spreadsheets read the BOM as UTF-8
         writer = csv.writer(response)
         writer.writerow(
-            [_("Name"), _("Email"), _("Mobile phone"), _("Seats"), _("Tickets"), _("Order number")]
+            [
+                _("Name"),
+                _("Email"),
+                _("Mobile phone"),
+                _("Seats"),
+                _("Tickets"),
+                _("Order number"),
+                _("Checked in at"),
+            ]
         )
         for order in orders:
             writer.writerow(
@@ -348,6 +367,7 @@ def slot_participants_view(request, artisan, slot_id: int):
                     order.seats,
                     csv_safe(order.tickets_label),
                     csv_safe(order.reference),
+                    _checked_in_cell(order, slot.workshop.tzinfo),
                 ]
             )
         return response

@@ -89,6 +89,8 @@ BACKOFFICE = {
     "pending_orders:action": True,
     "pending_orders:batch": False,
     "pending_orders:retry": True,
+    "backoffice:slot_check_in": False,
+    "backoffice:slot_check_in_undo": True,
 }
 
 
@@ -104,6 +106,9 @@ def _kwargs(name, pattern, world) -> dict:
         ("privatisation:suggestion_decide", "decision"): "accept",
         ("pending_orders:batch", "pk"): world.batch.pk,
         ("pending_orders:retry", "pk"): world.pending.pk,
+        ("backoffice:slot_check_in", "slot_id"): world.slot.pk,
+        ("backoffice:slot_check_in_undo", "slot_id"): world.slot.pk,
+        ("backoffice:slot_check_in_undo", "ticket_id"): world.order.tickets.get().pk,
     }
     generic = {"slot_id": world.empty_slot.pk, "workshop_id": world.workshop.pk}
     kwargs = {}
@@ -207,6 +212,7 @@ def _post_data(client, name, url, world) -> dict:
             "confirmed": "on",
         },
         "pending_orders:retry": {},
+        "backoffice:slot_check_in": {"code": world.order.tickets.get().code},
     }.get(name, {})
 
 
@@ -220,6 +226,7 @@ STATE_CHANGING = {
     "privatisation:suggestion_decide",
     "pending_orders:action",
     "pending_orders:retry",
+    "backoffice:slot_check_in",
 }
 
 
