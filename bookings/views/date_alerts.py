@@ -79,22 +79,23 @@ def date_alert_subscribe_view(request, slug: str):
     return response
 
 
-@token_page
-@require_http_methods(["GET", "POST"])
-def date_alert_confirm_view(request, token: str):
-    """GET shows the button (and the state); POST confirms, then back to GET."""
+def _token_link(request, token: str, *, template: str, on_post, on_get=None):
+    """A page of the subscription `token` names: `on_get` (if any) runs on a GET; the page's
+    button runs `on_post`, then shows the subscription's state (the confirm page)."""
     alert = _alert_or_404(token)
     error = ""
     if request.method == "POST":
         try:
-            date_alert_confirm(alert_id=alert.pk)
+            on_post(alert_id=alert.pk)
         except BookingError as exc:
             error = exc.message
         else:
             return redirect("storefront:date_alert_confirm", token=token)
+    elif on_get is not None:
+        alert = on_get(alert_id=alert.pk)
     return render(
         request,
-        "bookings/date_alerts/confirm.html",
+        template,
         {"alert": alert, "workshop": alert.workshop, "error": error, "statuses": DateAlertStatus},
         status=400 if error else 200,
     )
@@ -102,22 +103,21 @@ def date_alert_confirm_view(request, token: str):
 
 @token_page
 @require_http_methods(["GET", "POST"])
+def date_alert_confirm_view(request, token: str):
+    """GET shows the button and the state (mail scanners fetch links); POST confirms."""
+    return _token_link(
+        request, token, template="bookings/date_alerts/confirm.html", on_post=date_alert_confirm
+    )
+
+
+@token_page
+@require_http_methods(["GET", "POST"])
 def date_alert_unsubscribe_view(request, token: str):
     """One click unsubscribes (GET, idempotent); the page's button (POST) subscribes again."""
-    alert = _alert_or_404(token)
-    error = ""
-    if request.method == "POST":
-        try:
-            date_alert_resume(alert_id=alert.pk)
-        except BookingError as exc:
-            error = exc.message
-        else:
-            return redirect("storefront:date_alert_confirm", token=token)
-    else:
-        alert = date_alert_unsubscribe(alert_id=alert.pk)
-    return render(
+    return _token_link(
         request,
-        "bookings/date_alerts/unsubscribed.html",
-        {"alert": alert, "workshop": alert.workshop, "error": error, "statuses": DateAlertStatus},
-        status=400 if error else 200,
+        token,
+        template="bookings/date_alerts/unsubscribed.html",
+        on_post=date_alert_resume,
+        on_get=date_alert_unsubscribe,
     )
