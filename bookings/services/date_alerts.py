@@ -198,7 +198,7 @@ def _locked_due_batch(now, batch_size: int) -> list[DateAlert]:
     return list(
         DateAlert.objects.select_for_update(**kwargs)
         .filter(status=DateAlertStatus.ACTIVE, alert_due_at__lte=now)
-        .select_related("workshop")
+        .select_related("workshop__artisan")
         .order_by("pk")[:batch_size]
     )
 

@@ -301,3 +301,22 @@ def test_a_long_series_lists_the_first_dates_and_how_many_more(clock, workshop):
     [email] = _alerts()
     assert email.body_text.count("/book/") == 12
     assert "And 8 more dates" in email.body_text
+
+
+def test_the_sweeps_queries_do_not_grow_with_subscribers(
+    clock, workshop, django_assert_max_num_queries
+):
+    def run_with(subscribers: int) -> int:
+        for n in range(subscribers):
+            _subscribed(workshop, f"s{subscribers}-{n}@example.com")
+        _open(clock, workshop, 10 + subscribers)
+        clock.shift(timedelta(days=1, hours=1))
+        with django_assert_max_num_queries(30) as queries:
+            assert (
+                date_alerts_send_due()
+                == DateAlert.objects.filter(status=DateAlertStatus.ACTIVE).count()
+            )
+        return len(queries.captured_queries)
+
+    few = run_with(2)
+    assert run_with(25) <= few
