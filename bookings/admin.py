@@ -15,6 +15,7 @@ from notifications.admin_tools import ViewOnlyAdminMixin
 
 from .models import (
     Artisan,
+    DateAlert,
     Order,
     OrderLine,
     OrderStatusChange,
@@ -27,6 +28,7 @@ from .models import (
     Workshop,
 )
 from .services.artisans import artisan_create, artisan_invite
+from .services.date_alerts import date_alert_unsubscribe
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -346,3 +348,38 @@ class SlotStatusChangeInline(StatusChangeInline):
 
 OrderAdmin.inlines = [*OrderAdmin.inlines, OrderStatusChangeInline]
 SlotAdmin.inlines = [*SlotAdmin.inlines, SlotStatusChangeInline]
+
+
+# --- Date alerts ("tell me when new dates open") ----------------------------------------------
+
+
+@admin.register(DateAlert)
+class DateAlertAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Subscriptions, read-only (the token of their links is never shown); ops may unsubscribe
+    an address that asks (through the service)."""
+
+    list_display = ["email", "workshop", "status", "alerts_sent", "created_at", "last_alert_at"]
+    list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["email"]
+    list_select_related = ["workshop"]
+    fields = [
+        "email",
+        "workshop",
+        "language",
+        "status",
+        "created_at",
+        "confirmation_sent_at",
+        "confirmed_at",
+        "alerts_sent",
+        "last_alert_at",
+        "alert_due_at",
+        "ended_at",
+    ]
+    readonly_fields = fields
+    actions = ["unsubscribe"]
+
+    @admin.action(description=_("Unsubscribe the selected addresses"))
+    def unsubscribe(self, request, queryset):
+        for alert_id in queryset.values_list("pk", flat=True):
+            date_alert_unsubscribe(alert_id=alert_id)
+        self.message_user(request, _("Unsubscribed."), messages.SUCCESS)

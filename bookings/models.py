@@ -8,7 +8,15 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Lower, Replace
 from django.utils.translation import gettext_lazy as _
 
-from .states import ActorKind, OrderSource, OrderStatus, PaymentEventKind, SlotKind, SlotStatus
+from .states import (
+    ActorKind,
+    DateAlertStatus,
+    OrderSource,
+    OrderStatus,
+    PaymentEventKind,
+    SlotKind,
+    SlotStatus,
+)
 
 
 def new_token() -> str:
@@ -501,3 +509,49 @@ class SlotStatusChange(StatusChange):
     class Meta(StatusChange.Meta):
         verbose_name = _("slot status change")
         verbose_name_plural = _("slot history")
+
+
+class DateAlert(models.Model):
+    """ "Tell me when new dates open": one email address following one workshop (no account).
+
+    Pending until the link of the confirmation email is followed (double opt-in). Opening new
+    public dates marks the active subscriptions due (`alert_due_at`, never sooner than a day
+    after the last alert); the beat sweep sends one email listing the dates created since
+    `dates_since`. After `DATE_ALERT_MAX` alerts the subscription ends. `token` is the key of
+    the confirm and unsubscribe links. Written only by bookings/services/date_alerts.py.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="date_alerts")
+    # Lower-cased: one row per address and workshop whatever its spelling.
+    email = models.EmailField(_("email"))
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=DateAlertStatus.choices,
+        default=DateAlertStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("subscribed"), auto_now_add=True)
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    alerts_sent = models.PositiveSmallIntegerField(_("alerts sent"), default=0)
+    last_alert_at = models.DateTimeField(_("last alert"), null=True, blank=True)
+    # The next alert lists the public dates created after this moment.
+    dates_since = models.DateTimeField(null=True, blank=True)
+    # New dates are waiting: the sweep sends them from this moment on.
+    alert_due_at = models.DateTimeField(_("next alert due"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("date alert")
+        verbose_name_plural = _("date alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "email"], name="date_alert_once"),
+            models.CheckConstraint(condition=Q(alerts_sent__lte=3), name="date_alert_at_most_3"),
+        ]
+        indexes = [models.Index(fields=["status", "alert_due_at"])]
+
+    def __str__(self):
+        return f"{self.email} → {self.workshop}"

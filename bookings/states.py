@@ -123,3 +123,24 @@ class PaymentEventKind(models.TextChoices):
     RELEASED = "released", _("Released")
     REFUNDED = "refunded", _("Refunded")
     FAILED = "failed", _("Failed")
+
+
+class DateAlertStatus(models.TextChoices):
+    """A "tell me when new dates open" subscription (bookings/services/date_alerts.py)."""
+
+    # Waiting for the link of the confirmation email (double opt-in).
+    PENDING = "pending", _("Awaiting confirmation")
+    ACTIVE = "active", _("Subscribed")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    # The last of the alerts allowed went out: the subscription ended (subscribe again to renew).
+    COMPLETED = "completed", _("Ended after the last alert")
+
+
+DATE_ALERT_TRANSITIONS = {
+    DateAlertStatus.PENDING: {DateAlertStatus.ACTIVE, DateAlertStatus.UNSUBSCRIBED},
+    DateAlertStatus.ACTIVE: {DateAlertStatus.UNSUBSCRIBED, DateAlertStatus.COMPLETED},
+    # Subscribing again from the workshop page starts a new double opt-in; the link of an
+    # unsubscribe page resumes at once (its token proves the address).
+    DateAlertStatus.UNSUBSCRIBED: {DateAlertStatus.PENDING, DateAlertStatus.ACTIVE},
+    DateAlertStatus.COMPLETED: {DateAlertStatus.PENDING},
+}

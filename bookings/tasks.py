@@ -21,3 +21,11 @@ def settle_order_payment(self, order_id: int) -> str:
         return order_settle_payment(order_id=order_id)
     except PaymentUnavailable as exc:
         raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
+
+
+@shared_task
+def send_date_alerts() -> int:
+    """Every 5 minutes: "new dates open" emails to the subscriptions that are due."""
+    from .services.date_alerts import date_alerts_send_due
+
+    return date_alerts_send_due()

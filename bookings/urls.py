@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from .views import backoffice, checkin, checkout, password_reset, payments, storefront
+from .views import backoffice, checkin, checkout, date_alerts, password_reset, payments, storefront
 
 storefront_patterns = [
     path("", storefront.workshop_list, name="home"),
@@ -26,6 +26,22 @@ storefront_patterns = [
     path("o/<str:token>/calendar.ics", checkout.order_calendar, name="order_calendar"),
     path("pay/dev/<str:reference>/", payments.dev_checkout, name="dev_checkout"),
     path("payments/webhook/stripe/", payments.stripe_webhook, name="stripe_webhook"),
+    # Date alerts ("tell me when new dates open"): the form, then the token links of its emails.
+    path(
+        "workshops/<slug:slug>/alerts/",
+        date_alerts.date_alert_subscribe_view,
+        name="date_alert_subscribe",
+    ),
+    path(
+        "alerts/<str:token>/confirm/",
+        date_alerts.date_alert_confirm_view,
+        name="date_alert_confirm",
+    ),
+    path(
+        "alerts/<str:token>/unsubscribe/",
+        date_alerts.date_alert_unsubscribe_view,
+        name="date_alert_unsubscribe",
+    ),
 ]
 
 backoffice_patterns = [

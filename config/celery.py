@@ -57,4 +57,9 @@ app.conf.beat_schedule = {
         "task": "pending_orders.tasks.send_digests",
         "schedule": crontab(minute="*/15"),
     },
+    # Date alerts ("tell me when new dates open"): at most one email a day per subscription.
+    "bookings-send-date-alerts": {
+        "task": "bookings.tasks.send_date_alerts",
+        "schedule": 300.0,
+    },
 }

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.selectors.tickets import order_url as order_url_of
+from bookings.services.date_alerts import date_alert_links, date_alert_subscribe
 from notifications.services import notification_enqueue
 from privatisation.services import notify
 from privatisation.services.customer import privatisation_message_post
@@ -80,6 +81,17 @@ def contexts(settings):
         "valid_days": 3,
         "link": SITE + reverse("backoffice:login") + "?next=/",
         "login_url": SITE + reverse("backoffice:login"),
+        # Date alerts: the subscription's links and the new dates.
+        **date_alert_links(
+            date_alert_subscribe(workshop_id=workshop.pk, email="ada@example.com", language="en")
+        ),
+        "dates": [
+            {
+                "slot": slot,
+                "book_url": SITE + reverse("storefront:book", args=[workshop.slug, slot.pk]),
+            }
+        ],
+        "more": 2,
     }
     pending = {
         **bookings,

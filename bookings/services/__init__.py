@@ -11,6 +11,8 @@
 - confirm_first: the Pending orders flow's moves (`orders_start_capture`, `order_record_capture`, …)
 - private_slots: `slot_hold_private`, `slot_open_private`, `slots_release_held`, `slots_remove_empty`
 - slots, workshops, artisans, payments: the back-office calendar, catalogue, accounts, webhooks
+- date_alerts:   "tell me when new dates open" (`date_alert_subscribe`, `date_alert_confirm`,
+                 `date_alert_unsubscribe`, `date_alerts_mark_due`, `date_alerts_send_due`)
 """
 
 from .checkout import (  # noqa: F401

@@ -15,6 +15,7 @@ from ..hooks import slot_hooks
 from ..localtime import add_duration, elapsed
 from ..models import Artisan, Order, Slot, SlotStatusChange, Workshop
 from ..states import SLOT_TRANSITIONS, Actor, ActorKind, SlotStatus, can_move
+from .date_alerts import date_alerts_mark_due
 from .errors import BookingError
 from .refunds import orders_refund_for_cancelled_slot
 from .transitions import slot_move
@@ -115,6 +116,8 @@ def slot_create_series(
             )
         )
     with transaction.atomic():
+        # New public dates: the workshop's date alerts become due (locked before the insert).
+        date_alerts_mark_due(workshop_id=workshop.pk, now=now)
         created = Slot.objects.bulk_create(slots)
         SlotStatusChange.objects.bulk_create(
             SlotStatusChange(
