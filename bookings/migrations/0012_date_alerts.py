@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0007_workshop_after_booking'),
+        ('bookings', '0010_checkin'),
     ]
 
     operations = [
