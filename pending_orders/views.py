@@ -130,7 +130,8 @@ def order_action(request, artisan):
     form = ActionForm(request.POST)
     filter_form, orders = _filtered(request, artisan, request.POST)
     if not form.is_valid():
-        for error in form.non_field_errors() or [_("Invalid selection.")]:
+        errors = [*form.non_field_errors(), *form.errors.get("message", [])]
+        for error in errors or [_("Invalid selection.")]:
             messages.error(request, error)
         return redirect(f"{reverse('pending_orders:list')}?{_query_string(filter_form)}")
     data = form.cleaned_data
