@@ -269,6 +269,8 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The booking form's one-time token: the same submission twice gives back this order.
+    form_token = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -276,6 +278,11 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         constraints = [
             models.CheckConstraint(condition=Q(seats__gte=1), name="order_seats_gte_1"),
+            models.UniqueConstraint(
+                fields=["slot", "form_token"],
+                condition=~Q(form_token=""),
+                name="order_form_token_once_per_slot",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "decide_by"]),

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from .views import backoffice, checkout, password_reset, payments, storefront
+from .views import backoffice, checkout, checkout_leave, password_reset, payments, storefront
 
 storefront_patterns = [
     path("", storefront.workshop_list, name="home"),
@@ -26,6 +26,8 @@ storefront_patterns = [
     path("o/<str:token>/calendar.ics", checkout.order_calendar, name="order_calendar"),
     path("pay/dev/<str:reference>/", payments.dev_checkout, name="dev_checkout"),
     path("payments/webhook/stripe/", payments.stripe_webhook, name="stripe_webhook"),
+    # Safety: leaving the payment page gives the seats back at once.
+    path("o/<str:token>/leave/", checkout_leave.checkout_leave, name="checkout_leave"),
 ]
 
 backoffice_patterns = [
