@@ -145,11 +145,13 @@ def order_action(request, artisan):
             if not data["select_all"]
             else selectors.with_lines(orders)
         )
+        no_seat = selectors.without_a_seat(chosen) if action == DecisionAction.ACCEPT else set()
         return render(
             request,
             "pending_orders/confirm.html",
             {
                 "nav": "pending_orders",
+                "no_seat": no_seat,
                 "form": form,
                 "filter_form": filter_form,
                 "action": action,
