@@ -1,9 +1,8 @@
 """Reads for the Pending orders screen, the nav badge and the CSV export."""
 
 import zoneinfo
-from datetime import datetime, time, timedelta
-
 from collections import defaultdict
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch, Q
