@@ -9,6 +9,8 @@ from django.utils.translation import ngettext
 
 from notifications.phone import PhoneField
 
+from ..selectors.storefront import seats_held_by
+
 
 class BookingForm(forms.Form):
     customer_name = forms.CharField(
@@ -83,7 +85,10 @@ class BookingForm(forms.Form):
                 code="mixed",
             )
         ordinary = chosen and not next(iter(chosen)).requires_confirmation
-        left = self.slot.seats_left
+        # The customer's own unpaid hold on this slot is given back by this booking.
+        left = self.slot.seats_left + seats_held_by(
+            slot_id=self.slot.pk, customer_email=cleaned.get("customer_email") or ""
+        )
         if ordinary and seats > left:
             if left <= 0:
                 raise forms.ValidationError(_("Sorry, this session is sold out."), code="sold_out")

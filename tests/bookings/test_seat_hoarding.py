@@ -168,3 +168,16 @@ def test_a_double_post_racing_gives_one_order(postgres_only):
     assert answers[0].startswith("302 ")
     assert Order.objects.filter(slot=slot).count() == 1
     assert seats_taken(slot) == 2
+
+
+def test_going_back_and_booking_fewer_seats_uses_the_customers_own_hold(client, slot, adult):
+    client.post(book_url(slot), booking(adult, 6, form_token(client, slot)))
+    assert seats_taken(slot) == 6
+    response = client.post(book_url(slot), booking(adult, 4, form_token(client, slot)))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert seats_taken(slot) == 4
+    other = client.post(
+        book_url(slot),
+        booking(adult, 3, form_token(client, slot), customer_email="bob@example.com"),
+    )
+    assert other.status_code == 400 and "Only 2 seats are left" in other.content.decode()
