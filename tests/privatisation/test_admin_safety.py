@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from privatisation.models import PrivatisationRequest, Quote
-from privatisation.services.respond import QuoteInput, privatisation_request_respond
 from privatisation.services.suggestions import date_suggestion_submit
 from tests.factories import WorkshopFactory, privatisation_submit
+from tests.privatisation.test_quotes import answer_company
 from tests.security.conftest import form_values
 
 pytestmark = pytest.mark.django_db
@@ -70,25 +70,14 @@ def test_a_quote_cannot_be_added_in_the_admin_it_comes_with_the_answer(admin_cli
 
 
 def test_a_quote_opens_in_the_admin_with_its_amounts_read_only(admin_client):
-    workshop = WorkshopFactory()
-    privreq = privatisation_submit(workshop, kind="company", company_name="Acme")
-    privatisation_request_respond(
-        artisan=workshop.artisan,
-        request_id=privreq.pk,
-        accept_proposed_ids=[privreq.proposed_slots.first().pk],
-        offer_starts=[],
-        message="Yes",
-        quote=QuoteInput(
-            amount_cents=90000, valid_until=timezone.now() + timedelta(days=10), note="Coffee"
-        ),
-    )
+    answer_company(WorkshopFactory(), net_cents=90000)
     quote = Quote.objects.get()
     url = reverse("admin:privatisation_quote_change", args=[quote.pk])
     data = form_values(admin_client.get(url).content.decode())
     assert "amount_cents" not in data and "reference" not in data
     assert admin_client.post(url, {**data, "note": ["x" * 5000]}).status_code == 200  # too long
     quote.refresh_from_db()
-    assert quote.note == "Coffee" and quote.amount_cents == 90000
+    assert quote.note == "" and quote.amount_cents == 90000
 
 
 def test_a_suggestion_status_is_read_only_in_the_admin(admin_client, privreq):

@@ -1,21 +1,17 @@
 """Every page opened by a customer's token link (order, tickets, calendar file, request, quote) is
 sent with `Cache-Control: private, no-store`: no proxy or browser disk keeps their details."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from bookings.states import OrderStatus
-from privatisation.services.respond import QuoteInput, privatisation_request_respond
 from tests.factories import (
     OrderFactory,
     OrderLineFactory,
     SlotFactory,
     WorkshopFactory,
-    privatisation_submit,
 )
+from tests.privatisation.test_quotes import answer_company
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +24,7 @@ def tokens():
     workshop = WorkshopFactory()
     order = OrderFactory(slot=SlotFactory(workshop=workshop), status=OrderStatus.CONFIRMED)
     order.tickets.create(line=OrderLineFactory(order=order), label="Adult")
-    privreq = privatisation_submit(workshop, kind="company", company_name="Acme")
-    privatisation_request_respond(
-        artisan=workshop.artisan,
-        request_id=privreq.pk,
-        accept_proposed_ids=[privreq.proposed_slots.first().pk],
-        offer_starts=[],
-        message="Yes",
-        quote=QuoteInput(
-            amount_cents=90000, valid_until=timezone.now() + timedelta(days=10), note="Coffee"
-        ),
-    )
+    privreq = answer_company(workshop)
     return {"storefront": order.token, "privatisation": privreq.token}
 
 
