@@ -107,3 +107,15 @@ def test_the_orders_it_names_are_the_ones_the_accept_leaves_pending(
     too_big.refresh_from_db()
     assert fits.status in (OrderStatus.CAPTURING, OrderStatus.CONFIRMED)
     assert too_big.status == OrderStatus.AWAITING_CONFIRMATION
+
+
+def test_the_pending_orders_row_shows_a_waiting_list_order(signed_in, artisan):
+    slot = full_slot(artisan, capacity=4, taken=2)
+    on_the_list = waiting(slot, 1)
+    held = PendingOrderFactory(slot=slot, seats=1, holds_seats=True)
+    html = signed_in.get(reverse("pending_orders:list")).content.decode()
+    rows = {
+        o.reference: html.split(o.reference, 1)[1].split("</tr>", 1)[0] for o in (on_the_list, held)
+    }
+    assert "Waiting list" in rows[on_the_list.reference]
+    assert "Waiting list" not in rows[held.reference]
