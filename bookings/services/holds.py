@@ -7,6 +7,7 @@ from django.utils import timezone
 from ..hooks import order_hooks
 from ..models import Order
 from ..payments import IntentState, IntentStatus, PaymentError, PaymentUnavailable, get_gateway
+from ..selectors.storefront import unpaid_bookings_of
 from ..states import OrderStatus
 from . import refunds
 from .checkout import hold_lapsed, order_apply_payment_state
@@ -80,9 +81,8 @@ def unpaid_orders_replace(*, slot_id: int, customer_email: str) -> None:
     """One customer holds at most one unpaid order per slot: a new booking ends the earlier ones
     (the caller holds the slot's lock; the email is compared whatever its case)."""
     now = timezone.now()
-    earlier = Order.objects.select_for_update(of=("self",)).filter(
-        slot_id=slot_id, customer_email__iexact=customer_email, status=OrderStatus.PENDING_PAYMENT
-    )
+    earlier = unpaid_bookings_of(slot_id=slot_id, customer_email=customer_email)
+    earlier = earlier.select_for_update(of=("self",))
     for order in earlier.order_by("pk"):
         _unpaid_end(order, now=now, message="replaced by a new booking of the same customer")
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from bookings.models import DevPayment, Order, Slot
 from bookings.states import OrderStatus
-from tests.factories import SlotFactory, TicketTypeFactory, WorkshopFactory
+from tests.factories import PendingOrderFactory, SlotFactory, TicketTypeFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +181,13 @@ def test_going_back_and_booking_fewer_seats_uses_the_customers_own_hold(client, 
         booking(adult, 3, form_token(client, slot), customer_email="bob@example.com"),
     )
     assert other.status_code == 400 and "Only 2 seats are left" in other.content.decode()
+
+
+def test_an_order_the_artisan_accepted_and_awaits_payment_is_not_replaced(client, slot, adult):
+    accepted = PendingOrderFactory(
+        slot=slot, customer_email="ada@example.com", status=OrderStatus.PENDING_PAYMENT
+    )  # accepted after its card hold lapsed: a payment link was sent
+    client.post(book_url(slot), booking(adult, 1, form_token(client, slot)))
+    accepted.refresh_from_db()
+    assert accepted.status == OrderStatus.PENDING_PAYMENT
+    assert Order.objects.filter(status=OrderStatus.PENDING_PAYMENT).count() == 2
