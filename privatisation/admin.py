@@ -18,24 +18,29 @@ from .models import (
 from .services.deadlines import privatisation_request_expire
 
 
-class ProposedSlotInline(admin.TabularInline):
-    model = ProposedSlot
+class _ShownInline(admin.TabularInline):
+    """Rows the services write (the customer's proposals, the artisan's offers, the chat): shown,
+    never added here."""
+
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ProposedSlotInline(_ShownInline):
+    model = ProposedSlot
     readonly_fields = ["starts_at", "ends_at"]
 
 
-class OfferInline(admin.TabularInline):
+class OfferInline(_ShownInline):
     model = Offer
-    extra = 0
-    can_delete = False
     readonly_fields = ["slot", "proposed", "chosen", "created_at"]
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(_ShownInline):
     model = Message
-    extra = 0
-    can_delete = False
     readonly_fields = ["author", "body", "created_at"]
 
 

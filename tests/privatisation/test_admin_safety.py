@@ -91,3 +91,12 @@ def test_a_suggestion_status_is_read_only_in_the_admin(admin_client, privreq):
     )
     url = reverse("admin:privatisation_datesuggestion_change", args=[suggestion.pk])
     assert "status" not in form_values(admin_client.get(url).content.decode())
+
+
+def test_proposals_offers_and_messages_are_not_added_in_the_admin(admin_client, privreq):
+    data = change_form(admin_client, privreq)
+    formsets = [key[: -len("-MAX_NUM_FORMS")] for key in data if key.endswith("-MAX_NUM_FORMS")]
+    shown = [p for p in formsets if not p.startswith(("status_changes", "requeststatuschange"))]
+    assert len(shown) >= 3, formsets
+    for prefix in shown:
+        assert data[f"{prefix}-MAX_NUM_FORMS"] == ["0"], prefix
