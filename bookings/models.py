@@ -48,13 +48,13 @@ class Artisan(models.Model):
     phone = models.CharField(
         _("mobile phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +33612345678")
     )
-    bio = models.TextField(_("about"), blank=True)
+    bio = models.TextField(_("about"), max_length=4000, blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="fr"
     )
     # Legal details printed on a company's quote (what its accounts need to file it).
     legal_name = models.CharField(_("business name"), max_length=160, blank=True)
-    legal_address = models.TextField(_("business address"), blank=True)
+    legal_address = models.TextField(_("business address"), max_length=500, blank=True)
     company_number = models.CharField(_("SIRET or company number"), max_length=40, blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=40, blank=True)
     # VAT: a rate in basis points (2000 = 20 %), or null when VAT does not apply (e.g. art. 293 B du CGI).
@@ -100,8 +100,8 @@ class Workshop(models.Model):
     artisan = models.ForeignKey(Artisan, on_delete=models.CASCADE, related_name="workshops")
     title = models.CharField(_("title"), max_length=160)
     slug = models.SlugField(unique=True, max_length=180)
-    description = models.TextField(_("description"), blank=True)
-    practical_info = models.TextField(_("practical information"), blank=True)
+    description = models.TextField(_("description"), max_length=10000, blank=True)
+    practical_info = models.TextField(_("practical information"), max_length=4000, blank=True)
     photo = models.ImageField(_("photo"), upload_to="workshops/", blank=True)
     city = models.CharField(_("city"), max_length=100)
     address = models.CharField(_("address"), max_length=255, blank=True)
@@ -181,7 +181,7 @@ class Workshop(models.Model):
 class TicketType(models.Model):
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="ticket_types")
     name = models.CharField(_("name"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=1000, blank=True)
     price_cents = models.PositiveIntegerField(_("price (cents)"))
     requires_confirmation = models.BooleanField(
         _("must be confirmed and charged after confirmation"), default=False
@@ -218,7 +218,7 @@ class Slot(models.Model):
     status = models.CharField(max_length=10, choices=SlotStatus.choices, default=SlotStatus.OPEN)
     # Weekly series created together share a series id (to show them as one).
     series = models.UUIDField(null=True, blank=True, db_index=True)
-    cancel_message = models.TextField(blank=True)
+    cancel_message = models.TextField(max_length=2000, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -281,10 +281,12 @@ class Order(models.Model):
     payment_error = models.TextField(blank=True)
     # True while the order's seats are counted in `slot.seats_taken` (released exactly once).
     holds_seats = models.BooleanField(default=False)
-    decision_message = models.TextField(blank=True)
+    decision_message = models.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The booking form's one-time token: the same submission twice gives back this order.
+    form_token = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -292,6 +294,11 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         constraints = [
             models.CheckConstraint(condition=Q(seats__gte=1), name="order_seats_gte_1"),
+            models.UniqueConstraint(
+                fields=["slot", "form_token"],
+                condition=~Q(form_token=""),
+                name="order_form_token_once_per_slot",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "decide_by"]),

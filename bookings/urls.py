@@ -4,7 +4,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from .views import backoffice, checkin, checkout, date_alerts, password_reset, payments, storefront
+from .views import (
+    backoffice,
+    checkin,
+    checkout,
+    checkout_leave,
+    date_alerts,
+    password_reset,
+    payments,
+    storefront,
+)
 
 storefront_patterns = [
     path("", storefront.workshop_list, name="home"),
@@ -42,6 +51,8 @@ storefront_patterns = [
         date_alerts.date_alert_unsubscribe_view,
         name="date_alert_unsubscribe",
     ),
+    # Safety: leaving the payment page gives the seats back at once.
+    path("o/<str:token>/leave/", checkout_leave.checkout_leave, name="checkout_leave"),
 ]
 
 backoffice_patterns = [

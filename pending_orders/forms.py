@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Workshop
+from bookings.models import Order, Workshop
 
 from .states import DecisionAction
 
@@ -57,7 +57,7 @@ class ActionForm(forms.Form):
     select_all = forms.BooleanField(required=False)
     message = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=Order._meta.get_field("decision_message").max_length,
         label=_("Message to the customers (optional)"),
         widget=forms.Textarea(attrs={"rows": 4}),
     )

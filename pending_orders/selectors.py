@@ -1,6 +1,7 @@
 """Reads for the Pending orders screen, the nav badge and the CSV export."""
 
 import zoneinfo
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -86,3 +87,21 @@ def batch_orders(*, batch):
         .select_related("slot__workshop")
         .order_by("pk")
     )
+
+
+def without_a_seat(queryset) -> set[int]:
+    """The orders accepting would leave pending for want of a free seat (waiting-list orders hold
+    none): the Accept screen says so before the action. Follows the accept service's order (by
+    id), seats given to the earlier ones first."""
+    rows = queryset.order_by("pk").values_list(
+        "pk", "slot_id", "seats", "holds_seats", "slot__capacity", "slot__seats_taken"
+    )
+    added, short = defaultdict(int), set()
+    for pk, slot_id, seats, holds, capacity, taken in rows:
+        if holds:
+            continue
+        if seats > capacity - taken - added[slot_id]:
+            short.add(pk)
+        else:
+            added[slot_id] += seats
+    return short

@@ -130,7 +130,8 @@ def order_action(request, artisan):
     form = ActionForm(request.POST)
     filter_form, orders = _filtered(request, artisan, request.POST)
     if not form.is_valid():
-        for error in form.non_field_errors() or [_("Invalid selection.")]:
+        errors = [*form.non_field_errors(), *form.errors.get("message", [])]
+        for error in errors or [_("Invalid selection.")]:
             messages.error(request, error)
         return redirect(f"{reverse('pending_orders:list')}?{_query_string(filter_form)}")
     data = form.cleaned_data
@@ -144,11 +145,13 @@ def order_action(request, artisan):
             if not data["select_all"]
             else selectors.with_lines(orders)
         )
+        no_seat = selectors.without_a_seat(chosen) if action == DecisionAction.ACCEPT else set()
         return render(
             request,
             "pending_orders/confirm.html",
             {
                 "nav": "pending_orders",
+                "no_seat": no_seat,
                 "form": form,
                 "filter_form": filter_form,
                 "action": action,

@@ -1,5 +1,6 @@
 """Ops view of privatisation. Statuses are read-only: actions call the services."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -17,29 +18,55 @@ from .models import (
 from .services.deadlines import privatisation_request_expire
 
 
-class ProposedSlotInline(admin.TabularInline):
-    model = ProposedSlot
+class _ShownInline(admin.TabularInline):
+    """Rows the services write (the customer's proposals, the artisan's offers, the chat): shown,
+    never added here."""
+
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ProposedSlotInline(_ShownInline):
+    model = ProposedSlot
     readonly_fields = ["starts_at", "ends_at"]
 
 
-class OfferInline(admin.TabularInline):
+class OfferInline(_ShownInline):
     model = Offer
-    extra = 0
-    can_delete = False
     readonly_fields = ["slot", "proposed", "chosen", "created_at"]
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(_ShownInline):
     model = Message
-    extra = 0
-    can_delete = False
     readonly_fields = ["author", "body", "created_at"]
+
+
+class PrivatisationRequestAdminForm(forms.ModelForm):
+    """The model's constraints as form errors: `billed_participants` is read-only here, so Django's
+    own constraint check skips the one that names it (and the database answered a 500)."""
+
+    class Meta:
+        model = PrivatisationRequest
+        fields = ["company_name", "billing_details", "contact_name", "email", "language"]
+        fields += ["participants", "message"]  # the rest is read-only (see the admin)
+
+    def clean_participants(self):
+        participants = self.cleaned_data["participants"]
+        billed = self.instance.billed_participants if self.instance.pk else None
+        if billed is not None and participants > billed:
+            raise forms.ValidationError(
+                _("%(billed)d participants were billed: the number cannot be higher.")
+                % {"billed": billed}
+            )
+        return participants
 
 
 @admin.register(PrivatisationRequest)
 class PrivatisationRequestAdmin(admin.ModelAdmin):
+    form = PrivatisationRequestAdminForm
     list_display = [
         "id",
         "contact_name",
@@ -54,9 +81,13 @@ class PrivatisationRequestAdmin(admin.ModelAdmin):
     search_fields = ["contact_name", "email", "company_name", "workshop__title"]
     list_select_related = ["workshop"]
     inlines = [ProposedSlotInline, OfferInline, MessageInline]
+    # What the customer was told and billed, and the status (moved by the services), stay as they are.
     readonly_fields = [
         "token",
         "workshop",
+        "kind",
+        "phone",
+        "customer_timezone",
         "status",
         "respond_by",
         "pay_by",
@@ -100,6 +131,12 @@ class QuoteAdmin(admin.ModelAdmin):
         "reference",
         "created_at",
     ]
+
+    def has_add_permission(self, request):
+        return False  # a quote is made by the artisan's answer (services.respond), with its number
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a quote number is never reused nor lost
 
 
 @admin.register(DateSuggestion)

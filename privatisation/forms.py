@@ -14,6 +14,7 @@ from bookings.formatting import vat_rate_label
 from bookings.localtime import local_datetime, within_two_years
 from notifications.phone import PhoneField
 
+from .models import DateSuggestion, Message, PrivatisationRequest, Quote
 from .services.submit import MAX_PROPOSED
 from .states import RequestKind
 
@@ -139,6 +140,7 @@ class RequestForm(forms.Form):
     billing_details = forms.CharField(
         label=_("Billing details"),
         required=False,
+        max_length=PrivatisationRequest._meta.get_field("billing_details").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Address, VAT number, purchase order…"),
     )
@@ -157,7 +159,9 @@ class RequestForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     message = forms.CharField(
-        label=_("Message to the artisan"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Message to the artisan"),
+        max_length=PrivatisationRequest._meta.get_field("message").max_length,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     customer_timezone = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -199,7 +203,7 @@ class MessageForm(forms.Form):
 
     body = forms.CharField(
         label=_("Write in the conversation"),
-        max_length=4000,
+        max_length=Message._meta.get_field("body").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
             "A chat about the request, apart from the answer; the other side is emailed each message."
@@ -229,7 +233,7 @@ class ManageForm(forms.Form):
     )
     message = forms.CharField(
         label=_("Message with your answer"),
-        max_length=4000,
+        max_length=Message._meta.get_field("body").max_length,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "Part of your answer: sent with it by email and SMS, and kept at the head of the conversation."
@@ -249,7 +253,7 @@ class ManageForm(forms.Form):
     quote_note = forms.CharField(
         label=_("Quote note"),
         required=False,
-        max_length=4000,
+        max_length=Quote._meta.get_field("note").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -322,7 +326,7 @@ class SuggestionForm(forms.Form):
     message = forms.CharField(
         label=_("Message (optional)"),
         required=False,
-        max_length=2000,
+        max_length=DateSuggestion._meta.get_field("message").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

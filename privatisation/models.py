@@ -25,7 +25,7 @@ class PrivatisationRequest(models.Model):
         _("I am"), max_length=12, choices=RequestKind.choices, default=RequestKind.INDIVIDUAL
     )
     company_name = models.CharField(_("company name"), max_length=160, blank=True)
-    billing_details = models.TextField(_("billing details"), blank=True)
+    billing_details = models.TextField(_("billing details"), max_length=1000, blank=True)
     contact_name = models.CharField(_("contact name"), max_length=160)
     email = models.EmailField(_("email"))
     phone = models.CharField(_("mobile phone"), max_length=20)
@@ -33,7 +33,7 @@ class PrivatisationRequest(models.Model):
     # The customer's own time zone (from their browser), to show deadlines in it.
     customer_timezone = models.CharField(max_length=64, default=settings.DEFAULT_WORKSHOP_TIMEZONE)
     participants = models.PositiveIntegerField(_("participants"))
-    message = models.TextField(_("message to the artisan"))
+    message = models.TextField(_("message to the artisan"), max_length=4000)
     # Price snapshot (see services.pricing.private_price); a company's quote replaces it.
     seat_price_cents = models.PositiveIntegerField()
     billed_participants = models.PositiveIntegerField()
@@ -183,7 +183,7 @@ class Message(models.Model):
         PrivatisationRequest, on_delete=models.CASCADE, related_name="messages"
     )
     author = models.CharField(max_length=10, choices=MessageAuthor.choices)
-    body = models.TextField()
+    body = models.TextField(max_length=4000)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -203,7 +203,7 @@ class Quote(models.Model):
     amount_cents = models.PositiveIntegerField(_("amount (cents)"))
     currency = models.CharField(max_length=3, default="EUR")
     valid_until = models.DateTimeField(_("valid until"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=4000, blank=True)
     # The quote number: per artisan and year, in sequence (services/quotes.py), never reused.
     reference = models.CharField(max_length=20, unique=True)
     # Snapshot at issue (a quote filed by accounts never changes when the artisan edits settings).
@@ -237,7 +237,7 @@ class DateSuggestion(models.Model):
         Workshop, on_delete=models.CASCADE, related_name="date_suggestions"
     )
     starts_at = models.DateTimeField(_("date and time"))
-    message = models.TextField(_("message"), blank=True)
+    message = models.TextField(_("message"), max_length=2000, blank=True)
     contact_name = models.CharField(_("name"), max_length=160)
     email = models.EmailField(_("email"))
     language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")

@@ -304,6 +304,7 @@ def quote_print(request, token):
     )
 
 
+@token_page
 def quote_download(request, token):
     """The same quote as a PDF (the one attached to the quote email), in the page's language."""
     privreq = _customer_request(token)

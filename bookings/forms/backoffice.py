@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ..localtime import add_duration, elapsed, local_datetime, within_two_years
-from ..models import TIMEZONE_CHOICES, Workshop
+from ..models import TIMEZONE_CHOICES, Artisan, Slot, TicketType, Workshop
 from ..services.slots import MAX_SERIES_DAYS
 
 CURRENCY_CHOICES = [
@@ -222,7 +222,7 @@ class SlotEditForm(SlotTimesMixin, forms.Form):
 class SlotCancelForm(forms.Form):
     message = forms.CharField(
         label=_("Message to the participants"),
-        max_length=2000,
+        max_length=Slot._meta.get_field("cancel_message").max_length,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Sent by email to every participant. Say why, and what you offer instead."),
     )
@@ -234,11 +234,15 @@ class SlotCancelForm(forms.Form):
 class WorkshopForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=160)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Description"),
+        required=False,
+        max_length=Workshop._meta.get_field("description").max_length,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     practical_info = forms.CharField(
         label=_("Practical information"),
         required=False,
+        max_length=Workshop._meta.get_field("practical_info").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What to wear, what to bring, access, age limits…"),
     )
@@ -342,7 +346,10 @@ class TicketTypeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     price_cents = MoneyField(label=_("Price"))
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Description"),
+        required=False,
+        max_length=TicketType._meta.get_field("description").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     requires_confirmation = forms.BooleanField(
         label=_("Must be confirmed and charged after confirmation"),
@@ -425,7 +432,10 @@ class ArtisanLegalForm(forms.Form):
         help_text=_("As registered; your display name is used when empty."),
     )
     legal_address = forms.CharField(
-        label=_("Business address"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Business address"),
+        required=False,
+        max_length=Artisan._meta.get_field("legal_address").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     company_number = forms.CharField(
         label=_("SIRET or company number"), max_length=40, required=False

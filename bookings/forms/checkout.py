@@ -1,11 +1,15 @@
 """The booking form: quantities per ticket type, name, email, mobile phone (shape only;
 the order service checks seats and rules)."""
 
+import secrets
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications.phone import PhoneField
+
+from ..selectors.storefront import seats_held_by
 
 
 class BookingForm(forms.Form):
@@ -23,8 +27,13 @@ class BookingForm(forms.Form):
         help_text=_("For a text message if something changes, e.g. +33 6 12 34 56 78."),
     )
 
+    # One token per display of the form: the same submission twice gives back the same order.
+    form_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
     def __init__(self, *args, slot, ticket_types, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["form_token"] = secrets.token_urlsafe(24)
         self.slot = slot
         self.ticket_types = list(ticket_types)
         limit = slot.capacity
@@ -76,7 +85,10 @@ class BookingForm(forms.Form):
                 code="mixed",
             )
         ordinary = chosen and not next(iter(chosen)).requires_confirmation
-        left = self.slot.seats_left
+        # The customer's own unpaid hold on this slot is given back by this booking.
+        left = self.slot.seats_left + seats_held_by(
+            slot_id=self.slot.pk, customer_email=cleaned.get("customer_email") or ""
+        )
         if ordinary and seats > left:
             if left <= 0:
                 raise forms.ValidationError(_("Sorry, this session is sold out."), code="sold_out")

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0007_workshop_after_booking'),
+        ('bookings', '0008_safety_lengths'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

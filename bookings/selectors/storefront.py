@@ -6,12 +6,12 @@ number of slots (the tests assert it).
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from ..models import Slot, TicketType, Workshop
-from ..states import SlotKind, SlotStatus
+from ..models import Order, Slot, TicketType, Workshop
+from ..states import OrderSource, OrderStatus, SlotKind, SlotStatus
 
 # How many dates the home page shows per workshop card.
 CARD_NEXT_DATES = 3
@@ -85,3 +85,26 @@ def group_by_local_date(slots, tzinfo) -> list[tuple]:
         else:
             groups.append((day, [slot]))
     return groups
+
+
+def unpaid_bookings_of(*, slot_id: int, customer_email: str) -> QuerySet[Order]:
+    """The customer's storefront bookings on the slot still waiting for their first payment
+    (whatever the email's case); one the artisan accepted already is not among them."""
+    return Order.objects.filter(
+        slot_id=slot_id,
+        customer_email__iexact=customer_email,
+        status=OrderStatus.PENDING_PAYMENT,
+        source=OrderSource.STOREFRONT,
+        decide_by__isnull=True,
+    )
+
+
+def seats_held_by(*, slot_id: int, customer_email: str) -> int:
+    """Seats the customer's unpaid bookings hold on the slot: a new booking of theirs gives them
+    back (services.holds.unpaid_orders_replace), so they count as free for that customer."""
+    if not customer_email:
+        return 0
+    held = unpaid_bookings_of(slot_id=slot_id, customer_email=customer_email).filter(
+        holds_seats=True
+    )
+    return held.aggregate(seats=Sum("seats"))["seats"] or 0

@@ -24,7 +24,11 @@ from .checkout import (  # noqa: F401
     order_start_payment,
 )
 from .errors import BookingError, SoldOut  # noqa: F401
-from .holds import order_expire_hold, orders_release_lapsed_holds  # noqa: F401
+from .holds import (  # noqa: F401
+    order_checkout_leave,
+    order_expire_hold,
+    orders_release_lapsed_holds,
+)
 from .ledger import ledger_key, payment_event_record  # noqa: F401
 from .orders_create import LineSpec, order_create, order_place  # noqa: F401
 from .refunds import (  # noqa: F401

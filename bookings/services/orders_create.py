@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from ..models import Order, OrderLine, Slot, TicketType
 from ..states import OrderSource, SlotKind, SlotStatus
 from .errors import BookingError, SoldOut
+from .holds import unpaid_orders_replace
 from .transitions import seats_take
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -40,8 +41,13 @@ def order_place(
     customer_email: str,
     customer_phone: str = "",
     language: str = "en",
+    form_token: str = "",
 ) -> Order:
-    """A storefront booking: seats per ticket type of the slot's workshop."""
+    """A storefront booking: seats per ticket type of the slot's workshop.
+
+    The same `form_token` twice (a double click, back and submit again) gives back the first
+    order. A new booking ends the customer's earlier unpaid order on the slot (seats back at once).
+    """
     quantities = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty or 0) > 0}
     if not quantities:
         raise BookingError(_("Choose at least one seat."))
@@ -49,7 +55,12 @@ def order_place(
         slot = (
             Slot.objects.select_for_update().select_related("workshop").filter(pk=slot_id).first()
         )
-        if slot is None or slot.kind != SlotKind.PUBLIC or slot.status != SlotStatus.OPEN:
+        if slot is None:
+            raise BookingError(_("This session is not open for booking."))
+        same = form_token and Order.objects.filter(slot_id=slot.pk, form_token=form_token).first()
+        if same:
+            return same
+        if slot.kind != SlotKind.PUBLIC or slot.status != SlotStatus.OPEN:
             raise BookingError(_("This session is not open for booking."))
         if slot.starts_at <= timezone.now():
             raise BookingError(_("This session has already started."))
@@ -79,6 +90,7 @@ def order_place(
             )
             for t in sorted(types.values(), key=lambda t: (t.position, t.pk))
         ]
+        unpaid_orders_replace(slot_id=slot.pk, customer_email=customer_email)
         return order_create(
             slot=slot,
             lines=lines,
@@ -92,6 +104,7 @@ def order_place(
             # it joins the waiting list (holds none; accepting it needs a seat to free up).
             take_seats=True,
             wait_if_full=requires_confirmation,
+            form_token=form_token,
         )
 
 
@@ -108,6 +121,7 @@ def order_create(
     take_seats: bool = True,
     wait_if_full: bool = False,
     total_cents: int | None = None,
+    form_token: str = "",
 ) -> Order:
     """Build an order on `slot` from `lines`.
 
@@ -160,6 +174,7 @@ def order_create(
             requires_confirmation=requires_confirmation,
             holds_seats=take_seats,
             hold_expires_at=now + timedelta(minutes=settings.CHECKOUT_HOLD_MINUTES),
+            form_token=form_token,
         )
         for _attempt in range(5):
             try:

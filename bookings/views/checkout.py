@@ -49,7 +49,7 @@ def _confirmed_order_or_404(token: str) -> Order:
 
 def _payment_urls(request, order) -> tuple[str, str]:
     back = request.build_absolute_uri(reverse("storefront:checkout_return", args=[order.token]))
-    cancel = request.build_absolute_uri(reverse("storefront:order", args=[order.token]))
+    cancel = request.build_absolute_uri(reverse("storefront:checkout_leave", args=[order.token]))
     return back, cancel
 
 
@@ -100,6 +100,7 @@ def book(request, slug: str, slot_id: int):
                 customer_email=form.cleaned_data["customer_email"],
                 customer_phone=form.cleaned_data["customer_phone"],
                 language=translation.get_language() or "en",
+                form_token=form.cleaned_data["form_token"],
             )
         except BookingError as exc:
             form.add_error(None, exc.message)

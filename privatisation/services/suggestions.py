@@ -31,10 +31,14 @@ def date_suggestion_submit(
     language: str,
     now=None,
 ) -> DateSuggestion:
+    """A customer's suggestion, and the artisan's email. The same suggestion again (same email,
+    workshop and time: a double click, a resubmission) gives back the first one, emailed once."""
     now = now or now_utc()
+    email = email.strip().lower()
     with transaction.atomic():
         workshop = (
-            Workshop.objects.select_related("artisan__user")
+            Workshop.objects.select_for_update(of=("self",))  # serialise identical suggestions
+            .select_related("artisan__user")
             .filter(pk=workshop_id, is_published=True)
             .first()
         )
@@ -46,11 +50,16 @@ def date_suggestion_submit(
             raise PrivatisationError(
                 _("Suggest a date within the next two years."), field="starts_at"
             )
+        same = DateSuggestion.objects.filter(
+            workshop=workshop, email=email, starts_at=starts_at
+        ).first()
+        if same is not None:
+            return same
         suggestion = DateSuggestion.objects.create(
             workshop=workshop,
             starts_at=starts_at,
             contact_name=name.strip(),
-            email=email.strip().lower(),
+            email=email,
             message=message.strip(),
             language=language,
         )

@@ -86,12 +86,12 @@ def test_ordinary_order_takes_seats_and_holds_them(slot, adult, child):
 
 
 def test_more_seats_than_left_is_refused_with_the_count(slot, adult):
-    place(slot, {adult.pk: 4})
+    place(slot, {adult.pk: 4}, customer_email="a@example.com")
     with pytest.raises(SoldOut, match="only 1 seat is left"):
-        place(slot, {adult.pk: 2})
-    place(slot, {adult.pk: 1})
+        place(slot, {adult.pk: 2}, customer_email="b@example.com")
+    place(slot, {adult.pk: 1}, customer_email="c@example.com")
     with pytest.raises(SoldOut, match="sold out"):
-        place(slot, {adult.pk: 1})
+        place(slot, {adult.pk: 1}, customer_email="d@example.com")
     slot.refresh_from_db()
     assert slot.seats_taken == 5
 

@@ -45,6 +45,7 @@ PUBLIC = {
     "storefront:order_pay": "token",
     "storefront:order_tickets": "token",
     "storefront:order_calendar": "token",
+    "storefront:checkout_leave": "token",
     "storefront:dev_checkout": "local payment page, by unguessable payment reference",
     "storefront:stripe_webhook": "signed by Stripe (test_webhooks.py)",
     "storefront:date_alert_subscribe": "public (date alerts: double opt-in by email)",

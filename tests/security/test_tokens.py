@@ -29,10 +29,12 @@ ORDER_PAGES = [
     "storefront:order_tickets",
     "storefront:order_calendar",
     "storefront:checkout_return",
+    "storefront:checkout_leave",
 ]
 REQUEST_PAGES = [
     "privatisation:customer_request",
     "privatisation:quote",
+    "privatisation:quote_pdf",
     "privatisation:customer_payment_return",
 ]
 
@@ -232,7 +234,11 @@ def test_bad_signed_link_is_404_and_changes_nothing(client, world, signature):
 
 
 @pytest.mark.parametrize(
-    "name", [*ORDER_PAGES, *(n for n in REQUEST_PAGES if n != "privatisation:quote")]
+    "name",
+    [
+        *ORDER_PAGES,
+        *(n for n in REQUEST_PAGES if n not in ("privatisation:quote", "privatisation:quote_pdf")),
+    ],
 )
 def test_token_pages_are_never_kept_by_a_shared_cache(client, world, name):
     from bookings.states import OrderStatus
