@@ -315,8 +315,17 @@ def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
             for line in order.lines.order_by("pk")
             for _n in range(line.quantity)
         )
+    order_send_tickets(order, template="bookings/emails/order_confirmed", key="confirmed")
+    order_hooks.confirmed(order)
+
+
+def order_send_tickets(
+    order: Order, *, template: str, key: str, context=None, sms: bool = True
+) -> None:
+    """Email the customer the order's tickets (QR codes) and calendar file, and an SMS; in the
+    caller's transaction, once per `key` (`order:<id>:<key>:email` / `:sms`)."""
     tickets = list(order.tickets.all())
-    context = {**order_context(order), "tickets": tickets}
+    context = {**order_context(order), "tickets": tickets, **(context or {})}
     attachments = [Attachment(f"atelier-{order.reference}.ics", order_ics(order), "text/calendar")]
     attachments += [
         Attachment(f"ticket-{n}-{order.reference}.png", ticket_qr_png(ticket.code), "image/png")
@@ -325,21 +334,22 @@ def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
     notification_enqueue(
         channel=Channel.EMAIL,
         recipient=order.customer_email,
-        template="bookings/emails/order_confirmed",
+        template=template,
         context=context,
         language=order.language,
-        key=f"order:{order.pk}:confirmed:email",
+        key=f"order:{order.pk}:{key}:email",
         attachments=attachments,
     )
+    if not sms:
+        return
     notification_enqueue(
         channel=Channel.SMS,
         recipient=order.customer_phone,
-        template="bookings/emails/order_confirmed",
+        template=template,
         context=context,
         language=order.language,
-        key=f"order:{order.pk}:confirmed:sms",
+        key=f"order:{order.pk}:{key}:sms",
     )
-    order_hooks.confirmed(order)
 
 
 def order_context(order: Order) -> dict:
