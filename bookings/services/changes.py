@@ -27,7 +27,7 @@ from notifications.services import notification_enqueue
 from notifications.states import Channel
 
 from ..formatting import format_when
-from ..models import Order, Slot, Ticket, Workshop
+from ..models import Order, Slot, Workshop
 from ..states import SYSTEM, Actor, ActorKind, OrderStatus, SlotKind, SlotStatus
 from . import checkout
 from .errors import BookingError
@@ -247,11 +247,7 @@ def _rebook_locked(
     else:
         order_note(order, actor=actor, message=history, fields=fields)
     order.tickets.all().delete()  # the old QR codes become unknown at the door
-    Ticket.objects.bulk_create(
-        Ticket(order=order, line=line, label=line.label)
-        for line in order.lines.order_by("pk")
-        for _n in range(line.quantity)
-    )
+    checkout.order_issue_tickets(order)
     context = {"previous_slot": previous, "by_artisan": by_artisan, "message": message}
     checkout.order_send_tickets(
         order,

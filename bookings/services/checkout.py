@@ -310,13 +310,18 @@ def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
         fields=["confirmed_at", "hold_expires_at", "holds_seats", "payment_error"],
     )
     if not order.tickets.exists():
-        Ticket.objects.bulk_create(
-            Ticket(order=order, line=line, label=line.label)
-            for line in order.lines.order_by("pk")
-            for _n in range(line.quantity)
-        )
+        order_issue_tickets(order)
     order_send_tickets(order, template="bookings/emails/order_confirmed", key="confirmed")
     order_hooks.confirmed(order)
+
+
+def order_issue_tickets(order: Order) -> None:
+    """One ticket (a new code) per seat of each line, for an order that has none."""
+    Ticket.objects.bulk_create(
+        Ticket(order=order, line=line, label=line.label)
+        for line in order.lines.order_by("pk")
+        for _n in range(line.quantity)
+    )
 
 
 def order_send_tickets(
