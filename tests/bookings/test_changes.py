@@ -26,48 +26,11 @@ from bookings.services.slots import slot_cancel
 from bookings.states import CUSTOMER, SYSTEM, Actor, OrderStatus, PaymentEventKind, SlotKind
 from bookings.tasks import settle_order_payment
 from notifications.models import Notification
+from tests.bookings.conftest import make_slot
 from tests.bookings.test_orders import pay_on_dev_gateway, place
 from tests.factories import ArtisanFactory, SlotFactory, TicketTypeFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def workshop():
-    return WorkshopFactory(price_cents=4000, timezone="Europe/Paris")
-
-
-@pytest.fixture
-def adult(workshop):
-    return TicketTypeFactory(workshop=workshop, name="Adult", price_cents=4000)
-
-
-def _slot(workshop, days, **kwargs):
-    start = (timezone.now() + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
-    return SlotFactory(
-        workshop=workshop, starts_at=start, capacity=kwargs.pop("capacity", 6), **kwargs
-    )
-
-
-@pytest.fixture
-def first(workshop):
-    return _slot(workshop, 10)
-
-
-@pytest.fixture
-def second(workshop):
-    return _slot(workshop, 17)
-
-
-@pytest.fixture
-def paid(first, adult, django_capture_on_commit_callbacks):
-    """A confirmed, paid order of 2 seats on the first date."""
-    order = place(first, {adult.pk: 2})
-    with django_capture_on_commit_callbacks(execute=True):
-        pay_on_dev_gateway(order)
-    order.refresh_from_db()
-    assert order.status == OrderStatus.CONFIRMED
-    return order
 
 
 def _seats(*slots):
@@ -95,9 +58,9 @@ def test_options_after_the_deadline_say_why(paid, first):
 
 
 def test_move_targets_are_the_other_public_dates_with_enough_seats(paid, workshop, second):
-    full = _slot(workshop, 12, capacity=1)
-    private = _slot(workshop, 13, kind=SlotKind.PRIVATE)
-    _slot(WorkshopFactory(), 14)  # another workshop
+    full = make_slot(workshop, 12, capacity=1)
+    private = make_slot(workshop, 13, kind=SlotKind.PRIVATE)
+    make_slot(WorkshopFactory(), 14)  # another workshop
     targets = order_move_targets(paid)
     assert targets == [second]
     assert full not in targets and private not in targets
@@ -157,13 +120,13 @@ def test_customer_cannot_move_after_the_deadline(paid, first, second):
 @pytest.mark.parametrize("kind", ["full", "private", "other-workshop", "past", "cancelled"])
 def test_customer_cannot_move_to_a_date_they_may_not_book(paid, first, workshop, kind):
     target = {
-        "full": lambda: _slot(workshop, 12, capacity=1),
-        "private": lambda: _slot(workshop, 12, kind=SlotKind.PRIVATE),
-        "other-workshop": lambda: _slot(WorkshopFactory(artisan=workshop.artisan), 12),
+        "full": lambda: make_slot(workshop, 12, capacity=1),
+        "private": lambda: make_slot(workshop, 12, kind=SlotKind.PRIVATE),
+        "other-workshop": lambda: make_slot(WorkshopFactory(artisan=workshop.artisan), 12),
         "past": lambda: SlotFactory(
             workshop=workshop, starts_at=timezone.now() - timedelta(hours=3)
         ),
-        "cancelled": lambda: _slot(workshop, 12, status="cancelled"),
+        "cancelled": lambda: make_slot(workshop, 12, status="cancelled"),
     }[kind]()
     with pytest.raises(BookingError) as error:
         order_rebook(order_id=paid.pk, slot_id=target.pk, actor=CUSTOMER)
@@ -187,7 +150,7 @@ def test_customer_moves_are_limited(paid, first, second, settings):
 
 def test_artisan_moves_into_a_full_slot_and_its_capacity_is_raised(paid, workshop):
     other_workshop = WorkshopFactory(artisan=workshop.artisan)
-    full = _slot(other_workshop, 20, capacity=3)
+    full = make_slot(other_workshop, 20, capacity=3)
     Slot.objects.filter(pk=full.pk).update(seats_taken=3)
     artisan = Actor.artisan(workshop.artisan.user)
     order = order_rebook(order_id=paid.pk, slot_id=full.pk, actor=artisan, by_artisan=True)
@@ -199,7 +162,7 @@ def test_artisan_moves_into_a_full_slot_and_its_capacity_is_raised(paid, worksho
 
 
 def test_artisan_cannot_move_to_another_artisans_slot(paid):
-    elsewhere = _slot(WorkshopFactory(artisan=ArtisanFactory()), 12)
+    elsewhere = make_slot(WorkshopFactory(artisan=ArtisanFactory()), 12)
     with pytest.raises(BookingError):
         order_rebook(
             order_id=paid.pk,
