@@ -4,6 +4,7 @@ choice of the customers of a cancelled date. Real rows, the dev gateway, the out
 from datetime import timedelta
 
 import pytest
+import stripe
 import time_machine
 from django.utils import timezone
 from icalendar import Calendar
@@ -12,7 +13,7 @@ from bookings.models import DevPayment, Order, OrderStatusChange, PaymentEvent, 
 from bookings.payments import PaymentUnavailable
 from bookings.payments.dev import DevGateway
 from bookings.selectors.tickets import order_ics
-from bookings.services import BookingError, orders_settle_payments
+from bookings.services import BookingError, ledger_key, orders_settle_payments, payment_event_record
 from bookings.services.changes import (
     order_cancel,
     order_change_options,
@@ -24,11 +25,18 @@ from bookings.services.changes import (
 )
 from bookings.services.slots import slot_cancel
 from bookings.states import CUSTOMER, SYSTEM, Actor, OrderStatus, PaymentEventKind, SlotKind
-from bookings.tasks import settle_order_payment
+from bookings.tasks import refund_unchosen_orders, settle_order_payment
 from notifications.models import Notification
+from tests.bookings import stripe_fake
 from tests.bookings.conftest import make_slot
 from tests.bookings.test_orders import pay_on_dev_gateway, place
-from tests.factories import ArtisanFactory, SlotFactory, TicketTypeFactory, WorkshopFactory
+from tests.factories import (
+    ArtisanFactory,
+    OrderFactory,
+    SlotFactory,
+    TicketTypeFactory,
+    WorkshopFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -357,3 +365,41 @@ def test_unpaid_orders_of_a_cancelled_date_are_still_closed_at_once(first, adult
     unpaid = place(first, {adult.pk: 1}, customer_email="cy@example.com")
     slot_cancel(artisan=first.workshop.artisan, slot_id=first.pk, message="")
     assert Order.objects.get(pk=unpaid.pk).status == OrderStatus.CANCELLED
+
+
+def test_a_stripe_refund_that_timed_out_is_retried_with_the_same_key_and_refunds_once(
+    stripe_http, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The real Stripe client, its HTTP layer faked: the first refund call times out, the
+    sweeper's retry carries the same idempotency key, one refund is recorded."""
+    order = OrderFactory(
+        slot=make_slot(WorkshopFactory(price_cents=4000), 10),
+        seats=2,
+        payment_provider="stripe",
+        payment_intent_id="pi_3PabcDEF",
+    )
+    payment_event_record(
+        order,
+        kind=PaymentEventKind.CAPTURED,
+        key=ledger_key(order.pk, "captured"),
+        amount_cents=8000,
+    )
+    stripe_http.on("POST", "/v1/refunds", raises=stripe.APIConnectionError("Read timed out"))
+    stripe_http.on("POST", "/v1/refunds", body=stripe_fake.refund(amount=8000))
+    monkeypatch.setattr(settle_order_payment, "apply_async", lambda **kw: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order_id=order.pk, actor=CUSTOMER)
+    assert not PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.REFUNDED).exists()
+    assert orders_settle_payments() == 1
+    assert orders_settle_payments() == 0
+    refunds = [c for c in stripe_http.calls if c["path"] == "/v1/refunds"]
+    assert [c["headers"]["Idempotency-Key"] for c in refunds] == [f"order:{order.pk}:refund"] * 2
+    refunded = PaymentEvent.objects.get(order=order, kind=PaymentEventKind.REFUNDED)
+    assert refunded.amount_cents == 8000 and refunded.provider_ref == "re_3PabcDEF"
+
+
+def test_the_beat_task_runs_the_sweep(paid, first):
+    slot_cancel(artisan=first.workshop.artisan, slot_id=first.pk, message="")
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        assert refund_unchosen_orders() == 1
+    assert Order.objects.get(pk=paid.pk).status == OrderStatus.CANCELLED
