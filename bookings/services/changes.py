@@ -86,6 +86,15 @@ def order_change_options(order: Order, *, now=None) -> ChangeOptions:
         return ChangeOptions(
             False, False, False, None, moves_left, _("This booking can no longer be changed.")
         )
+    if order.slot.kind != SlotKind.PUBLIC:
+        return ChangeOptions(
+            False,
+            False,
+            False,
+            None,
+            moves_left,
+            _("A private session is moved or cancelled with the artisan."),
+        )
     workshop = order.slot.workshop
     deadline = workshop.change_deadline(order.slot.starts_at)
     if now >= deadline:
