@@ -29,3 +29,11 @@ def send_date_alerts() -> int:
     from .services.date_alerts import date_alerts_send_due
 
     return date_alerts_send_due()
+
+
+@shared_task
+def refund_unchosen_orders() -> int:
+    """Every 5 minutes: orders of a cancelled date whose customer did not choose in time are refunded."""
+    from .services.changes import orders_refund_unchosen
+
+    return orders_refund_unchosen()

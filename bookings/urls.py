@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from .views import (
+from .views import (, backoffice, changes, checkout, password_reset, payments, storefront
     backoffice,
     checkin,
     checkout,
@@ -53,6 +53,13 @@ storefront_patterns = [
     ),
     # Safety: leaving the payment page gives the seats back at once.
     path("o/<str:token>/leave/", checkout_leave.checkout_leave, name="checkout_leave"),
+    # changes (issue #11): the customer moves, cancels or withdraws from the order's token link.
+    path("o/<str:token>/move/", changes.order_move, name="order_move"),
+    path(
+        "o/<str:token>/move/<int:slot_id>/", changes.order_move_confirm, name="order_move_confirm"
+    ),
+    path("o/<str:token>/cancel/", changes.order_cancel_view, name="order_cancel"),
+    path("o/<str:token>/withdraw/", changes.order_withdraw_view, name="order_withdraw"),
 ]
 
 backoffice_patterns = [

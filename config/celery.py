@@ -62,4 +62,9 @@ app.conf.beat_schedule = {
         "task": "bookings.tasks.send_date_alerts",
         "schedule": 300.0,
     },
+    # changes (issue #11): a cancelled date's customers who did not choose are refunded.
+    "bookings-refund-unchosen-orders": {
+        "task": "bookings.tasks.refund_unchosen_orders",
+        "schedule": 300.0,
+    },
 }

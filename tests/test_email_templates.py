@@ -92,6 +92,11 @@ def contexts(settings):
             }
         ],
         "more": 2,
+        # changes (issue #11): moves, cancelled dates, the artisan told.
+        "previous_slot": SlotFactory(workshop=workshop),
+        "choose_by": timezone.now() + timedelta(days=14),
+        "change": "moved",
+        "participants_url": SITE + reverse("backoffice:slot_participants", args=[slot.pk]),
     }
     pending = {
         **bookings,

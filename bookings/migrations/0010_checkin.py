@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0008_safety_lengths'),
+        ('bookings', '0009_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

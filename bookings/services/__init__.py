@@ -13,6 +13,9 @@
 - slots, workshops, artisans, payments: the back-office calendar, catalogue, accounts, webhooks
 - date_alerts:   "tell me when new dates open" (`date_alert_subscribe`, `date_alert_confirm`,
                  `date_alert_unsubscribe`, `date_alerts_mark_due`, `date_alerts_send_due`)
+- changes:       after the booking: `order_change_options`, `order_rebook`, `order_cancel`,
+                 `order_withdraw`, `order_resend_confirmation`, `orders_await_choice`,
+                 `orders_refund_unchosen` (slots' `slot_cancel_as` is the one slot cancellation)
 """
 
 from .checkout import (  # noqa: F401
