@@ -4,8 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from .views import (, backoffice, changes, checkout, password_reset, payments, storefront
+from .views import (
     backoffice,
+    changes,
     checkin,
     checkout,
     checkout_leave,

@@ -15,8 +15,8 @@ from ..hooks import slot_hooks
 from ..localtime import add_duration, elapsed
 from ..models import Artisan, Order, Slot, SlotStatusChange, Workshop
 from ..states import SLOT_TRANSITIONS, Actor, ActorKind, SlotStatus, can_move
-from .date_alerts import date_alerts_mark_due
 from .changes import orders_await_choice
+from .date_alerts import date_alerts_mark_due
 from .errors import BookingError
 from .refunds import orders_refund_for_cancelled_slot
 from .transitions import slot_move
