@@ -21,3 +21,22 @@ def settle_order_payment(self, order_id: int) -> str:
         return order_settle_payment(order_id=order_id)
     except PaymentUnavailable as exc:
         raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
+
+
+# --- minimum participants and customer reminders (issue 11) ---
+
+
+@shared_task
+def check_minimum_participants() -> dict:
+    """Every minute: slots below their minimum ask the artisan; unanswered ones are cancelled."""
+    from .services.minimum import slots_minimum_check, slots_minimum_expire
+
+    return {"asked": slots_minimum_check(), "cancelled": slots_minimum_expire()}
+
+
+@shared_task
+def send_order_reminders() -> dict:
+    """Every 5 minutes: the customers' reminders (last free change day, 48 hours before)."""
+    from .services.reminders import orders_send_reminders
+
+    return orders_send_reminders()

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from .views import backoffice, checkout, password_reset, payments, storefront
+from .views import backoffice, checkout, minimum, password_reset, payments, storefront
 
 storefront_patterns = [
     path("", storefront.workshop_list, name="home"),
@@ -59,4 +59,6 @@ backoffice_patterns = [
     path("activity/new/", backoffice.workshop_create, name="workshop_create"),
     path("activity/settings/", backoffice.activity_settings, name="activity_settings"),
     path("activity/<int:workshop_id>/", backoffice.workshop_edit, name="workshop_edit"),
+    # Minimum participants: the artisan's signed link (no sign-in) to uphold or cancel a slot.
+    path("minimum/<str:signature>/", minimum.minimum_decide, name="minimum_decide"),
 ]

@@ -57,4 +57,13 @@ app.conf.beat_schedule = {
         "task": "pending_orders.tasks.send_digests",
         "schedule": crontab(minute="*/15"),
     },
+    # Minimum participants and customer reminders (issue 11).
+    "bookings-check-minimum-participants": {
+        "task": "bookings.tasks.check_minimum_participants",
+        "schedule": 60.0,
+    },
+    "bookings-send-order-reminders": {
+        "task": "bookings.tasks.send_order_reminders",
+        "schedule": 300.0,
+    },
 }

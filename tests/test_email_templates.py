@@ -80,6 +80,12 @@ def contexts(settings):
         "valid_days": 3,
         "link": SITE + reverse("backoffice:login") + "?next=/",
         "login_url": SITE + reverse("backoffice:login"),
+        # Minimum participants and reminders (issue 11).
+        "seats": 1,
+        "minimum": 3,
+        "decide_url": SITE + "/backoffice/minimum/signed/",
+        "change_deadline": slot.starts_at - timedelta(days=4),
+        "calendar_url": order_url + "calendar.ics",
     }
     pending = {
         **bookings,

@@ -167,9 +167,12 @@ def slot_delete(*, artisan: Artisan, slot_id: int) -> None:
         slot.delete()
 
 
-def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
+def slot_cancel(
+    *, artisan: Artisan, slot_id: int, message: str, actor: Actor | None = None
+) -> Slot:
     """Cancel a slot: every live order on it is cancelled and refunded, each customer told with
-    the artisan's message."""
+    the artisan's message. `actor` defaults to the artisan (the system cancels a slot below its
+    minimum participants: bookings/services/minimum.py)."""
     with transaction.atomic():
         slot = _locked_slot(artisan, slot_id)
         if slot.status == SlotStatus.CANCELLED:
@@ -179,7 +182,7 @@ def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
         if slot.ends_at <= timezone.now():
             raise BookingError(_("This slot is over; it can no longer be cancelled."))
         _refuse_if_claimed(slot, slot_hooks.CANCEL)
-        actor = Actor(ActorKind.ARTISAN, artisan.user_id)
+        actor = actor or Actor(ActorKind.ARTISAN, artisan.user_id)
         slot.cancel_message = message
         slot.cancelled_at = timezone.now()
         slot_move(
