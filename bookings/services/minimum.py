@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from notifications.services import OutgoingMessage, notifications_enqueue_bulk
 from notifications.states import Channel
 
+from ..localtime import in_utc
 from ..models import Order, Slot, Workshop
 from ..signed_links import link_sign
 from ..states import SYSTEM, Actor, MinimumDecision, OrderStatus, SlotKind, SlotStatus
@@ -129,7 +130,7 @@ def _check_locked(slots: list[Slot], now) -> int:
 
 def slots_minimum_check(*, now=None, batch_size: int = BATCH_SIZE) -> int:
     """The check, in batches: returns how many artisans were asked to decide."""
-    now = now or timezone.now()
+    now = in_utc(now)
     due = _due_check_q(now)
     asked = 0
     for _batch in range(MAX_BATCHES):
@@ -160,7 +161,7 @@ def slot_minimum_decide(*, slot_id: int, uphold: bool, actor: Actor = SYSTEM, no
     """Uphold or cancel a slot below its minimum. Idempotent: a slot already decided is returned
     as it is (a double tap changes nothing). The artisan answers until the decision time; the
     system cancels from then on."""
-    now = now or timezone.now()
+    now = in_utc(now)
     with transaction.atomic():
         slot = (
             for_update(Slot.objects.filter(pk=slot_id))
@@ -198,7 +199,7 @@ def slot_minimum_decide(*, slot_id: int, uphold: bool, actor: Actor = SYSTEM, no
 def slots_minimum_expire(*, now=None, limit: int = BATCH_SIZE) -> int:
     """Cancel the slots whose decision time passed without an answer (one at a time: each
     cancellation refunds its orders). Returns how many were cancelled this run."""
-    now = now or timezone.now()
+    now = in_utc(now)
     ids = list(
         Slot.objects.filter(
             status=SlotStatus.OPEN, min_decide_by__lte=now, min_decision="", ends_at__gt=now

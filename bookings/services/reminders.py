@@ -17,11 +17,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
 from notifications.services import OutgoingMessage, notifications_enqueue_bulk
 from notifications.states import Channel
 
+from ..localtime import in_utc
 from ..models import Order, Workshop
 from ..states import OrderStatus, SlotStatus
 from .checkout import order_context
@@ -115,7 +115,7 @@ def _send_batch(queryset, kind: str, now, batch_size: int) -> int:
 
 def orders_send_reminders(*, now=None, batch_size: int = BATCH_SIZE) -> dict:
     """Both reminders, in batches. Returns how many orders got each."""
-    now = now or timezone.now()
+    now = in_utc(now)
     sent = {}
     for kind, due in ((CHANGE, _change_due_q(now)), (START, _start_due_q(now))):
         sent[kind] = 0
