@@ -119,11 +119,11 @@ def _check_locked(slots: list[Slot], now) -> int:
         taken = seats.get(slot.pk, 0)
         # Counted too late to ask (the minimum was set after the decision time): it runs.
         if taken < workshop.min_participants and decide_by > now:
-            below.append((slot.pk, decide_by))
+            slot.min_decide_by = decide_by
+            below.append(slot)
             messages += _warning(slot, taken)
     Slot.objects.filter(pk__in=[s.pk for s in slots]).update(min_checked_at=now)
-    for pk, decide_by in below:
-        Slot.objects.filter(pk=pk).update(min_decide_by=decide_by)
+    Slot.objects.bulk_update(below, ["min_decide_by"])  # one UPDATE … CASE for the batch
     notifications_enqueue_bulk(messages=messages)
     return len(below)
 

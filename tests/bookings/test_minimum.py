@@ -71,6 +71,9 @@ def test_below_minimum_at_check_time_asks_the_artisan_once_by_email_and_sms(slot
     assert set(rows.values_list("recipient", flat=True)) == {artisan.email, artisan.phone}
     sms = rows.get(channel="sms")
     assert minimum_decide_url(slot) in sms.body_text and "2/3" in sms.body_text
+    # The email says until when (the decision time, on the workshop's clock: 6 June, 10:00).
+    email = rows.get(channel="email")
+    assert "Uphold it or cancel it by Saturday, 6 June 2026, 10:00" in email.body_text
     slot.refresh_from_db()
     assert slot.min_checked_at == CHECK and slot.min_decide_by == DECISION
 
