@@ -23,7 +23,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import OutgoingMessage, notifications_enqueue_bulk
+from notifications.services import (
+    OutgoingMessage,
+    notification_enqueue,
+    notifications_enqueue_bulk,
+)
 from notifications.states import Channel
 
 from ..localtime import in_utc
@@ -165,7 +169,7 @@ def slot_minimum_decide(*, slot_id: int, uphold: bool, actor: Actor = SYSTEM, no
     with transaction.atomic():
         slot = (
             for_update(Slot.objects.filter(pk=slot_id))
-            .select_related("workshop", "workshop__artisan")
+            .select_related("workshop", "workshop__artisan", "workshop__artisan__user")
             .first()
         )
         if slot is None:
@@ -193,7 +197,22 @@ def slot_minimum_decide(*, slot_id: int, uphold: bool, actor: Actor = SYSTEM, no
             slot.refresh_from_db()
         slot.min_decision, slot.min_decided_at = decision, now
         slot.save(update_fields=["min_decision", "min_decided_at"])
+        if decision == MinimumDecision.EXPIRED:
+            _tell_artisan_cancelled(slot)
         return slot
+
+
+def _tell_artisan_cancelled(slot: Slot) -> None:
+    """The artisan did not answer: they learn the system cancelled the date (email)."""
+    artisan = slot.workshop.artisan
+    notification_enqueue(
+        channel=Channel.EMAIL,
+        recipient=artisan.email,
+        template="bookings/emails/slot_minimum_cancelled",
+        context={"slot": slot, "workshop": slot.workshop, "artisan": artisan},
+        language=artisan.language,
+        key=f"slot:{slot.pk}:minimum_cancelled:email",
+    )
 
 
 def slots_minimum_expire(*, now=None, limit: int = BATCH_SIZE) -> int:

@@ -169,6 +169,8 @@ def test_without_an_answer_the_system_cancels_at_the_decision_time_even_if_the_b
     assert order.status == OrderStatus.CANCELLED
     change = SlotStatusChange.objects.get(slot=slot, to_status=SlotStatus.CANCELLED)
     assert change.actor_kind == ActorKind.SYSTEM
+    told = Notification.objects.get(idempotency_key=f"slot:{slot.pk}:minimum_cancelled:email")
+    assert told.recipient == slot.workshop.artisan.email
     assert slots_minimum_expire(now=DECISION + timedelta(days=2)) == 0
 
 
