@@ -35,6 +35,8 @@ class MinimumDecision(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled by the artisan")
     # No answer by the decision time: the system cancelled it.
     EXPIRED = "expired", _("Cancelled without an answer")
+    # No answer, but by the decision time the minimum was reached (or removed): it runs.
+    REACHED = "reached", _("Minimum reached in time")
 
 
 class OrderStatus(models.TextChoices):

@@ -49,6 +49,7 @@ class Migration(migrations.Migration):
                     ("upheld", "Upheld by the artisan"),
                     ("cancelled", "Cancelled by the artisan"),
                     ("expired", "Cancelled without an answer"),
+                    ("reached", "Minimum reached in time"),
                 ],
                 default="",
                 max_length=10,

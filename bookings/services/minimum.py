@@ -186,6 +186,9 @@ def slot_minimum_decide(*, slot_id: int, uphold: bool, actor: Actor = SYSTEM, no
         if uphold:
             decision = MinimumDecision.UPHELD
             slot_record(slot, actor=actor, message=_("Upheld below the minimum participants."))
+        elif late and _no_longer_below(slot):
+            decision = MinimumDecision.REACHED
+            slot_record(slot, actor=actor, message=_("The minimum was reached in time."))
         else:
             decision = MinimumDecision.EXPIRED if late else MinimumDecision.CANCELLED
             slot_cancel(
@@ -200,6 +203,12 @@ def slot_minimum_decide(*, slot_id: int, uphold: bool, actor: Actor = SYSTEM, no
         if decision == MinimumDecision.EXPIRED:
             _tell_artisan_cancelled(slot)
         return slot
+
+
+def _no_longer_below(slot: Slot) -> bool:
+    """Bookings came after the artisan was asked (or the minimum was removed): no cancel."""
+    minimum = slot.workshop.min_participants
+    return minimum is None or confirmed_seats([slot.pk]).get(slot.pk, 0) >= minimum
 
 
 def _tell_artisan_cancelled(slot: Slot) -> None:

@@ -16,6 +16,7 @@ from bookings.services.minimum import (
     slots_minimum_check,
     slots_minimum_expire,
 )
+from bookings.services.slots import slot_cancel
 from bookings.signed_links import link_sign
 from bookings.states import (
     SYSTEM,
@@ -290,3 +291,23 @@ def test_an_unknown_action_changes_nothing(client, slot):
     slots_minimum_check(now=CHECK)
     assert client.post(decide_path(slot), {"action": "x" * 10_000}).status_code == 200
     assert Slot.objects.get(pk=slot.pk).min_decision == ""
+
+
+def test_bookings_after_the_question_reach_the_minimum_and_the_system_does_not_cancel(slot):
+    OrderFactory(slot=slot, seats=1)
+    slots_minimum_check(now=CHECK)
+    OrderFactory(slot=slot, seats=2)  # booked after the artisan was asked
+    assert slots_minimum_expire(now=DECISION) == 0
+    slot.refresh_from_db()
+    assert slot.status == SlotStatus.OPEN and slot.min_decision == MinimumDecision.REACHED
+    history = SlotStatusChange.objects.get(slot=slot, from_status="open", to_status="open")
+    assert history.actor_kind == ActorKind.SYSTEM
+    assert not customer_cancellations().exists()
+
+
+def test_a_slot_cancelled_from_the_calendar_meanwhile_is_left_alone(client, slot):
+    slots_minimum_check(now=CHECK)
+    slot_cancel(artisan=slot.workshop.artisan, slot_id=slot.pk, message="The kiln broke.")
+    assert slots_minimum_expire(now=DECISION) == 0
+    html = client.get(decide_path(slot)).content.decode()
+    assert "This date was cancelled from your calendar." in html
