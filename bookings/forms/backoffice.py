@@ -286,6 +286,7 @@ class WorkshopForm(forms.Form):
     # After the booking (issue 11): free changes and minimum participants.
     change_deadline_days = forms.IntegerField(
         widget=COUNT_INPUT,
+        required=False,
         label=_("Free changes until (days before)"),
         min_value=0,
         max_value=60,
@@ -301,12 +302,14 @@ class WorkshopForm(forms.Form):
     )
     min_check_days = forms.IntegerField(
         widget=COUNT_INPUT,
+        required=False,
         label=_("Check the minimum (days before)"),
         min_value=1,
         max_value=60,
     )
     min_decision_days = forms.IntegerField(
         widget=COUNT_INPUT,
+        required=False,
         label=_("Decide by (days before)"),
         min_value=1,
         max_value=60,
@@ -369,7 +372,19 @@ class WorkshopForm(forms.Form):
         self._clean_minimum(cleaned)
         return cleaned
 
+    # Left empty (or not sent by an older form): the workshop's value, else the model default.
+    DAY_FIELDS = ("change_deadline_days", "min_check_days", "min_decision_days")
+
+    def _days_or_default(self, cleaned) -> None:
+        for name in self.DAY_FIELDS:
+            if cleaned.get(name) is None and name not in self.errors:
+                current = getattr(self.workshop, name, None)
+                cleaned[name] = (
+                    current if current is not None else Workshop._meta.get_field(name).default
+                )
+
     def _clean_minimum(self, cleaned) -> None:
+        self._days_or_default(cleaned)
         minimum, capacity = cleaned.get("min_participants"), cleaned.get("default_capacity")
         if minimum is not None and capacity is not None and minimum > capacity:
             self.add_error(

@@ -132,3 +132,15 @@ def test_the_page_in_french(client):
     client.cookies["django_language"] = "fr"
     html = _page(client, workshop)
     assert "Dès 2 participants" in html and "Confirmé, aura lieu" in html
+
+
+def test_day_settings_left_empty_keep_the_workshops_values_or_the_defaults():
+    post = workshop_post(change_deadline_days="", min_check_days="", min_decision_days="")
+    form = WorkshopForm(post)
+    assert form.is_valid(), form.errors
+    days = [form.cleaned_data[n] for n in WorkshopForm.DAY_FIELDS]
+    assert days == [4, 7, 4]
+    workshop = WorkshopFactory(change_deadline_days=2, min_check_days=10, min_decision_days=3)
+    form = WorkshopForm(post, workshop=workshop)
+    assert form.is_valid(), form.errors
+    assert [form.cleaned_data[n] for n in WorkshopForm.DAY_FIELDS] == [2, 10, 3]
