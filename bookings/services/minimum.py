@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications.services import (
@@ -157,8 +157,10 @@ def minimum_is_open(slot: Slot, now=None) -> bool:
     return _awaiting(slot) and (now or timezone.now()) < slot.min_decide_by
 
 
-def too_few_reason() -> str:
-    return _("Too few participants have booked this date, so it will not take place.")
+def too_few_reason(language: str) -> str:
+    """The cancellation message, in the artisan's language (as a message they typed would be)."""
+    with translation.override(language):
+        return _("Too few participants have booked this date, so it will not take place.")
 
 
 def slot_minimum_decide(*, slot_id: int, uphold: bool, actor: Actor = SYSTEM, now=None) -> Slot:
@@ -194,7 +196,7 @@ def slot_minimum_decide(*, slot_id: int, uphold: bool, actor: Actor = SYSTEM, no
             slot_cancel(
                 artisan=slot.workshop.artisan,
                 slot_id=slot.pk,
-                message=too_few_reason(),
+                message=too_few_reason(slot.workshop.artisan.language),
                 actor=actor,
             )
             slot.refresh_from_db()
