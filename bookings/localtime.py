@@ -58,3 +58,9 @@ def add_duration(start: datetime, duration: timedelta) -> datetime:
 def elapsed(start: datetime, end: datetime) -> timedelta:
     """The absolute time between two aware datetimes (whatever their zones)."""
     return end.astimezone(UTC) - start.astimezone(UTC)
+
+
+def in_utc(moment: datetime | None = None) -> datetime:
+    """`moment` (default: now) in UTC, before adding days or hours to it: on an aware local time
+    Python's arithmetic is wall-clock and a DST change would shift the result by an hour."""
+    return (moment or timezone.now()).astimezone(UTC)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from .states import (
     ActorKind,
     DateAlertStatus,
+    MinimumDecision,
     OrderSource,
     OrderStatus,
     PaymentEventKind,
@@ -220,6 +221,15 @@ class Slot(models.Model):
     series = models.UUIDField(null=True, blank=True, db_index=True)
     cancel_message = models.TextField(max_length=2000, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Minimum participants (bookings/services/minimum.py): the seats were counted at
+    # `min_checked_at`; a slot below the minimum has a `min_decide_by` (absolute, set when the
+    # artisan is asked); `min_decision` records the outcome and `min_decided_at` when.
+    min_checked_at = models.DateTimeField(null=True, blank=True)
+    min_decide_by = models.DateTimeField(null=True, blank=True, db_index=True)
+    min_decision = models.CharField(
+        max_length=10, choices=MinimumDecision.choices, blank=True, default=""
+    )
+    min_decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -243,6 +253,12 @@ class Slot(models.Model):
     @property
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
+
+    def runs_with(self, minimum: int | None) -> bool:
+        """Confirmed to run: the minimum `minimum` is reached, or the artisan upheld the slot."""
+        return bool(minimum) and (
+            self.seats_taken >= minimum or self.min_decision == MinimumDecision.UPHELD
+        )
 
 
 class Order(models.Model):
@@ -274,6 +290,9 @@ class Order(models.Model):
     hold_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     decide_by = models.DateTimeField(null=True, blank=True, db_index=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Reminders to the customer (bookings/services/reminders.py), each sent at most once.
+    change_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    start_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     # Payment provider state.
     payment_provider = models.CharField(max_length=20, blank=True)
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)

@@ -28,6 +28,17 @@ SLOT_TRANSITIONS = {
 }
 
 
+class MinimumDecision(models.TextChoices):
+    """What became of a slot below its workshop's minimum participants (blank: not decided)."""
+
+    UPHELD = "upheld", _("Upheld by the artisan")
+    CANCELLED = "cancelled", _("Cancelled by the artisan")
+    # No answer by the decision time: the system cancelled it.
+    EXPIRED = "expired", _("Cancelled without an answer")
+    # No answer, but by the decision time the minimum was reached (or removed): it runs.
+    REACHED = "reached", _("Minimum reached in time")
+
+
 class OrderStatus(models.TextChoices):
     # Seats held while the customer pays; lapses after CHECKOUT_HOLD_MINUTES.
     PENDING_PAYMENT = "pending_payment", _("Awaiting payment")

@@ -37,3 +37,22 @@ def refund_unchosen_orders() -> int:
     from .services.changes import orders_refund_unchosen
 
     return orders_refund_unchosen()
+
+
+# --- minimum participants and customer reminders (issue 11) ---
+
+
+@shared_task
+def check_minimum_participants() -> dict:
+    """Every minute: slots below their minimum ask the artisan; unanswered ones are cancelled."""
+    from .services.minimum import slots_minimum_check, slots_minimum_expire
+
+    return {"asked": slots_minimum_check(), "cancelled": slots_minimum_expire()}
+
+
+@shared_task
+def send_order_reminders() -> dict:
+    """Every 5 minutes: the customers' reminders (last free change day, 48 hours before)."""
+    from .services.reminders import orders_send_reminders
+
+    return orders_send_reminders()

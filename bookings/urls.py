@@ -11,6 +11,7 @@ from .views import (
     checkout,
     checkout_leave,
     date_alerts,
+    minimum,
     password_reset,
     payments,
     storefront,
@@ -101,4 +102,6 @@ backoffice_patterns = [
         checkin.slot_check_in_undo,
         name="slot_check_in_undo",
     ),
+    # Minimum participants: the artisan's signed link (no sign-in) to uphold or cancel a slot.
+    path("minimum/<str:signature>/", minimum.minimum_decide, name="minimum_decide"),
 ]

@@ -67,4 +67,13 @@ app.conf.beat_schedule = {
         "task": "bookings.tasks.refund_unchosen_orders",
         "schedule": 300.0,
     },
+    # Minimum participants and customer reminders (issue 11).
+    "bookings-check-minimum-participants": {
+        "task": "bookings.tasks.check_minimum_participants",
+        "schedule": 60.0,
+    },
+    "bookings-send-order-reminders": {
+        "task": "bookings.tasks.send_order_reminders",
+        "schedule": 300.0,
+    },
 }

@@ -4,7 +4,6 @@ import hmac
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core import signing
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from bookings.access import artisan_required, get_artisan_object_or_404
 from bookings.models import Workshop
 from bookings.ratelimit import ratelimit_post
+from bookings.signed_links import link_unsign
 from bookings.views.decorators import token_page
 
 from . import selectors
@@ -397,10 +397,9 @@ def backoffice_manage(request, artisan, pk):
 @token_page
 def manage_signed(request, signature):
     """The artisan's link from the SMS/email: this request only, until its deadline."""
-    try:
-        pk = signing.loads(signature, salt=MANAGE_SALT)
-    except signing.BadSignature:
-        raise Http404 from None
+    pk = link_unsign(signature, salt=MANAGE_SALT)
+    if pk is None:
+        raise Http404
     privreq = get_object_or_404(
         PrivatisationRequest.objects.select_related("workshop", "workshop__artisan"), pk=pk
     )

@@ -97,6 +97,12 @@ def contexts(settings):
         "choose_by": timezone.now() + timedelta(days=14),
         "change": "moved",
         "participants_url": SITE + reverse("backoffice:slot_participants", args=[slot.pk]),
+        # Minimum participants and reminders (issue 11).
+        "seats": 1,
+        "minimum": 3,
+        "decide_url": SITE + "/backoffice/minimum/signed/",
+        "change_deadline": slot.starts_at - timedelta(days=4),
+        "calendar_url": order_url + "calendar.ics",
     }
     pending = {
         **bookings,

@@ -287,6 +287,38 @@ class WorkshopForm(forms.Form):
     private_max_capacity = forms.IntegerField(
         widget=COUNT_INPUT, label=_("Private maximum participants"), min_value=1, max_value=1000
     )
+    # After the booking (issue 11): free changes and minimum participants.
+    change_deadline_days = forms.IntegerField(
+        widget=COUNT_INPUT,
+        required=False,
+        label=_("Free changes until (days before)"),
+        min_value=0,
+        max_value=60,
+        help_text=_("Customers may move or cancel for free until this many days before the start."),
+    )
+    min_participants = forms.IntegerField(
+        widget=COUNT_INPUT,
+        label=_("Minimum participants"),
+        required=False,
+        min_value=1,
+        max_value=1000,
+        help_text=_("Optional. Below it, you are asked to uphold or cancel the date."),
+    )
+    min_check_days = forms.IntegerField(
+        widget=COUNT_INPUT,
+        required=False,
+        label=_("Check the minimum (days before)"),
+        min_value=1,
+        max_value=60,
+    )
+    min_decision_days = forms.IntegerField(
+        widget=COUNT_INPUT,
+        required=False,
+        label=_("Decide by (days before)"),
+        min_value=1,
+        max_value=60,
+        help_text=_("Without your answer by then, the date is cancelled."),
+    )
 
     MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
@@ -309,6 +341,9 @@ class WorkshopForm(forms.Form):
                     "default_capacity": 8,
                     "private_min_capacity": 1,
                     "private_max_capacity": 10,
+                    "change_deadline_days": 4,
+                    "min_check_days": 7,
+                    "min_decision_days": 4,
                 },
             )
         super().__init__(*args, **kwargs)
@@ -338,7 +373,33 @@ class WorkshopForm(forms.Form):
                 "private_max_capacity",
                 _("The private maximum cannot be below the private minimum."),
             )
+        self._clean_minimum(cleaned)
         return cleaned
+
+    # Left empty (or not sent by an older form): the workshop's value, else the model default.
+    DAY_FIELDS = ("change_deadline_days", "min_check_days", "min_decision_days")
+
+    def _days_or_default(self, cleaned) -> None:
+        for name in self.DAY_FIELDS:
+            if cleaned.get(name) is None and name not in self.errors:
+                current = getattr(self.workshop, name, None)
+                cleaned[name] = (
+                    current if current is not None else Workshop._meta.get_field(name).default
+                )
+
+    def _clean_minimum(self, cleaned) -> None:
+        self._days_or_default(cleaned)
+        minimum, capacity = cleaned.get("min_participants"), cleaned.get("default_capacity")
+        if minimum is not None and capacity is not None and minimum > capacity:
+            self.add_error(
+                "min_participants", _("The minimum cannot be above the default capacity.")
+            )
+        check, decision = cleaned.get("min_check_days"), cleaned.get("min_decision_days")
+        if check is not None and decision is not None and decision >= check:
+            self.add_error(
+                "min_decision_days",
+                _("The decision must come after the check: fewer days before the start."),
+            )
 
 
 class TicketTypeForm(forms.Form):

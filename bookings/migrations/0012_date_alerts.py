@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0010_checkin'),
+        ('bookings', '0011_minimum'),
     ]
 
     operations = [

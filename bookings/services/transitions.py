@@ -200,6 +200,18 @@ def slot_move(slot: Slot, to: str, *, actor: Actor = SYSTEM, message: str = "", 
     return slot
 
 
+def slot_record(slot: Slot, *, actor: Actor = SYSTEM, message: str) -> SlotStatusChange:
+    """A history row for a decision that keeps the slot's status (e.g. upheld below its minimum)."""
+    return SlotStatusChange.objects.create(
+        slot=slot,
+        from_status=slot.status,
+        to_status=slot.status,
+        actor_kind=actor.kind,
+        actor_user_id=actor.user_id,
+        message=message,
+    )
+
+
 def slots_move(
     slot_ids, to: str, *, actor: Actor = SYSTEM, message: str = "", where=None, **values
 ) -> list[int]:

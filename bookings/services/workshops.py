@@ -32,7 +32,14 @@ WORKSHOP_FIELDS = (
     "privatisation_enabled",
     "private_min_capacity",
     "private_max_capacity",
+    # After the booking: free changes, minimum participants (issue 11).
+    "change_deadline_days",
+    "min_participants",
+    "min_check_days",
+    "min_decision_days",
 )
+# Days before the start: the bounds of the after-booking settings.
+MAX_DAYS_BEFORE = 60
 TICKET_TYPE_FIELDS = ("name", "description", "price_cents", "requires_confirmation", "is_active")
 
 
@@ -64,7 +71,34 @@ def photo_to_jpeg(upload) -> ContentFile:
     return ContentFile(out.getvalue(), name=f"{stem}.jpg")
 
 
+def _check_after_booking(values: dict) -> None:
+    minimum = values["min_participants"]
+    if minimum is not None and minimum < 1:
+        raise BookingError(_("The minimum must be at least 1."), field="min_participants")
+    if minimum is not None and minimum > values["default_capacity"]:
+        raise BookingError(
+            _("The minimum cannot be above the default capacity."), field="min_participants"
+        )
+    check, decision = values["min_check_days"], values["min_decision_days"]
+    for name, days in (("min_check_days", check), ("min_decision_days", decision)):
+        if not 1 <= days <= MAX_DAYS_BEFORE:
+            raise BookingError(
+                _("Between 1 and %(max)d days.") % {"max": MAX_DAYS_BEFORE}, field=name
+            )
+    if decision >= check:
+        raise BookingError(
+            _("The decision must come after the check: fewer days before the start."),
+            field="min_decision_days",
+        )
+    if not 0 <= values["change_deadline_days"] <= MAX_DAYS_BEFORE:
+        raise BookingError(
+            _("Between 0 and %(max)d days.") % {"max": MAX_DAYS_BEFORE},
+            field="change_deadline_days",
+        )
+
+
 def _check_rules(values: dict) -> None:
+    _check_after_booking(values)
     low, high = values["private_min_capacity"], values["private_max_capacity"]
     if low < 1:
         raise BookingError(

@@ -25,3 +25,9 @@ def duration(minutes) -> str:
 def placeholder_tone(workshop) -> str:
     """One of four warm tones for a workshop without a photo (stable per workshop)."""
     return f"tone-{(workshop.pk or 0) % 4}"
+
+
+@register.filter
+def confirmed_to_run(slot, workshop) -> bool:
+    """The slot reached its workshop's minimum participants (or the artisan upheld it)."""
+    return slot.runs_with(workshop.min_participants)

@@ -1,9 +1,9 @@
 """Who is told what. Every message of the flow is written here, in the caller's transaction."""
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
+from bookings.signed_links import link_sign
 from notifications.services import OutgoingMessage, notifications_enqueue_bulk
 from notifications.states import Channel
 
@@ -12,7 +12,7 @@ T = "privatisation/emails/"
 
 
 def manage_signature(request_id: int) -> str:
-    return signing.dumps(request_id, salt=MANAGE_SALT)
+    return link_sign(request_id, salt=MANAGE_SALT)
 
 
 def manage_url(request) -> str:

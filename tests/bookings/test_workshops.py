@@ -35,6 +35,10 @@ def values(**overrides):
         "privatisation_enabled": True,
         "private_min_capacity": 2,
         "private_max_capacity": 8,
+        "change_deadline_days": 4,
+        "min_participants": None,
+        "min_check_days": 7,
+        "min_decision_days": 4,
         **overrides,
     }
 

@@ -73,6 +73,8 @@ PUBLIC = {
     "backoffice:password_reset_done": "public",
     "backoffice:password_reset_confirm": "Django's reset token",
     "backoffice:password_reset_complete": "public",
+    # Minimum participants (issue 11).
+    "backoffice:minimum_decide": "the artisan's signed link: one slot only (test_minimum.py)",
 }
 # Django admin: staff only, guarded by admin.site itself (test_admin_needs_staff below).
 PUBLIC_PREFIXES = ("admin:",)
