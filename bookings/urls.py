@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from .views import backoffice, checkout, password_reset, payments, storefront
+from .views import backoffice, checkout, giftcards, password_reset, payments, storefront
 
 storefront_patterns = [
     path("", storefront.workshop_list, name="home"),
@@ -26,6 +26,11 @@ storefront_patterns = [
     path("o/<str:token>/calendar.ics", checkout.order_calendar, name="order_calendar"),
     path("pay/dev/<str:reference>/", payments.dev_checkout, name="dev_checkout"),
     path("payments/webhook/stripe/", payments.stripe_webhook, name="stripe_webhook"),
+    # Gift cards: buy, the return from payment, the printable card (token link), the balance.
+    path("gift-cards/", giftcards.giftcard_buy, name="giftcard_buy"),
+    path("gift-cards/balance/", giftcards.giftcard_balance, name="giftcard_balance"),
+    path("gift-cards/c/<str:token>/", giftcards.giftcard_print, name="giftcard_print"),
+    path("gift-cards/c/<str:token>/return/", giftcards.giftcard_return, name="giftcard_return"),
 ]
 
 backoffice_patterns = [

@@ -15,7 +15,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.selectors.giftcards import giftcard_url
 from bookings.selectors.tickets import order_url as order_url_of
+from bookings.services.giftcards import giftcard_create
 from notifications.services import notification_enqueue
 from privatisation.services import notify
 from privatisation.services.customer import privatisation_message_post
@@ -81,6 +83,19 @@ def contexts(settings):
         "link": SITE + reverse("backoffice:login") + "?next=/",
         "login_url": SITE + reverse("backoffice:login"),
     }
+    card = giftcard_create(
+        amount_cents=5000,
+        buyer_name="Ada",
+        buyer_email="ada@example.com",
+        recipient_name="Bob",
+        recipient_email="bob@example.com",
+        message="Happy birthday!",
+    )
+    bookings.update(
+        card=card,
+        card_url=giftcard_url(card),
+        balance_url=SITE + reverse("storefront:giftcard_balance"),
+    )
     pending = {
         **bookings,
         "message": "Fully booked, sorry.",

@@ -7,6 +7,8 @@ from django.utils.translation import ngettext
 
 from notifications.phone import PhoneField
 
+from .giftcards import GiftCodeField
+
 
 class BookingForm(forms.Form):
     customer_name = forms.CharField(
@@ -21,6 +23,9 @@ class BookingForm(forms.Form):
     customer_phone = PhoneField(
         label=_("Mobile phone"),
         help_text=_("For a text message if something changes, e.g. +33 6 12 34 56 78."),
+    )
+    gift_code = GiftCodeField(
+        required=False, help_text=_("Optional: it pays all or part of the booking.")
     )
 
     def __init__(self, *args, slot, ticket_types, **kwargs):
@@ -42,6 +47,7 @@ class BookingForm(forms.Form):
             "customer_name",
             "customer_email",
             "customer_phone",
+            "gift_code",
         ]
         self.order_fields(order)
 
@@ -55,6 +61,13 @@ class BookingForm(forms.Form):
 
     def customer_fields(self):
         return [self[name] for name in ("customer_name", "customer_email", "customer_phone")]
+
+    def total_cents(self) -> int:
+        """The price of the chosen seats (the service computes it again from the database)."""
+        return sum(
+            (self.cleaned_data.get(self.quantity_field(t)) or 0) * t.price_cents
+            for t in self.ticket_types
+        )
 
     def quantities(self) -> dict[int, int]:
         return {t.pk: self.cleaned_data.get(self.quantity_field(t)) or 0 for t in self.ticket_types}

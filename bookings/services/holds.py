@@ -9,6 +9,7 @@ from ..payments import IntentStatus, PaymentError, PaymentUnavailable, get_gatew
 from ..states import OrderStatus
 from . import refunds
 from .checkout import hold_lapsed, order_apply_payment_state
+from .giftcards import giftcard_order_closed
 from .transitions import order_lock, order_move, seats_release
 
 
@@ -32,6 +33,7 @@ def _expire_hold(order_id: int, now=None) -> tuple[Order, bool]:
             fields=["closed_at", *seats_release([order])],
         )
         order_hooks.closed(order)
+        giftcard_order_closed(order)
         if order.payment_intent_id:
             # Close the checkout at the provider, so nobody pays for seats that went back.
             transaction.on_commit(lambda: refunds.order_settle_soon(order.pk))

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from ..models import Order, OrderLine, Slot, TicketType
 from ..states import OrderSource, SlotKind, SlotStatus
 from .errors import BookingError, SoldOut
+from .giftcards import giftcard_reserve
 from .transitions import seats_take
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -40,8 +41,13 @@ def order_place(
     customer_email: str,
     customer_phone: str = "",
     language: str = "en",
+    gift_card_code: str = "",
+    gift_card_cents: int = 0,
 ) -> Order:
-    """A storefront booking: seats per ticket type of the slot's workshop."""
+    """A storefront booking: seats per ticket type of the slot's workshop.
+
+    With a gift card code, up to `gift_card_cents` (what the customer was shown) of the card is
+    reserved for the order in the same transaction; the card pays the rest."""
     quantities = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty or 0) > 0}
     if not quantities:
         raise BookingError(_("Choose at least one seat."))
@@ -79,7 +85,7 @@ def order_place(
             )
             for t in sorted(types.values(), key=lambda t: (t.position, t.pk))
         ]
-        return order_create(
+        order = order_create(
             slot=slot,
             lines=lines,
             customer_name=customer_name,
@@ -93,6 +99,9 @@ def order_place(
             take_seats=True,
             wait_if_full=requires_confirmation,
         )
+        if gift_card_code:
+            giftcard_reserve(order=order, code=gift_card_code, amount_cents=gift_card_cents)
+        return order
 
 
 def order_create(
