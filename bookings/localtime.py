@@ -7,7 +7,9 @@ March) or repeats (02:30 in October) is refused (`local_datetime`) instead of be
 """
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -58,3 +60,8 @@ def add_duration(start: datetime, duration: timedelta) -> datetime:
 def elapsed(start: datetime, end: datetime) -> timedelta:
     """The absolute time between two aware datetimes (whatever their zones)."""
     return end.astimezone(UTC) - start.astimezone(UTC)
+
+
+def site_today(now: datetime | None = None) -> date:
+    """Today where the customers are (the default workshop time zone): a gift card's send day."""
+    return timezone.localdate(now or timezone.now(), ZoneInfo(settings.DEFAULT_WORKSHOP_TIMEZONE))

@@ -21,3 +21,12 @@ def settle_order_payment(self, order_id: int) -> str:
         return order_settle_payment(order_id=order_id)
     except PaymentUnavailable as exc:
         raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
+
+
+@shared_task
+def giftcards_sweep() -> dict:
+    """Every 5 minutes: gift cards whose send day has come are emailed (once); what is left on
+    expired cards leaves their ledger."""
+    from .services.giftcards import giftcards_expire_overdue, giftcards_send_due
+
+    return {"sent": giftcards_send_due(), "expired": giftcards_expire_overdue()}

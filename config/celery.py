@@ -57,4 +57,9 @@ app.conf.beat_schedule = {
         "task": "pending_orders.tasks.send_digests",
         "schedule": crontab(minute="*/15"),
     },
+    # Gift cards: emailed on their send day, expired ones closed.
+    "bookings-giftcards-sweep": {
+        "task": "bookings.tasks.giftcards_sweep",
+        "schedule": 300.0,
+    },
 }

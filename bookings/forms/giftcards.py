@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..localtime import site_today
 from ..models import GIFT_CODE_LENGTH
 from ..services.giftcards import gift_code_normalise
 from ..templatetags.atelier import format_money
@@ -110,10 +110,12 @@ class GiftCardBuyForm(forms.Form):
             "min": format_money(settings.GIFT_CARD_MIN_CENTS, currency),
             "max": format_money(settings.GIFT_CARD_MAX_CENTS, currency),
         }
-        self.fields["send_on"].initial = timezone.localdate()
+        self.fields["send_on"].initial = site_today()
 
     def _amount_cents(self, cleaned) -> int | None:
         choice = cleaned.get("amount_choice")
+        if choice is None:
+            return None
         if choice == WORKSHOP:
             people = cleaned.get("people")
             if not people:
@@ -150,7 +152,7 @@ class GiftCardBuyForm(forms.Form):
         else:
             cleaned["recipient_email"] = ""
         send_on = cleaned.get("send_on")
-        today = timezone.localdate()
+        today = site_today()
         if send_on and not today <= send_on <= today + timedelta(days=365):
             self.add_error("send_on", _("Choose today or a later day, within a year."))
         return cleaned

@@ -30,6 +30,7 @@ from notifications.services import notification_enqueue
 from notifications.states import Channel
 
 from ..hooks import order_hooks
+from ..localtime import site_today
 from ..models import GiftCard, GiftCardEntry, GiftCardStatusChange, Order
 from ..selectors.giftcards import giftcard_problem, giftcard_url, order_giftcard_cents
 from ..states import (
@@ -159,7 +160,7 @@ def giftcard_create(
         recipient_name=recipient_name,
         recipient_email=recipient_email,
         message=message,
-        send_on=send_on or timezone.localdate(now),
+        send_on=send_on or site_today(now),
         language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
         source=source,
         from_order=from_order,
@@ -184,7 +185,7 @@ def giftcard_issue(*, gift_card_id: int, actor: Actor = SYSTEM, message: str = "
             fields=["paid_at", "expires_at"],
         )
         _entry(card, Kind.ISSUE, card.amount_cents, key=giftcard_key(card.pk, "issue"))
-        if card.send_on and card.send_on <= timezone.localdate(now):
+        if card.send_on and card.send_on <= site_today(now):
             giftcard_deliver(card)
     return card
 
@@ -215,7 +216,7 @@ def giftcards_send_due(*, now=None, limit: int = 200) -> int:
     """The beat sweep: active cards whose send day has come and that were not sent, in batches;
     each goes once (stamped under its lock). Returns how many were sent."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = site_today(now)
     sent = 0
     while True:
         with transaction.atomic():

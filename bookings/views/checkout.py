@@ -128,7 +128,7 @@ def book(request, slug: str, slot_id: int):
             "hold_minutes": settings.CHECKOUT_HOLD_MINUTES,
             "gift": gift,
         },
-        status=400 if request.method == "POST" and not applying else 200,
+        status=400 if request.method == "POST" and (form.errors or not applying) else 200,
     )
 
 

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from bookings.localtime import site_today
 from bookings.models import DevPayment, GiftCard, GiftCardEntry, Order, PaymentEvent
 from bookings.payments import IntentState, IntentStatus, get_gateway
 from bookings.selectors.giftcards import order_card_cents, order_payment_split
@@ -287,7 +288,7 @@ def test_expired_cards_leave_the_ledger_once():
 
 
 def test_a_card_for_a_later_day_is_emailed_on_that_day_once():
-    send_on = timezone.localdate() + timedelta(days=3)
+    send_on = site_today() + timedelta(days=3)
     card = active_card(send_on=send_on)
     assert not Notification.objects.filter(recipient="bob@example.com").exists()
     assert giftcards_send_due() == 0
