@@ -13,6 +13,9 @@ from django.utils.translation import gettext as _
 from ..models import GiftCard, GiftCardEntry
 from ..states import GiftCardEntryKind, GiftCardStatus
 
+# The key suffix of the release that turns a reservation into a use (services.giftcards).
+CONSUMED_SUFFIX = ":from-reserve"
+
 
 def giftcard_url(card: GiftCard) -> str:
     """The printable card's link (token URL)."""
@@ -27,8 +30,20 @@ def giftcard_by_code(code: str) -> GiftCard | None:
 
 
 def giftcard_history(card: GiftCard) -> list[GiftCardEntry]:
-    """Every move of the card, oldest first, with the booking it was for."""
-    return list(card.entries.select_related("order__slot__workshop").order_by("created_at", "pk"))
+    """Every move of the card as its holder reads it, oldest first, with the booking it was for.
+
+    A reservation that became a use is shown as the use alone (the ledger holds the reservation,
+    its release and the use; the sum is the same)."""
+    entries = list(
+        card.entries.select_related("order__slot__workshop").order_by("created_at", "pk")
+    )
+    used = {e.order_id for e in entries if e.kind == GiftCardEntryKind.USE}
+    return [
+        e
+        for e in entries
+        if not (e.order_id in used and e.kind == GiftCardEntryKind.RESERVE)
+        and not e.idempotency_key.endswith(CONSUMED_SUFFIX)
+    ]
 
 
 def giftcard_qr_svg(card: GiftCard) -> str:

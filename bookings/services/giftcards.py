@@ -32,7 +32,12 @@ from notifications.states import Channel
 from ..hooks import order_hooks
 from ..localtime import site_today
 from ..models import GiftCard, GiftCardEntry, GiftCardStatusChange, Order
-from ..selectors.giftcards import giftcard_problem, giftcard_url, order_giftcard_cents
+from ..selectors.giftcards import (
+    CONSUMED_SUFFIX,
+    giftcard_problem,
+    giftcard_url,
+    order_giftcard_cents,
+)
 from ..states import (
     GIFT_CARD_TRANSITIONS,
     SYSTEM,
@@ -303,7 +308,7 @@ def giftcard_consume(order: Order) -> int:
             card,
             Kind.RELEASE,
             held,
-            key=f"{key}:from-reserve",
+            key=f"{key}{CONSUMED_SUFFIX}",
             order=order,
             message=order.reference,
         )

@@ -99,7 +99,7 @@ def book(request, slug: str, slot_id: int):
     ticket_types = workshop.ticket_types.filter(is_active=True)
     form = BookingForm(request.POST or None, slot=slot, ticket_types=ticket_types)
     gift = applying = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         gift, applying = gift_quote_for(request, form, workshop.currency)
     if request.method == "POST" and form.is_valid() and not applying:
         try:

@@ -37,9 +37,15 @@ def _code_guess_allowed(request) -> bool:
 
 
 def gift_quote_for(request, form, currency: str) -> tuple[GiftQuote | None, bool]:
-    """The booking form's gift card code: what it pays of the total. Returns (quote, applying):
-    `applying` when the page must show the form again (the "Apply" button, or a code refused)."""
+    """The booking form's gift card code (a bound form, POST): what it pays of the total.
+
+    Returns (quote, applying): `applying` when the page must show the form again (the "Apply"
+    button, or a code refused) instead of booking."""
+    form.is_valid()  # the fields that are valid are in cleaned_data
     applying = "apply_gift" in request.POST
+    if applying:  # who is coming is asked for when booking, not to see what the card pays
+        for name in ("customer_name", "customer_email", "customer_phone"):
+            form.errors.pop(name, None)
     code = form.cleaned_data.get("gift_code")
     if not code:
         if applying:
