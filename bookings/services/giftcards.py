@@ -479,3 +479,23 @@ def giftcard_issue_for_order(*, order_id: int, actor: Actor) -> GiftCard:
         giftcard_issue(gift_card_id=card.pk, actor=actor, message=note)
     card.refresh_from_db()
     return card
+
+
+def order_redeem_gift_card(*, order_id: int, code: str, now=None) -> int:
+    """Let a gift card pay an order awaiting payment (the privatisation payment step): as much
+    of the order as the card holds is reserved. Returns the amount the card pays.
+
+    An order a gift card already pays part of keeps that card (one card an order)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = order_lock(order_id)
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            raise BookingError(_("This order can no longer be paid. Please book again."))
+        already = order_giftcard_cents(order.pk)
+        if already:
+            return already
+        card = GiftCard.objects.filter(code=gift_code_normalise(code)).first()
+        card = _usable(card and _lock(card.pk), currency=order.currency, now=now)
+        return giftcard_reserve(
+            order=order, code=card.code, amount_cents=min(card.balance_cents, order.total_cents)
+        )
