@@ -368,21 +368,29 @@ def order_context(order: Order) -> dict:
 
 def order_pay_by_gift_card(*, order_id: int) -> Order:
     """An order its gift card pays in full: no card step. Confirmed now, or (confirm-first)
-    waiting for the artisan with the amount reserved (consumed when accepted)."""
-    with transaction.atomic():
-        order = order_lock(order_id)
-        if order.status != OrderStatus.PENDING_PAYMENT or hold_lapsed(order):
-            raise BookingError(_("This order can no longer be paid. Please book again."))
-        if order_card_cents(order) != 0:
-            raise BookingError(_("The gift card does not cover this order."))
-        if order.requires_confirmation:
-            nothing_held = IntentState(
-                reference="",
-                status=IntentStatus.AUTHORISED,
-                amount_cents=0,
-                currency=order.currency,
-            )
-            _await_confirmation(order, nothing_held, [])
-        else:
-            _confirm(order, actor=CUSTOMER)
-    return order
+    waiting for the artisan with the amount reserved (consumed when accepted).
+
+    An order holding its seats is confirmed under its own lock, not its slot's (as `order_confirm`)."""
+    for lock_slot in (not _holds_seats(order_id), True):
+        try:
+            with transaction.atomic():
+                order = order_lock(order_id, slot=lock_slot)
+                _pay_by_gift_card(order)
+            return order
+        except NeedSlotLock:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _pay_by_gift_card(order: Order) -> None:
+    if order.status != OrderStatus.PENDING_PAYMENT or hold_lapsed(order):
+        raise BookingError(_("This order can no longer be paid. Please book again."))
+    if order_card_cents(order) != 0:
+        raise BookingError(_("The gift card does not cover this order."))
+    if order.requires_confirmation:
+        nothing_held = IntentState(
+            reference="", status=IntentStatus.AUTHORISED, amount_cents=0, currency=order.currency
+        )
+        _await_confirmation(order, nothing_held, [])
+    else:
+        _confirm(order, actor=CUSTOMER)
