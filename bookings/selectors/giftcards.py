@@ -84,18 +84,30 @@ class PaymentSplit:
 def order_payment_split(order) -> PaymentSplit:
     """How an order was (or is being) paid: bank card, gift card, or both — for the Orders page.
 
-    The gift-card part counts what was reserved or used for the order, even if it went back to
-    the card since (it says how the order was paid, not what is held now)."""
-    rows = list(
-        GiftCardEntry.objects.filter(
-            order_id=order.pk, kind__in=[GiftCardEntryKind.RESERVE]
-        ).values_list("gift_card__code", "amount_cents")
-    )
-    gift = min(-sum(amount for _code, amount in rows), order.total_cents)
-    card = order.total_cents - gift
-    method = "both" if gift and card else "gift_card" if gift else "card" if card else "none"
-    codes = tuple(sorted({code[-4:] for code, _amount in rows}))
-    return PaymentSplit(method=method, card_cents=card, gift_card_cents=gift, codes=codes)
+    The gift-card part counts what was reserved for the order, even if it went back to the card
+    since (it says how the order was paid, not what is held now)."""
+    return orders_payment_split([order])[order.pk]
+
+
+def orders_payment_split(orders) -> dict[int, PaymentSplit]:
+    """`order_payment_split` of many orders in one query (a list page): {order id: split}."""
+    orders = list(orders)
+    reserved: dict[int, list[tuple[str, int]]] = {o.pk: [] for o in orders}
+    rows = GiftCardEntry.objects.filter(
+        order_id__in=list(reserved), kind=GiftCardEntryKind.RESERVE
+    ).values_list("order_id", "gift_card__code", "amount_cents")
+    for order_id, code, amount in rows:
+        reserved[order_id].append((code, amount))
+    splits = {}
+    for order in orders:
+        gift = min(-sum(amount for _code, amount in reserved[order.pk]), order.total_cents)
+        card = order.total_cents - gift
+        method = "both" if gift and card else "gift_card" if gift else "card" if card else "none"
+        codes = tuple(sorted({code[-4:] for code, _amount in reserved[order.pk]}))
+        splits[order.pk] = PaymentSplit(
+            method=method, card_cents=card, gift_card_cents=gift, codes=codes
+        )
+    return splits
 
 
 def giftcard_problem(card: GiftCard | None, *, currency: str, now=None) -> str:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from bookings.localtime import site_today
 from bookings.models import DevPayment, GiftCard, GiftCardEntry, Order, PaymentEvent
 from bookings.payments import IntentState, IntentStatus, get_gateway
-from bookings.selectors.giftcards import order_card_cents, order_payment_split
+from bookings.selectors.giftcards import order_card_cents, order_payment_split, orders_payment_split
 from bookings.services import (
     BookingError,
     order_apply_payment_state,
@@ -353,3 +353,16 @@ def test_every_card_balance_is_the_sum_of_its_entries(adult):
         for c in GiftCard.objects.all()
     )
     assert GiftCardEntry.objects.filter(amount_cents=0).count() == 0
+
+
+def test_the_payment_split_of_many_orders_takes_one_query(adult, django_assert_num_queries):
+    card = active_card(amount=5000)
+    orders = [
+        book(adult, 1),
+        book(adult, 1, code=card.code, cents=1000),
+        book(adult, 1, code=card.code, cents=4000),
+    ]
+    with django_assert_num_queries(1):
+        splits = orders_payment_split(orders)
+    assert [splits[o.pk].method for o in orders] == ["card", "both", "gift_card"]
+    assert splits[orders[1].pk].card_cents == 3000
