@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -407,7 +408,11 @@ class GiftCardAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     def display_code(self, obj):
         return obj.display_code
 
-    @admin.action(description=_("Cancel the selected gift cards"))
+    def has_ops_permission(self, request) -> bool:
+        """Cancel and extend: ops who may change gift cards (the rows stay read-only)."""
+        return request.user.has_perm("bookings.change_giftcard")
+
+    @admin.action(description=_("Cancel the selected gift cards"), permissions=["ops"])
     def cancel_cards(self, request, queryset):
         actor = Actor.ops(request.user)
         for card in queryset.order_by("pk"):
@@ -415,8 +420,14 @@ class GiftCardAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
         self.message_user(request, _("Gift cards cancelled."), messages.SUCCESS)
 
     @admin.action(
-        description=_("Extend the validity of the selected gift cards by %(days)s days")
-        % {"days": EXTEND_DAYS}
+        description=lazy(
+            lambda: (
+                _("Extend the validity of the selected gift cards by %(days)s days")
+                % {"days": EXTEND_DAYS}
+            ),
+            str,
+        )(),
+        permissions=["ops"],
     )
     def extend_cards(self, request, queryset):
         actor = Actor.ops(request.user)

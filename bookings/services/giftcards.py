@@ -325,14 +325,9 @@ def giftcard_release(order: Order) -> int:
         if held <= 0:
             continue
         card = _lock(card_id)
-        _entry(
-            card,
-            Kind.RELEASE,
-            held,
-            key=giftcard_key(card_id, "release", order.pk),
-            order=order,
-            message=order.reference,
-        )
+        key = giftcard_key(card_id, "release", order.pk)
+        _entry(card, Kind.RELEASE, held, key=key, order=order, message=order.reference)
+        _void_if_cancelled(card, held, key=key)
         released += held
     return released
 
@@ -348,16 +343,17 @@ def giftcard_refund_to_card(order: Order) -> int:
         if used <= 0:
             continue
         card = _lock(card_id)
-        _entry(
-            card,
-            Kind.REFUND,
-            used,
-            key=giftcard_key(card_id, "refund", order.pk),
-            order=order,
-            message=order.reference,
-        )
+        key = giftcard_key(card_id, "refund", order.pk)
+        _entry(card, Kind.REFUND, used, key=key, order=order, message=order.reference)
+        _void_if_cancelled(card, used, key=key)
         refunded += used
     return refunded
+
+
+def _void_if_cancelled(card: GiftCard, amount: int, *, key: str) -> None:
+    """What comes back to a cancelled card leaves it again (a cancelled card holds nothing)."""
+    if card.status == GiftCardStatus.CANCELLED and amount > 0:
+        _entry(card, Kind.CANCEL, -amount, key=f"{key}:cancelled")
 
 
 def giftcard_order_closed(order: Order) -> None:

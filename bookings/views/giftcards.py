@@ -41,6 +41,8 @@ def gift_quote_for(request, form, currency: str) -> tuple[GiftQuote | None, bool
 
     Returns (quote, applying): `applying` when the page must show the form again (the "Apply"
     button, or a code refused) instead of booking."""
+    if not form.is_bound:  # an empty POST
+        return None, False
     form.is_valid()  # the fields that are valid are in cleaned_data
     applying = "apply_gift" in request.POST
     if applying:  # who is coming is asked for when booking, not to see what the card pays

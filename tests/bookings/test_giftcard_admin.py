@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from bookings.admin import EXTEND_DAYS
@@ -63,3 +64,16 @@ def test_the_extend_action_adds_days_with_a_history_row(ops):
     assert (gift.expires_at - before).days == EXTEND_DAYS
     assert gift.status_changes.last().actor_kind == ActorKind.OPS
     assert GiftCard.objects.count() == 1
+
+
+def test_staff_who_may_only_view_gift_cards_cannot_cancel_them(client):
+    viewer = get_user_model().objects.create_user(
+        "viewer@example.com", "viewer@example.com", "viewer-password-123", is_staff=True
+    )
+    viewer.user_permissions.add(Permission.objects.get(codename="view_giftcard"))
+    client.force_login(viewer)
+    gift = card()
+    assert "cancel_cards" not in client.get(LIST).content.decode()
+    client.post(LIST, {"action": "cancel_cards", "_selected_action": [gift.pk]})
+    gift.refresh_from_db()
+    assert gift.status == GiftCardStatus.ACTIVE

@@ -232,3 +232,8 @@ def test_an_unknown_or_expired_code_is_a_form_error_and_books_nothing(client, ad
     response = client.post(book_url(adult), book_data(adult, 1, gift_code=card.code))
     assert response.status_code == 400 and "expired" in response.content.decode()
     assert not Order.objects.exists()
+
+
+def test_an_empty_post_of_the_booking_form_is_a_form_page_not_an_error(client, adult):
+    assert client.post(book_url(adult), {}).status_code == 400
+    assert client.post(book_url(adult), {"apply_gift": "1"}).status_code == 400

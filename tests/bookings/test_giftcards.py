@@ -366,3 +366,14 @@ def test_the_payment_split_of_many_orders_takes_one_query(adult, django_assert_n
         splits = orders_payment_split(orders)
     assert [splits[o.pk].method for o in orders] == ["card", "both", "gift_card"]
     assert splits[orders[1].pk].card_cents == 3000
+
+
+def test_a_reservation_released_after_the_card_was_cancelled_does_not_refill_it(adult):
+    card = active_card(amount=5000)
+    order = book(adult, 1, code=card.code, cents=5000)
+    giftcard_cancel(gift_card_id=card.pk, actor=Actor.ops())
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        order_expire_hold(order_id=order.pk)
+    card.refresh_from_db()
+    assert card.balance_cents == 0
+    assert_ledger_consistent(card)
