@@ -63,11 +63,13 @@ def giftcard_start_payment(
     return session
 
 
-def giftcard_for_payment(reference: str) -> int | None:
-    """The card a provider payment is for (webhooks), if any."""
-    if not reference:
-        return None
-    return GiftCard.objects.filter(payment_intent_id=reference).values_list("pk", flat=True).first()
+def giftcard_for_payment(reference: str, gift_card_id: str = "") -> int | None:
+    """The card a provider payment is for (webhooks): by the id in the payment's metadata, else
+    by the payment's reference."""
+    cards = GiftCard.objects.values_list("pk", flat=True)
+    if gift_card_id.isdigit():
+        return cards.filter(pk=int(gift_card_id)).first()
+    return cards.filter(payment_intent_id=reference).first() if reference else None
 
 
 def giftcard_apply_payment_state(*, gift_card_id: int, state: IntentState) -> GiftCard:

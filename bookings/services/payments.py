@@ -35,8 +35,9 @@ def payment_event_process(*, provider: str, event: WebhookEvent) -> str:
     if ProcessedEvent.objects.filter(provider=provider, event_id=event.id).exists():
         return "replay"
     order = _order_for(event)
-    if order is None and giftcard_for_payment(event.reference):
-        return _giftcard_event_process(provider, event)
+    card_id = None if order else giftcard_for_payment(event.reference, event.gift_card_id)
+    if card_id is not None and event.reference:
+        return _giftcard_event_process(provider, event, card_id)
     state = None
     if order is not None and event.reference:
         # Never trust the event's payload: ask the provider for the payment's state now.
@@ -56,7 +57,7 @@ def payment_event_process(*, provider: str, event: WebhookEvent) -> str:
     return "processed"
 
 
-def _giftcard_event_process(provider: str, event: WebhookEvent) -> str:
+def _giftcard_event_process(provider: str, event: WebhookEvent, card_id: int) -> str:
     """An event about a gift card's payment: the same shape, once per event id."""
     state = get_gateway(provider).retrieve(event.reference)
     with transaction.atomic():
@@ -67,7 +68,5 @@ def _giftcard_event_process(provider: str, event: WebhookEvent) -> str:
                 )
         except IntegrityError:
             return "replay"
-        giftcard_apply_payment_state(
-            gift_card_id=giftcard_for_payment(event.reference), state=state
-        )
+        giftcard_apply_payment_state(gift_card_id=card_id, state=state)
     return "processed"

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from bookings.localtime import site_today
 from bookings.models import DevPayment, GiftCard, Order
+from bookings.payments import get_gateway
 from bookings.services.giftcards import giftcard_create, giftcard_issue
+from bookings.services.payments import payment_event_process
 from bookings.states import GiftCardStatus, OrderStatus
 from notifications.models import Notification
 from tests.factories import SlotFactory, TicketTypeFactory, WorkshopFactory
@@ -237,3 +239,16 @@ def test_an_unknown_or_expired_code_is_a_form_error_and_books_nothing(client, ad
 def test_an_empty_post_of_the_booking_form_is_a_form_page_not_an_error(client, adult):
     assert client.post(book_url(adult), {}).status_code == 400
     assert client.post(book_url(adult), {"apply_gift": "1"}).status_code == 400
+
+
+def test_a_replayed_payment_event_issues_the_card_once(client):
+    response = client.post(BUY, buy_data())
+    payment = DevPayment.objects.get()
+    gateway = get_gateway("dev")
+    event = gateway.event_for(gateway.customer_pays(payment.reference), "paid")
+    assert payment_event_process(provider="dev", event=event) == "processed"
+    assert payment_event_process(provider="dev", event=event) == "replay"
+    card = GiftCard.objects.get()
+    assert card.status == GiftCardStatus.ACTIVE and card.entries.count() == 1
+    assert Notification.objects.filter(recipient="ada@example.com").count() == 1  # one receipt
+    assert response.status_code == 302
