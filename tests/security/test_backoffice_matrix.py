@@ -47,6 +47,11 @@ PUBLIC = {
     "storefront:order_calendar": "token",
     "storefront:dev_checkout": "local payment page, by unguessable payment reference",
     "storefront:stripe_webhook": "signed by Stripe (test_webhooks.py)",
+    # Gift cards: buying is public; the card by its token; the balance by its code (rate limited).
+    "storefront:giftcard_buy": "public",
+    "storefront:giftcard_balance": "public, a code per POST, rate limited (test_giftcard_views.py)",
+    "storefront:giftcard_print": "token (test_giftcard_views.py)",
+    "storefront:giftcard_return": "token",
     "privatisation:request_form": "public",
     "privatisation:price": "public",
     "privatisation:suggest": "public",
