@@ -4,18 +4,26 @@ Status fields are read-only everywhere: a status changes only through a service 
 actions call them). Artisans are created through `artisan_create` + `artisan_invite`.
 """
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications.admin_tools import ViewOnlyAdminMixin
 
 from .models import (
+    GIFT_CODE_LENGTH,
     Artisan,
     DateAlert,
+    GiftCard,
+    GiftCardEntry,
+    GiftCardStatusChange,
     Order,
     OrderLine,
     OrderStatusChange,
@@ -29,6 +37,12 @@ from .models import (
 )
 from .services.artisans import artisan_create, artisan_invite
 from .services.date_alerts import date_alert_unsubscribe
+from .services.errors import BookingError
+from .services.giftcards import gift_code_normalise, giftcard_cancel, giftcard_extend
+from .states import Actor
+
+# Ops' "extend validity" action adds this many days (from the current expiry, or from now).
+EXTEND_DAYS = 90
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -383,3 +397,89 @@ class DateAlertAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
         for alert_id in queryset.values_list("pk", flat=True):
             date_alert_unsubscribe(alert_id=alert_id)
         self.message_user(request, _("Unsubscribed."), messages.SUCCESS)
+
+
+# --- Gift cards (read-only; cancel and extend through services, with a history row) ----------
+
+
+class GiftCardEntryInline(ReadOnlyInline):
+    model = GiftCardEntry
+    fields = ["created_at", "kind", "amount_cents", "order", "message"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+
+
+class GiftCardStatusChangeInline(StatusChangeInline):
+    model = GiftCardStatusChange
+
+
+@admin.register(GiftCard)
+class GiftCardAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "display_code",
+        "created_at",
+        "status",
+        "amount_cents",
+        "balance_cents",
+        "currency",
+        "expires_at",
+        "buyer_email",
+        "recipient_email",
+        "sent_at",
+    ]
+    list_filter = ["status", "source", ("expires_at", admin.DateFieldListFilter)]
+    search_fields = ["code", "buyer_email", "recipient_email", "buyer_name", "recipient_name"]
+    date_hierarchy = "created_at"
+    inlines = [GiftCardEntryInline, GiftCardStatusChangeInline]
+    actions = ["cancel_cards", "extend_cards"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """A code is found however it is typed (any case, with or without dashes)."""
+        code = gift_code_normalise(search_term)
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        if len(code) == GIFT_CODE_LENGTH:
+            queryset |= self.model.objects.filter(code=code)
+        return queryset, duplicates
+
+    @admin.display(description=_("code"), ordering="code")
+    def display_code(self, obj):
+        return obj.display_code
+
+    def has_ops_permission(self, request) -> bool:
+        """Cancel and extend: ops who may change gift cards (the rows stay read-only)."""
+        return request.user.has_perm("bookings.change_giftcard")
+
+    @admin.action(description=_("Cancel the selected gift cards"), permissions=["ops"])
+    def cancel_cards(self, request, queryset):
+        actor = Actor.ops(request.user)
+        for card in queryset.order_by("pk"):
+            giftcard_cancel(gift_card_id=card.pk, actor=actor, message=_("cancelled by ops"))
+        self.message_user(request, _("Gift cards cancelled."), messages.SUCCESS)
+
+    @admin.action(
+        description=lazy(
+            lambda: (
+                _("Extend the validity of the selected gift cards by %(days)s days")
+                % {"days": EXTEND_DAYS}
+            ),
+            str,
+        )(),
+        permissions=["ops"],
+    )
+    def extend_cards(self, request, queryset):
+        actor = Actor.ops(request.user)
+        done, refused = 0, []
+        for card in queryset.order_by("pk"):
+            try:
+                giftcard_extend(
+                    gift_card_id=card.pk,
+                    until=max(card.expires_at, timezone.now()) + timedelta(days=EXTEND_DAYS),
+                    actor=actor,
+                )
+                done += 1
+            except BookingError as exc:
+                refused.append(f"{card.display_code}: {exc.message}")
+        if done:
+            self.message_user(request, _("Gift cards extended."), messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)

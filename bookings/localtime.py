@@ -7,7 +7,9 @@ March) or repeats (02:30 in October) is refused (`local_datetime`) instead of be
 """
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -64,3 +66,8 @@ def in_utc(moment: datetime | None = None) -> datetime:
     """`moment` (default: now) in UTC, before adding days or hours to it: on an aware local time
     Python's arithmetic is wall-clock and a DST change would shift the result by an hour."""
     return (moment or timezone.now()).astimezone(UTC)
+
+
+def site_today(now: datetime | None = None) -> date:
+    """Today where the customers are (the default workshop time zone): a gift card's send day."""
+    return timezone.localdate(now or timezone.now(), ZoneInfo(settings.DEFAULT_WORKSHOP_TIMEZONE))

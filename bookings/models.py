@@ -6,11 +6,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Lower, Replace
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .states import (
     ActorKind,
     DateAlertStatus,
+    GiftCardEntryKind,
+    GiftCardSource,
+    GiftCardStatus,
     MinimumDecision,
     OrderSource,
     OrderStatus,
@@ -589,3 +593,118 @@ class DateAlert(models.Model):
 
     def __str__(self):
         return f"{self.email} → {self.workshop}"
+
+
+# --- gift cards ---------------------------------------------------------------------------------
+
+# Letters and digits a person cannot mistake for another (no 0/O, 1/I/L, 5/S, 2/Z, 8/B, U/V).
+GIFT_CODE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"
+GIFT_CODE_LENGTH = 12  # 23^12 ≈ 2^54 codes, guessing rate-limited
+
+
+def new_gift_code() -> str:
+    """A gift card code, stored without dashes (shown `ABCD-EFGH-JKLM`)."""
+    return "".join(secrets.choice(GIFT_CODE_ALPHABET) for _ in range(GIFT_CODE_LENGTH))
+
+
+class GiftCard(models.Model):
+    """An amount valid on any workshop until `expires_at`.
+
+    Its balance is the sum of its ledger (`GiftCardEntry`); `balance_cents` is that sum, kept in
+    the same transaction as each entry under the card's row lock, and the database refuses a
+    negative one. Written only by `bookings/services/giftcards.py`.
+    """
+
+    code = models.CharField(_("code"), max_length=16, unique=True, default=new_gift_code)
+    # The printable card's link (the code alone is not enough to open it).
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    status = models.CharField(
+        max_length=16,
+        choices=GiftCardStatus.choices,
+        default=GiftCardStatus.PENDING_PAYMENT,
+        db_index=True,
+    )
+    source = models.CharField(
+        max_length=10, choices=GiftCardSource.choices, default=GiftCardSource.PURCHASE
+    )
+    amount_cents = models.PositiveIntegerField(_("value (cents)"))
+    balance_cents = models.IntegerField(_("balance (cents)"), default=0)
+    currency = models.CharField(max_length=3, default="EUR")
+    expires_at = models.DateTimeField(_("valid until"), db_index=True)
+    buyer_name = models.CharField(_("buyer's name"), max_length=160)
+    buyer_email = models.EmailField(_("buyer's email"))
+    # Blank: the card goes to the buyer, to print.
+    recipient_name = models.CharField(_("recipient's name"), max_length=160, blank=True)
+    recipient_email = models.EmailField(_("recipient's email"), blank=True)
+    message = models.TextField(_("message"), blank=True)
+    send_on = models.DateField(_("send on"), null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    # The booking it was made from (a cancelled order turned into a card).
+    from_order = models.OneToOneField(
+        "Order", on_delete=models.PROTECT, null=True, blank=True, related_name="gift_card_made"
+    )
+    # The buyer's payment.
+    payment_provider = models.CharField(max_length=20, blank=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("gift card")
+        verbose_name_plural = _("gift cards")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance_cents__gte=0), name="giftcard_balance_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(balance_cents__lte=F("amount_cents")),
+                name="giftcard_balance_lte_value",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_code
+
+    @property
+    def display_code(self) -> str:
+        return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def for_print(self) -> bool:
+        return not self.recipient_email
+
+
+class GiftCardEntry(models.Model):
+    """Append-only ledger of a gift card: signed amounts, one row per key."""
+
+    gift_card = models.ForeignKey(GiftCard, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=10, choices=GiftCardEntryKind.choices)
+    amount_cents = models.IntegerField()
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="gift_card_entries"
+    )
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    message = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("gift card entry")
+        verbose_name_plural = _("gift card ledger")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount_cents:+d}"
+
+
+class GiftCardStatusChange(StatusChange):
+    gift_card = models.ForeignKey(GiftCard, on_delete=models.CASCADE, related_name="status_changes")
+    status_labels = dict(GiftCardStatus.choices)
+
+    class Meta(StatusChange.Meta):
+        verbose_name = _("gift card status change")
+        verbose_name_plural = _("gift card history")

@@ -159,3 +159,39 @@ DATE_ALERT_TRANSITIONS = {
     DateAlertStatus.UNSUBSCRIBED: {DateAlertStatus.PENDING, DateAlertStatus.ACTIVE},
     DateAlertStatus.COMPLETED: {DateAlertStatus.PENDING},
 }
+# --- gift cards ---------------------------------------------------------------------------------
+
+
+class GiftCardStatus(models.TextChoices):
+    # Bought, waiting for the buyer's payment (not usable yet).
+    PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+    ACTIVE = "active", _("Active")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+GIFT_CARD_TRANSITIONS = {
+    GiftCardStatus.PENDING_PAYMENT: {GiftCardStatus.ACTIVE, GiftCardStatus.CANCELLED},
+    GiftCardStatus.ACTIVE: {
+        GiftCardStatus.ACTIVE,
+        GiftCardStatus.CANCELLED,
+    },  # active → active: extended
+    GiftCardStatus.CANCELLED: set(),
+}
+
+
+class GiftCardEntryKind(models.TextChoices):
+    """One move of a gift card's ledger; its signed amount adds to the balance."""
+
+    ISSUE = "issue", _("Issued")
+    RESERVE = "reserve", _("Reserved for a booking")
+    USE = "use", _("Used")
+    RELEASE = "release", _("Reservation released")
+    REFUND = "refund", _("Refunded to the card")
+    EXPIRE = "expire", _("Expired")
+    CANCEL = "cancel", _("Cancelled")
+
+
+class GiftCardSource(models.TextChoices):
+    PURCHASE = "purchase", _("Bought")
+    ORDER = "order", _("A cancelled booking")
+    OPS = "ops", _("Issued by ops")

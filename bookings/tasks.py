@@ -56,3 +56,12 @@ def send_order_reminders() -> dict:
     from .services.reminders import orders_send_reminders
 
     return orders_send_reminders()
+
+
+@shared_task
+def giftcards_sweep() -> dict:
+    """Every 5 minutes: gift cards whose send day has come are emailed (once); what is left on
+    expired cards leaves their ledger."""
+    from .services.giftcards import giftcards_expire_overdue, giftcards_send_due
+
+    return {"sent": giftcards_send_due(), "expired": giftcards_expire_overdue()}

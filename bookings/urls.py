@@ -11,6 +11,7 @@ from .views import (
     checkout,
     checkout_leave,
     date_alerts,
+    giftcards,
     minimum,
     password_reset,
     payments,
@@ -62,6 +63,11 @@ storefront_patterns = [
     ),
     path("o/<str:token>/cancel/", changes.order_cancel_view, name="order_cancel"),
     path("o/<str:token>/withdraw/", changes.order_withdraw_view, name="order_withdraw"),
+    # Gift cards: buy, the return from payment, the printable card (token link), the balance.
+    path("gift-cards/", giftcards.giftcard_buy, name="giftcard_buy"),
+    path("gift-cards/balance/", giftcards.giftcard_balance, name="giftcard_balance"),
+    path("gift-cards/c/<str:token>/", giftcards.giftcard_print, name="giftcard_print"),
+    path("gift-cards/c/<str:token>/return/", giftcards.giftcard_return, name="giftcard_return"),
 ]
 
 backoffice_patterns = [

@@ -76,4 +76,9 @@ app.conf.beat_schedule = {
         "task": "bookings.tasks.send_order_reminders",
         "schedule": 300.0,
     },
+    # Gift cards: emailed on their send day, expired ones closed.
+    "bookings-giftcards-sweep": {
+        "task": "bookings.tasks.giftcards_sweep",
+        "schedule": 300.0,
+    },
 }

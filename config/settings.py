@@ -286,6 +286,16 @@ RATE_LIMIT_SIGN_IN = env.str("RATE_LIMIT_SIGN_IN", default="20/15m")
 # Reverse proxies in front of the app that append to X-Forwarded-For: the client address (rate limits,
 # sign-in lockout) is the one the outermost of them saw. 0: the socket address, the header is ignored.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Gift cards: validity from purchase, the preset amounts offered, the free amount's limits (cents),
+# the currency they are sold in, and how many code guesses one address may make (balance, checkout).
+GIFT_CARD_VALIDITY_DAYS = env.int("GIFT_CARD_VALIDITY_DAYS", default=365)
+GIFT_CARD_PRESET_CENTS = env.list(
+    "GIFT_CARD_PRESET_CENTS", cast=int, default=[3000, 5000, 8000, 12000]
+)
+GIFT_CARD_MIN_CENTS = env.int("GIFT_CARD_MIN_CENTS", default=1000)
+GIFT_CARD_MAX_CENTS = env.int("GIFT_CARD_MAX_CENTS", default=50000)
+GIFT_CARD_CURRENCY = env.str("GIFT_CARD_CURRENCY", default="EUR")
+RATE_LIMIT_GIFT_CARD_CODES = env.str("RATE_LIMIT_GIFT_CARD_CODES", default="30/h")
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = SECURE

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.formatting import vat_rate_label
+from bookings.forms.giftcards import GiftCodeField
 from bookings.localtime import local_datetime, within_two_years
 from notifications.phone import PhoneField
 
@@ -213,6 +214,7 @@ class MessageForm(forms.Form):
 
 class ChooseForm(forms.Form):
     offer = forms.IntegerField(widget=forms.HiddenInput)
+    gift_code = GiftCodeField(required=False)
 
 
 class ManageForm(forms.Form):

@@ -224,7 +224,9 @@ def customer_choose(request, token):
     privreq = _customer_request(token)
     form = ChooseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose one of the offered slots."))
+        messages.error(
+            request, form.errors.get("gift_code", [_("Choose one of the offered slots.")])[0]
+        )
         return redirect("privatisation:customer_request", token=privreq.token)
     page = request.build_absolute_uri(
         reverse("privatisation:customer_request", args=[privreq.token])
@@ -238,6 +240,7 @@ def customer_choose(request, token):
             offer_id=form.cleaned_data["offer"],
             return_url=back,
             cancel_url=page,
+            gift_code=form.cleaned_data["gift_code"],
         )
     except PrivatisationError as exc:
         messages.error(request, exc.message)

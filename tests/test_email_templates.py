@@ -15,8 +15,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.selectors.giftcards import giftcard_url
 from bookings.selectors.tickets import order_url as order_url_of
 from bookings.services.date_alerts import date_alert_links, date_alert_subscribe
+from bookings.services.giftcards import giftcard_create
 from notifications.services import notification_enqueue
 from privatisation.services import notify
 from privatisation.services.customer import privatisation_message_post
@@ -104,6 +106,19 @@ def contexts(settings):
         "change_deadline": slot.starts_at - timedelta(days=4),
         "calendar_url": order_url + "calendar.ics",
     }
+    card = giftcard_create(
+        amount_cents=5000,
+        buyer_name="Ada",
+        buyer_email="ada@example.com",
+        recipient_name="Bob",
+        recipient_email="bob@example.com",
+        message="Happy birthday!",
+    )
+    bookings.update(
+        card=card,
+        card_url=giftcard_url(card),
+        balance_url=SITE + reverse("storefront:giftcard_balance"),
+    )
     pending = {
         **bookings,
         "message": "Fully booked, sorry.",

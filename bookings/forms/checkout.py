@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from notifications.phone import PhoneField
 
 from ..selectors.storefront import seats_held_by
+from .giftcards import GiftCodeField
 
 
 class BookingForm(forms.Form):
@@ -25,6 +26,9 @@ class BookingForm(forms.Form):
     customer_phone = PhoneField(
         label=_("Mobile phone"),
         help_text=_("For a text message if something changes, e.g. +33 6 12 34 56 78."),
+    )
+    gift_code = GiftCodeField(
+        required=False, help_text=_("Optional: it pays all or part of the booking.")
     )
 
     # One token per display of the form: the same submission twice gives back the same order.
@@ -51,6 +55,7 @@ class BookingForm(forms.Form):
             "customer_name",
             "customer_email",
             "customer_phone",
+            "gift_code",
         ]
         self.order_fields(order)
 
@@ -64,6 +69,13 @@ class BookingForm(forms.Form):
 
     def customer_fields(self):
         return [self[name] for name in ("customer_name", "customer_email", "customer_phone")]
+
+    def total_cents(self) -> int:
+        """The price of the chosen seats (the service computes it again from the database)."""
+        return sum(
+            (self.cleaned_data.get(self.quantity_field(t)) or 0) * t.price_cents
+            for t in self.ticket_types
+        )
 
     def quantities(self) -> dict[int, int]:
         return {t.pk: self.cleaned_data.get(self.quantity_field(t)) or 0 for t in self.ticket_types}

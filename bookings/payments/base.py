@@ -75,6 +75,7 @@ class WebhookEvent:
     type: str
     reference: str  # the PaymentIntent (or dev payment) it is about
     order_id: str = ""  # our order id, from the payment's metadata, when the event carries it
+    gift_card_id: str = ""  # our gift card id (a gift card's purchase), likewise
 
 
 class PaymentGateway(Protocol):

@@ -227,6 +227,7 @@ class DevGateway:
             type=f"payment.{kind}",
             reference=payment.reference,
             order_id=payment.metadata.get("order_id", ""),
+            gift_card_id=str(payment.metadata.get("gift_card_id", "")),
         )
 
     def signed_payload(self, event: WebhookEvent) -> tuple[bytes, dict]:

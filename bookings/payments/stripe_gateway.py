@@ -218,6 +218,7 @@ class StripeGateway:
             type=event.type,
             reference=reference,
             order_id=str(metadata.get("order_id", "")),
+            gift_card_id=str(metadata.get("gift_card_id", "")),
         )
 
 

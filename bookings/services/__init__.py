@@ -6,6 +6,9 @@
 - orders_create: `order_place` (storefront), `order_create` (any flow, price as an argument)
 - checkout:      `order_start_payment`, `order_apply_payment_state`, `order_confirm`, `decision_deadline`
 - holds:         `order_expire_hold`, `orders_release_lapsed_holds`
+- giftcards:     the gift card ledger (`giftcard_reserve`, `giftcard_consume`, `giftcard_release`,
+                 `giftcard_refund_to_card`, `giftcard_cancel`, `giftcard_extend`, `giftcard_issue_for_order`);
+                 giftcard_purchase: buying one through the gateway
 - refunds:       `order_cancel_and_refund`, `orders_refund_for_cancelled_slot`, `order_settle_payment`,
                  `orders_settle_payments`, `order_release_authorisation`
 - confirm_first: the Pending orders flow's moves (`orders_start_capture`, `order_record_capture`, …)
@@ -24,6 +27,7 @@ from .checkout import (  # noqa: F401
     order_apply_payment_state,
     order_confirm,
     order_context,
+    order_pay_by_gift_card,
     order_start_payment,
 )
 from .errors import BookingError, SoldOut  # noqa: F401

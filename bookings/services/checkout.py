@@ -21,10 +21,20 @@ from ..hooks import order_hooks
 from ..models import Order, Ticket
 from ..payments import IntentState, IntentStatus, get_gateway
 from ..payments.base import PaymentSession
+from ..selectors.giftcards import order_card_cents
 from ..selectors.tickets import order_ics, order_url, ticket_qr_png
-from ..states import ORDER_TRANSITIONS, SYSTEM, Actor, OrderStatus, PaymentEventKind, can_move
+from ..states import (
+    CUSTOMER,
+    ORDER_TRANSITIONS,
+    SYSTEM,
+    Actor,
+    OrderStatus,
+    PaymentEventKind,
+    can_move,
+)
 from . import refunds
 from .errors import BookingError, SoldOut
+from .giftcards import giftcard_consume, giftcard_order_closed
 from .ledger import ledger_key, payment_event_record
 from .transitions import NeedSlotLock, order_lock, order_move, seats_release, seats_take
 
@@ -69,7 +79,7 @@ def order_start_payment(*, order_id: int, return_url: str, cancel_url: str) -> P
     workshop = order.slot.workshop
     starts = timezone.localtime(order.slot.starts_at, workshop.tzinfo)
     session = gateway.create_payment(
-        amount_cents=order.total_cents,
+        amount_cents=order_card_cents(order),  # the total less what a gift card pays
         currency=order.currency,
         description=f"{order.seats} × {workshop.title} · {starts:%Y-%m-%d %H:%M} · {order.reference}",
         # An order the artisan already accepted (a lapsed hold) is charged at once.
@@ -113,6 +123,7 @@ def _close(order: Order, to: str, *, fields=(), message: str = "") -> None:
     order.closed_at = timezone.now()
     order_move(order, to, message=message, fields=["closed_at", *fields, *seats_release([order])])
     order_hooks.closed(order)
+    giftcard_order_closed(order)
 
 
 def _apply_payment_state(order_id: int, state: IntentState, *, lock_slot: bool) -> Order:  # noqa: C901
@@ -312,6 +323,7 @@ def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
     if not order.tickets.exists():
         order_issue_tickets(order)
     order_send_tickets(order, template="bookings/emails/order_confirmed", key="confirmed")
+    giftcard_consume(order)
     order_hooks.confirmed(order)
 
 
@@ -367,3 +379,33 @@ def order_context(order: Order) -> dict:
         "order_url": order_url(order),
         "site_url": settings.SITE_URL,
     }
+
+
+def order_pay_by_gift_card(*, order_id: int) -> Order:
+    """An order its gift card pays in full: no card step. Confirmed now, or (confirm-first)
+    waiting for the artisan with the amount reserved (consumed when accepted).
+
+    An order holding its seats is confirmed under its own lock, not its slot's (as `order_confirm`)."""
+    for lock_slot in (not _holds_seats(order_id), True):
+        try:
+            with transaction.atomic():
+                order = order_lock(order_id, slot=lock_slot)
+                _pay_by_gift_card(order)
+            return order
+        except NeedSlotLock:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _pay_by_gift_card(order: Order) -> None:
+    if order.status != OrderStatus.PENDING_PAYMENT or hold_lapsed(order):
+        raise BookingError(_("This order can no longer be paid. Please book again."))
+    if order_card_cents(order) != 0:
+        raise BookingError(_("The gift card does not cover this order."))
+    if order.requires_confirmation:
+        nothing_held = IntentState(
+            reference="", status=IntentStatus.AUTHORISED, amount_cents=0, currency=order.currency
+        )
+        _await_confirmation(order, nothing_held, [])
+    else:
+        _confirm(order, actor=CUSTOMER)

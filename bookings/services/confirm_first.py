@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 
 from ..hooks import order_hooks
 from ..models import Order
-from ..payments import PaymentError, get_gateway
+from ..payments import IntentState, IntentStatus, PaymentError, get_gateway
+from ..selectors.giftcards import order_card_cents
 from ..states import SYSTEM, Actor, OrderStatus, PaymentEventKind, SlotStatus
 from .checkout import order_confirm
+from .giftcards import giftcard_order_closed
 from .ledger import ledger_key, payment_event_record
 from .transitions import for_update, order_move, orders_move, seats_release, seats_take_many
 
@@ -82,10 +84,15 @@ def order_note_capture_error(*, order_id: int, message: str) -> None:
 
 def order_capture_payment(*, order, idempotency_key: str = ""):
     """Ask the gateway to capture an accepted order (outside any transaction). Raises PaymentError."""
+    amount = order_card_cents(order)
+    if amount == 0 and not order.payment_intent_id:  # all paid by gift card: nothing to capture
+        return IntentState(
+            reference="", status=IntentStatus.SUCCEEDED, amount_cents=0, currency=order.currency
+        )
     gateway = get_gateway(order.payment_provider or None)
     return gateway.capture(
         reference=order.payment_intent_id,
-        amount_cents=order.total_cents,
+        amount_cents=amount,
         idempotency_key=idempotency_key or ledger_key(order.pk, "capture"),
     )
 
@@ -98,7 +105,7 @@ def order_record_capture(*, order_id: int, provider: str = "") -> Order:
             order,
             kind=PaymentEventKind.CAPTURED,
             key=ledger_key(order_id, "captured"),
-            amount_cents=order.total_cents,
+            amount_cents=order_card_cents(order),
             provider=provider or order.payment_provider,
         )
     return order_confirm(order_id=order_id)
@@ -201,6 +208,7 @@ def orders_close_refused(*, orders, actor: Actor = SYSTEM, message: str = "", no
     )
     for order in orders:
         order_hooks.closed(order)
+        giftcard_order_closed(order)
 
 
 def orders_expire_decisions(*, orders, now=None) -> None:
@@ -216,6 +224,7 @@ def orders_expire_decisions(*, orders, now=None) -> None:
     )
     for order in orders:
         order_hooks.closed(order)
+        giftcard_order_closed(order)
 
 
 def orders_mark_reminded(*, order_ids, now) -> None:

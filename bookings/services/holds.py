@@ -11,6 +11,7 @@ from ..selectors.storefront import unpaid_bookings_of
 from ..states import OrderStatus
 from . import refunds
 from .checkout import hold_lapsed, order_apply_payment_state
+from .giftcards import giftcard_order_closed
 from .transitions import order_lock, order_move, seats_release
 
 
@@ -37,6 +38,7 @@ def _unpaid_end(order: Order, *, now, message: str) -> None:
         order, OrderStatus.EXPIRED, message=message, fields=["closed_at", *seats_release([order])]
     )
     order_hooks.closed(order)
+    giftcard_order_closed(order)
     if order.payment_intent_id:
         # Close the checkout at the provider, so nobody pays for seats that went back.
         transaction.on_commit(lambda pk=order.pk: refunds.order_settle_soon(pk))

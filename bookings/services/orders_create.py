@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from ..models import Order, OrderLine, Slot, TicketType
 from ..states import OrderSource, SlotKind, SlotStatus
 from .errors import BookingError, SoldOut
+from .giftcards import giftcard_reserve
 from .holds import unpaid_orders_replace
 from .transitions import seats_take
 
@@ -42,12 +43,15 @@ def order_place(
     customer_phone: str = "",
     language: str = "en",
     form_token: str = "",
+    gift_card_code: str = "",
+    gift_card_cents: int = 0,
 ) -> Order:
     """A storefront booking: seats per ticket type of the slot's workshop.
 
     The same `form_token` twice (a double click, back and submit again) gives back the first
     order. A new booking ends the customer's earlier unpaid order on the slot (seats back at once).
-    """
+    With a gift card code, up to `gift_card_cents` (what the customer was shown) of the card is
+    reserved for the order in the same transaction (once per order); the card pays the rest."""
     quantities = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty or 0) > 0}
     if not quantities:
         raise BookingError(_("Choose at least one seat."))
@@ -91,7 +95,7 @@ def order_place(
             for t in sorted(types.values(), key=lambda t: (t.position, t.pk))
         ]
         unpaid_orders_replace(slot_id=slot.pk, customer_email=customer_email)
-        return order_create(
+        order = order_create(
             slot=slot,
             lines=lines,
             customer_name=customer_name,
@@ -106,6 +110,9 @@ def order_place(
             wait_if_full=requires_confirmation,
             form_token=form_token,
         )
+        if gift_card_code:
+            giftcard_reserve(order=order, code=gift_card_code, amount_cents=gift_card_cents)
+        return order
 
 
 def order_create(

@@ -22,6 +22,7 @@ from ..states import ORDER_TRANSITIONS, SYSTEM, Actor, OrderStatus, PaymentEvent
 from ..tasks import settle_order_payment as settle_order_payment_task
 from . import checkout
 from .errors import BookingError
+from .giftcards import giftcard_order_closed
 from .ledger import ledger_key, payment_event_record
 from .transitions import order_lock, order_move, seats_release
 
@@ -95,6 +96,7 @@ def order_cancel_locked(
         key=f"order:{order.pk}:cancelled:sms",
     )
     order_hooks.closed(order)
+    giftcard_order_closed(order)
     if order.payment_intent_id:
         transaction.on_commit(lambda: order_settle_soon(order.pk))
 

@@ -15,17 +15,20 @@ from ..forms.checkout import BookingForm
 from ..models import Order, Slot
 from ..payments import PaymentError, get_gateway
 from ..ratelimit import ratelimit_post
+from ..selectors.giftcards import order_card_cents, order_payment_split
 from ..selectors.tickets import order_ics, ticket_qr_svg
 from ..services import (
     BookingError,
     hold_lapsed,
     order_apply_payment_state,
+    order_pay_by_gift_card,
     order_place,
     order_start_payment,
 )
 from ..services.changes import order_change_options
 from ..states import OrderStatus, SlotKind, SlotStatus
 from .decorators import token_page
+from .giftcards import gift_quote_for
 
 
 def _order_or_404(token: str) -> Order:
@@ -55,9 +58,13 @@ def _payment_urls(request, order) -> tuple[str, str]:
 
 
 def _go_pay(request, order):
-    """Send the customer to the gateway; on failure, to the order page with the reason."""
+    """Send the customer to the gateway; on failure, to the order page with the reason.
+    An order its gift card pays in full has no card step."""
     back, cancel = _payment_urls(request, order)
     try:
+        if order_card_cents(order) == 0:
+            order_pay_by_gift_card(order_id=order.pk)
+            return redirect("storefront:order", token=order.token)
         session = order_start_payment(order_id=order.pk, return_url=back, cancel_url=cancel)
     except (PaymentError, BookingError) as exc:
         messages.error(request, exc.message)
@@ -92,7 +99,10 @@ def book(request, slug: str, slot_id: int):
     workshop = slot.workshop
     ticket_types = workshop.ticket_types.filter(is_active=True)
     form = BookingForm(request.POST or None, slot=slot, ticket_types=ticket_types)
-    if request.method == "POST" and form.is_valid():
+    gift = applying = None
+    if request.method == "POST":
+        gift, applying = gift_quote_for(request, form, workshop.currency)
+    if request.method == "POST" and form.is_valid() and not applying:
         try:
             order = order_place(
                 slot_id=slot.pk,
@@ -102,9 +112,11 @@ def book(request, slug: str, slot_id: int):
                 customer_phone=form.cleaned_data["customer_phone"],
                 language=translation.get_language() or "en",
                 form_token=form.cleaned_data["form_token"],
+                gift_card_code=form.cleaned_data["gift_code"],
+                gift_card_cents=gift.used_cents if gift else 0,
             )
         except BookingError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             slot.refresh_from_db()
         else:
             return _go_pay(request, order)
@@ -116,8 +128,9 @@ def book(request, slug: str, slot_id: int):
             "slot": slot,
             "workshop": workshop,
             "hold_minutes": settings.CHECKOUT_HOLD_MINUTES,
+            "gift": gift,
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" and (form.errors or not applying) else 200,
     )
 
 
@@ -148,6 +161,7 @@ def order_detail(request, token: str):
         "can_pay": order.status == OrderStatus.PENDING_PAYMENT and not hold_lapsed(order),
         "lapsed": hold_lapsed(order),
         "changes": order_change_options(order),  # what the customer may still change
+        "split": order_payment_split(order),
     }
     return render(request, "bookings/checkout/order.html", context)
 

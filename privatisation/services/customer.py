@@ -30,13 +30,14 @@ def privatisation_request_withdraw(*, token: str, now=None) -> PrivatisationRequ
 
 
 def privatisation_offer_choose(
-    *, token: str, offer_id: int, return_url: str, cancel_url: str, now=None
+    *, token: str, offer_id: int, return_url: str, cancel_url: str, gift_code: str = "", now=None
 ) -> str:
     """The customer chooses an offered slot: create its order and return where to pay.
 
     The order is created in our transaction (the held slot is re-checked under lock); the
     payment provider is called after commit, outside any transaction. Choosing the same slot
-    again reuses its order; an abandoned checkout on another slot simply lapses.
+    again reuses its order; an abandoned checkout on another slot simply lapses. A gift card
+    code pays what the card holds (the rest by card; no card step when it covers it all).
     """
     now = now or now_utc()
     with transaction.atomic():
@@ -62,6 +63,8 @@ def privatisation_offer_choose(
                 )  # its seats go back before a new checkout
         if order is None:
             order = payment.create_order(request=request, slot=slot)
+        if gift_code:  # a gift card pays all or part of it
+            payment.redeem_gift_card(order=order, code=gift_code)
         request.order = order
         request.save(update_fields=["order"])
     return payment.start(order=order, return_url=return_url, cancel_url=cancel_url)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from bookings.models import Order
 from bookings.payments import PaymentError, get_gateway
+from bookings.selectors.giftcards import order_card_cents
 from bookings.services import (
     BookingError,
     LineSpec,
@@ -11,8 +12,10 @@ from bookings.services import (
     order_cancel_and_refund,
     order_create,
     order_expire_hold,
+    order_pay_by_gift_card,
     order_start_payment,
 )
+from bookings.services.giftcards import order_redeem_gift_card
 from bookings.states import OrderSource, OrderStatus
 
 from .errors import PrivatisationError
@@ -54,9 +57,22 @@ def create_order(*, request, slot):
     return order
 
 
-def start(*, order, return_url: str, cancel_url: str) -> str:
-    """Open the gateway's checkout (outside any transaction). Returns where to send the customer."""
+def redeem_gift_card(*, order, code: str) -> None:
+    """A gift card pays the order, in part or in full (bookings reserves the amount)."""
     try:
+        order_redeem_gift_card(order_id=order.pk, code=code)
+    except BookingError as exc:
+        raise PrivatisationError(exc.message) from None
+
+
+def start(*, order, return_url: str, cancel_url: str) -> str:
+    """Open the gateway's checkout (outside any transaction). Returns where to send the customer.
+
+    An order its gift card pays in full has no card step: it is paid now, back to `return_url`."""
+    try:
+        if order_card_cents(order) == 0:
+            order_pay_by_gift_card(order_id=order.pk)
+            return return_url
         session = order_start_payment(
             order_id=order.pk, return_url=return_url, cancel_url=cancel_url
         )

@@ -204,7 +204,9 @@ def test_order_page_queries_do_not_grow_with_tickets(
     client.post(response.url, {"action": "pay"})
     order = Order.objects.get()
     assert order.tickets.count() == seats
-    with django_assert_num_queries(3):  # order (+slot, workshop, artisan), lines, tickets
+    with django_assert_num_queries(
+        4
+    ):  # order (+slot, workshop, artisan), lines, tickets, gift cards
         assert client.get(reverse("storefront:order", args=[order.token])).status_code == 200
 
 

@@ -55,6 +55,11 @@ PUBLIC = {
     "storefront:date_alert_subscribe": "public (date alerts: double opt-in by email)",
     "storefront:date_alert_confirm": "token (tests/bookings/test_date_alerts_views.py)",
     "storefront:date_alert_unsubscribe": "token (tests/bookings/test_date_alerts_views.py)",
+    # Gift cards: buying is public; the card by its token; the balance by its code (rate limited).
+    "storefront:giftcard_buy": "public",
+    "storefront:giftcard_balance": "public, a code per POST, rate limited (test_giftcard_views.py)",
+    "storefront:giftcard_print": "token (test_giftcard_views.py)",
+    "storefront:giftcard_return": "token",
     "privatisation:request_form": "public",
     "privatisation:price": "public",
     "privatisation:suggest": "public",
