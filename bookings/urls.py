@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from .views import backoffice, checkout, password_reset, payments, storefront
+from .views import backoffice, checkout, orders, password_reset, payments, storefront
 
 storefront_patterns = [
     path("", storefront.workshop_list, name="home"),
@@ -59,4 +59,7 @@ backoffice_patterns = [
     path("activity/new/", backoffice.workshop_create, name="workshop_create"),
     path("activity/settings/", backoffice.activity_settings, name="activity_settings"),
     path("activity/<int:workshop_id>/", backoffice.workshop_edit, name="workshop_edit"),
+    # Orders (issue #11): every order of the artisan's workshops, one order's page and its actions.
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/<str:reference>/", orders.order_detail, name="order"),
 ]
