@@ -266,6 +266,14 @@ class Order(models.Model):
     # True while the order's seats are counted in `slot.seats_taken` (released exactly once).
     holds_seats = models.BooleanField(default=False)
     decision_message = models.TextField(blank=True)
+    # After the booking (bookings/services/changes.py): moves the customer made (counted against
+    # ATELIER_MAX_MOVES), the calendar file's SEQUENCE (one more each time the date changes), the
+    # amount to refund when cancelled (None: what was charged), and, when the artisan cancelled the
+    # date, until when the customer may choose another date or a refund.
+    moves_count = models.PositiveSmallIntegerField(default=0)
+    ics_sequence = models.PositiveIntegerField(default=0)
+    refund_cents = models.PositiveIntegerField(null=True, blank=True)
+    choose_by = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

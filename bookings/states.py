@@ -40,6 +40,9 @@ class OrderStatus(models.TextChoices):
     REFUSED = "refused", _("Refused")
     EXPIRED = "expired", _("Expired")
     CANCELLED = "cancelled", _("Cancelled")
+    # The artisan cancelled the date of a confirmed order: the customer chooses another date or a
+    # refund (refunded by the system after `choose_by`).
+    AWAITING_CHOICE = "awaiting_choice", _("Date cancelled, awaiting the customer's choice")
 
 
 ORDER_TRANSITIONS = {
@@ -64,7 +67,8 @@ ORDER_TRANSITIONS = {
         OrderStatus.EXPIRED,
         OrderStatus.CANCELLED,
     },
-    OrderStatus.CONFIRMED: {OrderStatus.CANCELLED},
+    OrderStatus.CONFIRMED: {OrderStatus.CANCELLED, OrderStatus.AWAITING_CHOICE},
+    OrderStatus.AWAITING_CHOICE: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},
     OrderStatus.PAYMENT_FAILED: set(),
     OrderStatus.REFUSED: set(),
     OrderStatus.EXPIRED: set(),

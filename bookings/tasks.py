@@ -21,3 +21,11 @@ def settle_order_payment(self, order_id: int) -> str:
         return order_settle_payment(order_id=order_id)
     except PaymentUnavailable as exc:
         raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
+
+
+@shared_task
+def refund_unchosen_orders() -> int:
+    """Every 5 minutes: orders of a cancelled date whose customer did not choose in time are refunded."""
+    from .services.changes import orders_refund_unchosen
+
+    return orders_refund_unchosen()

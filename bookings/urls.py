@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic.base import RedirectView
 
-from .views import backoffice, checkout, orders, password_reset, payments, storefront
+from .views import backoffice, changes, checkout, orders, password_reset, payments, storefront
 
 storefront_patterns = [
     path("", storefront.workshop_list, name="home"),
@@ -26,6 +26,13 @@ storefront_patterns = [
     path("o/<str:token>/calendar.ics", checkout.order_calendar, name="order_calendar"),
     path("pay/dev/<str:reference>/", payments.dev_checkout, name="dev_checkout"),
     path("payments/webhook/stripe/", payments.stripe_webhook, name="stripe_webhook"),
+    # changes (issue #11): the customer moves, cancels or withdraws from the order's token link.
+    path("o/<str:token>/move/", changes.order_move, name="order_move"),
+    path(
+        "o/<str:token>/move/<int:slot_id>/", changes.order_move_confirm, name="order_move_confirm"
+    ),
+    path("o/<str:token>/cancel/", changes.order_cancel_view, name="order_cancel"),
+    path("o/<str:token>/withdraw/", changes.order_withdraw_view, name="order_withdraw"),
 ]
 
 backoffice_patterns = [

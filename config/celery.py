@@ -57,4 +57,9 @@ app.conf.beat_schedule = {
         "task": "pending_orders.tasks.send_digests",
         "schedule": crontab(minute="*/15"),
     },
+    # changes (issue #11): a cancelled date's customers who did not choose are refunded.
+    "bookings-refund-unchosen-orders": {
+        "task": "bookings.tasks.refund_unchosen_orders",
+        "schedule": 300.0,
+    },
 }

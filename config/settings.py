@@ -273,6 +273,10 @@ PENDING_ORDER_AUTH_MARGIN_HOURS = env.int("PENDING_ORDER_AUTH_MARGIN_HOURS", def
 PENDING_ORDER_REMINDER_HOURS = env.int("PENDING_ORDER_REMINDER_HOURS", default=24)
 # A capture that finds the card hold gone sends the customer a payment link valid this long.
 PENDING_ORDER_PAYMENT_LINK_HOURS = env.int("PENDING_ORDER_PAYMENT_LINK_HOURS", default=24)
+# After the booking: free moves per order, and days a customer whose date was cancelled has to
+# choose another date or a refund (refunded without a choice).
+ATELIER_MAX_MOVES = env.int("ATELIER_MAX_MOVES", default=5)
+ATELIER_CHOICE_DAYS = env.int("ATELIER_CHOICE_DAYS", default=14)
 # Milliseconds the local dev gateway waits in each authorise/capture/release/refund call, to
 # stand in for a real provider in the benchmarks (bench/bulk_accept.py). 0: answer at once.
 DEV_GATEWAY_LATENCY_MS = env.int("DEV_GATEWAY_LATENCY_MS", default=0)

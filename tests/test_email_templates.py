@@ -80,6 +80,11 @@ def contexts(settings):
         "valid_days": 3,
         "link": SITE + reverse("backoffice:login") + "?next=/",
         "login_url": SITE + reverse("backoffice:login"),
+        # changes (issue #11): moves, cancelled dates, the artisan told.
+        "previous_slot": SlotFactory(workshop=workshop),
+        "choose_by": timezone.now() + timedelta(days=14),
+        "change": "moved",
+        "participants_url": SITE + reverse("backoffice:slot_participants", args=[slot.pk]),
     }
     pending = {
         **bookings,

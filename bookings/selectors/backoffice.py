@@ -75,7 +75,9 @@ def calendar_slots(*, artisan: Artisan, start: date, end: date) -> list[Slot]:
     (private offers not chosen or lapsed, empty public slots removed to make room for a
     private session) leave the calendar; their history is on the slot and the request.
     """
-    had_customers = Order.objects.filter(slot=OuterRef("pk"), status=OrderStatus.CANCELLED)
+    had_customers = Order.objects.filter(
+        slot=OuterRef("pk"), status__in=[OrderStatus.CANCELLED, OrderStatus.AWAITING_CHOICE]
+    )
     since = datetime.combine(start - timedelta(days=1), time.min, tzinfo=UTC)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
     slots = (

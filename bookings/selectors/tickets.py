@@ -43,6 +43,8 @@ def order_ics(order) -> bytes:
     calendar.add("method", "PUBLISH")
     event = Event()
     event.add("uid", f"order-{order.reference}@atelier")
+    # The same UID with a higher SEQUENCE: calendars replace the event when the date changes.
+    event.add("sequence", order.ics_sequence)
     event.add("summary", workshop.title)
     event.add("dtstart", slot.starts_at.astimezone(UTC))
     event.add("dtend", slot.ends_at.astimezone(UTC))

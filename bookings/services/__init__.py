@@ -11,6 +11,9 @@
 - confirm_first: the Pending orders flow's moves (`orders_start_capture`, `order_record_capture`, …)
 - private_slots: `slot_hold_private`, `slot_open_private`, `slots_release_held`, `slots_remove_empty`
 - slots, workshops, artisans, payments: the back-office calendar, catalogue, accounts, webhooks
+- changes:       after the booking: `order_change_options`, `order_rebook`, `order_cancel`,
+                 `order_withdraw`, `order_resend_confirmation`, `orders_await_choice`,
+                 `orders_refund_unchosen` (slots' `slot_cancel_as` is the one slot cancellation)
 """
 
 from .checkout import (  # noqa: F401

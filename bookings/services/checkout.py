@@ -310,13 +310,27 @@ def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
         fields=["confirmed_at", "hold_expires_at", "holds_seats", "payment_error"],
     )
     if not order.tickets.exists():
-        Ticket.objects.bulk_create(
-            Ticket(order=order, line=line, label=line.label)
-            for line in order.lines.order_by("pk")
-            for _n in range(line.quantity)
-        )
+        order_issue_tickets(order)
+    order_send_tickets(order, template="bookings/emails/order_confirmed", key="confirmed")
+    order_hooks.confirmed(order)
+
+
+def order_issue_tickets(order: Order) -> None:
+    """One ticket (a new code) per seat of each line, for an order that has none."""
+    Ticket.objects.bulk_create(
+        Ticket(order=order, line=line, label=line.label)
+        for line in order.lines.order_by("pk")
+        for _n in range(line.quantity)
+    )
+
+
+def order_send_tickets(
+    order: Order, *, template: str, key: str, context=None, sms: bool = True
+) -> None:
+    """Email the customer the order's tickets (QR codes) and calendar file, and an SMS; in the
+    caller's transaction, once per `key` (`order:<id>:<key>:email` / `:sms`)."""
     tickets = list(order.tickets.all())
-    context = {**order_context(order), "tickets": tickets}
+    context = {**order_context(order), "tickets": tickets, **(context or {})}
     attachments = [Attachment(f"atelier-{order.reference}.ics", order_ics(order), "text/calendar")]
     attachments += [
         Attachment(f"ticket-{n}-{order.reference}.png", ticket_qr_png(ticket.code), "image/png")
@@ -325,21 +339,22 @@ def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
     notification_enqueue(
         channel=Channel.EMAIL,
         recipient=order.customer_email,
-        template="bookings/emails/order_confirmed",
+        template=template,
         context=context,
         language=order.language,
-        key=f"order:{order.pk}:confirmed:email",
+        key=f"order:{order.pk}:{key}:email",
         attachments=attachments,
     )
+    if not sms:
+        return
     notification_enqueue(
         channel=Channel.SMS,
         recipient=order.customer_phone,
-        template="bookings/emails/order_confirmed",
+        template=template,
         context=context,
         language=order.language,
-        key=f"order:{order.pk}:confirmed:sms",
+        key=f"order:{order.pk}:{key}:sms",
     )
-    order_hooks.confirmed(order)
 
 
 def order_context(order: Order) -> dict:

@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 SETTLE_STATUSES = (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.PAYMENT_FAILED)
 # Orders that may be cancelled (read from the transition table).
 CANCELLABLE = tuple(sources_of(ORDER_TRANSITIONS, OrderStatus.CANCELLED))
+# Orders whose seats are paid for (a cancellation refunds them).
+PAID_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.AWAITING_CHOICE)
 
 
 def order_cancel_and_refund(*, order_id: int, reason: str = "", actor: Actor = SYSTEM) -> Order:
@@ -41,51 +43,71 @@ def order_cancel_and_refund(*, order_id: int, reason: str = "", actor: Actor = S
             return order
         if order.status not in CANCELLABLE:
             raise BookingError(_("This order cannot be cancelled in its current state."))
-        was_paid = order.status == OrderStatus.CONFIRMED
-        order.decision_message = reason
-        order.closed_at = timezone.now()
-        order.hold_expires_at = None
-        order_move(
-            order,
-            OrderStatus.CANCELLED,
-            actor=actor,
-            message=reason,
-            fields=[
-                "decision_message",
-                "closed_at",
-                "hold_expires_at",
-                *seats_release([order]),
-            ],
-        )
-        context = {**checkout.order_context(order), "reason": reason, "was_paid": was_paid}
-        notification_enqueue(
-            channel=Channel.EMAIL,
-            recipient=order.customer_email,
-            template="bookings/emails/order_cancelled",
-            context=context,
-            language=order.language,
-            key=f"order:{order.pk}:cancelled:email",
-        )
-        notification_enqueue(
-            channel=Channel.SMS,
-            recipient=order.customer_phone,
-            template="bookings/emails/order_cancelled",
-            context=context,
-            language=order.language,
-            key=f"order:{order.pk}:cancelled:sms",
-        )
-        order_hooks.closed(order)
-        if order.payment_intent_id:
-            transaction.on_commit(lambda: order_settle_soon(order.pk))
+        order_cancel_locked(order, reason=reason, actor=actor)
     return order
+
+
+def order_cancel_locked(
+    order: Order, *, reason: str = "", actor: Actor = SYSTEM, refund_cents: int | None = None
+) -> None:
+    """Cancel an order the caller locked (slot first) and checked: seats back, customer told,
+    the money (all that was charged, or `refund_cents`) goes back after commit."""
+    was_paid = order.status in PAID_STATUSES
+    order.decision_message = reason
+    order.closed_at = timezone.now()
+    order.hold_expires_at = None
+    order.choose_by = None
+    order.refund_cents = refund_cents
+    order_move(
+        order,
+        OrderStatus.CANCELLED,
+        actor=actor,
+        message=reason,
+        fields=[
+            "decision_message",
+            "closed_at",
+            "hold_expires_at",
+            "choose_by",
+            "refund_cents",
+            *seats_release([order]),
+        ],
+    )
+    context = {
+        **checkout.order_context(order),
+        "reason": reason,
+        "was_paid": was_paid,
+        "refund_cents": refund_cents,
+    }
+    notification_enqueue(
+        channel=Channel.EMAIL,
+        recipient=order.customer_email,
+        template="bookings/emails/order_cancelled",
+        context=context,
+        language=order.language,
+        key=f"order:{order.pk}:cancelled:email",
+    )
+    notification_enqueue(
+        channel=Channel.SMS,
+        recipient=order.customer_phone,
+        template="bookings/emails/order_cancelled",
+        context=context,
+        language=order.language,
+        key=f"order:{order.pk}:cancelled:sms",
+    )
+    order_hooks.closed(order)
+    if order.payment_intent_id:
+        transaction.on_commit(lambda: order_settle_soon(order.pk))
 
 
 def orders_refund_for_cancelled_slot(
     *, slot_id: int, message: str = "", actor: Actor = SYSTEM
 ) -> list[int]:
-    """Cancel and refund every live order of a cancelled slot; each participant is told."""
+    """Cancel and refund every live order of a cancelled slot; each participant is told.
+
+    Orders waiting for their customer's choice (another date or a refund) are left to it."""
     ids = list(
         Order.objects.filter(slot_id=slot_id, status__in=CANCELLABLE)
+        .exclude(status=OrderStatus.AWAITING_CHOICE)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -123,7 +145,12 @@ def order_settle_payment(*, order_id: int) -> str:
     gateway = get_gateway(order.payment_provider or None)
     if PaymentEventKind.CAPTURED in kinds and PaymentEventKind.REFUNDED not in kinds:
         captured = order.payment_events.filter(kind=PaymentEventKind.CAPTURED).first()
-        _refund(order, gateway, amount=captured.amount_cents or order.total_cents)
+        amount = captured.amount_cents or order.total_cents
+        if order.refund_cents is not None:  # a partial refund (or none) chosen by the artisan
+            amount = min(order.refund_cents, amount)
+        if amount == 0:
+            return "nothing"
+        _refund(order, gateway, amount=amount)
         return "refunded"
     # Authorisations of orders that waited for the artisan are released by
     # `order_release_authorisation` (refused, expired); this releases those of orders
@@ -179,6 +206,7 @@ def orders_settle_payments(*, limit: int = 200) -> int:
         .exclude(payment_intent_id="")
         .filter(payment_events__kind__in=[PaymentEventKind.CAPTURED, PaymentEventKind.AUTHORISED])
         .exclude(payment_events__kind__in=[PaymentEventKind.REFUNDED, PaymentEventKind.RELEASED])
+        .exclude(refund_cents=0)  # cancelled without a refund
         .values_list("pk", flat=True)
         .distinct()[:limit]
     )

@@ -15,6 +15,7 @@ from ..hooks import slot_hooks
 from ..localtime import add_duration, elapsed
 from ..models import Artisan, Order, Slot, SlotStatusChange, Workshop
 from ..states import SLOT_TRANSITIONS, Actor, ActorKind, SlotStatus, can_move
+from .changes import orders_await_choice
 from .errors import BookingError
 from .refunds import orders_refund_for_cancelled_slot
 from .transitions import slot_move
@@ -168,10 +169,25 @@ def slot_delete(*, artisan: Artisan, slot_id: int) -> None:
 
 
 def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
-    """Cancel a slot: every live order on it is cancelled and refunded, each customer told with
-    the artisan's message."""
+    """The artisan cancels one of their slots (another artisan's: Slot.DoesNotExist)."""
+    if not Slot.objects.filter(pk=slot_id, workshop__artisan=artisan).exists():
+        raise Slot.DoesNotExist
+    return slot_cancel_as(
+        slot_id=slot_id, actor=Actor(ActorKind.ARTISAN, artisan.user_id), message=message
+    )
+
+
+def slot_cancel_as(*, slot_id: int, actor: Actor, message: str) -> Slot:
+    """The one slot cancellation (the artisan's button, the minimum-participants decision by the
+    artisan or the system): each confirmed order waits for its customer's choice (another date
+    or a refund, `changes.orders_await_choice`); the other live orders (unpaid, waiting for
+    the artisan) are cancelled and refunded or released. Every customer gets `message`."""
     with transaction.atomic():
-        slot = _locked_slot(artisan, slot_id)
+        slot = (
+            Slot.objects.select_for_update().filter(pk=slot_id).select_related("workshop").first()
+        )
+        if slot is None:
+            raise Slot.DoesNotExist
         if slot.status == SlotStatus.CANCELLED:
             return slot
         if not can_move(SLOT_TRANSITIONS, slot.status, SlotStatus.CANCELLED):
@@ -179,7 +195,6 @@ def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
         if slot.ends_at <= timezone.now():
             raise BookingError(_("This slot is over; it can no longer be cancelled."))
         _refuse_if_claimed(slot, slot_hooks.CANCEL)
-        actor = Actor(ActorKind.ARTISAN, artisan.user_id)
         slot.cancel_message = message
         slot.cancelled_at = timezone.now()
         slot_move(
@@ -189,6 +204,6 @@ def slot_cancel(*, artisan: Artisan, slot_id: int, message: str) -> Slot:
             message=message,
             fields=["cancel_message", "cancelled_at"],
         )
-        # Every live order is cancelled and refunded; each customer gets the artisan's message.
+        orders_await_choice(slot=slot, actor=actor, message=message)
         orders_refund_for_cancelled_slot(slot_id=slot.pk, message=message, actor=actor)
         return slot

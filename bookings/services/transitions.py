@@ -1,6 +1,7 @@
 """The one way an order's or a slot's status changes, and the one way seats are counted.
 
-`order_move` / `slot_move` move one locked row, `orders_move` / `slots_move` many rows in one
+`order_move` / `slot_move` move one locked row (`order_note` records a change that keeps the
+order's status, e.g. a move to another date), `orders_move` / `slots_move` many rows in one
 update: each checks the move against the table in `bookings/states.py`, raises `BookingError`
 on a move the table does not allow, and writes the history row (bulk moves with one
 `bulk_create`). Services call these; nothing else assigns `status`.
@@ -128,6 +129,22 @@ def order_move(
         order=order,
         from_status=before,
         to_status=to,
+        actor_kind=actor.kind,
+        actor_user_id=actor.user_id,
+        message=message,
+    )
+    return order
+
+
+def order_note(order: Order, *, actor: Actor = SYSTEM, message: str, fields=()) -> Order:
+    """A history row for a change that keeps the status (a move to another date, a resent
+    confirmation): from = to = the current status. Saves `fields` if given."""
+    if fields:
+        order.save(update_fields=list(dict.fromkeys(fields)))
+    OrderStatusChange.objects.create(
+        order=order,
+        from_status=order.status,
+        to_status=order.status,
         actor_kind=actor.kind,
         actor_user_id=actor.user_id,
         message=message,

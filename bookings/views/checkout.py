@@ -23,6 +23,7 @@ from ..services import (
     order_place,
     order_start_payment,
 )
+from ..services.changes import order_change_options
 from ..states import OrderStatus, SlotKind, SlotStatus
 from .decorators import token_page
 
@@ -145,6 +146,7 @@ def order_detail(request, token: str):
         "tickets": [(ticket, ticket_qr_svg(ticket.code)) for ticket in tickets],
         "can_pay": order.status == OrderStatus.PENDING_PAYMENT and not hold_lapsed(order),
         "lapsed": hold_lapsed(order),
+        "changes": order_change_options(order),  # what the customer may still change
     }
     return render(request, "bookings/checkout/order.html", context)
 

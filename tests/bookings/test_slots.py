@@ -161,9 +161,11 @@ def test_delete_refuses_a_slot_any_order_touched():
     assert Slot.objects.filter(pk=order.slot.pk).exists()
 
 
-def test_cancel_cancels_every_live_order_and_tells_each_customer_once(
+def test_cancel_offers_every_confirmed_customer_a_choice_and_tells_each_once(
     django_capture_on_commit_callbacks,
 ):
+    # Changed with issue #11: confirmed orders are no longer cancelled and refunded at once; each
+    # customer chooses another date or a refund (tests/bookings/test_changes.py).
     slot = SlotFactory(capacity=8, seats_taken=2)
     confirmed = [
         OrderFactory(slot=slot, status=OrderStatus.CONFIRMED, language=lang)
@@ -181,12 +183,12 @@ def test_cancel_cancels_every_live_order_and_tells_each_customer_once(
     assert slot.cancelled_at is not None
     for order in confirmed:
         order.refresh_from_db()
-        assert order.status == OrderStatus.CANCELLED
+        assert order.status == OrderStatus.AWAITING_CHOICE and order.choose_by is not None
     expired.refresh_from_db()
     assert expired.status == OrderStatus.EXPIRED
     emails = Notification.objects.filter(channel="email").order_by("pk")
     assert [n.idempotency_key for n in emails] == [
-        f"order:{o.pk}:cancelled:email" for o in confirmed
+        f"order:{o.pk}:choose:{slot.pk}:email" for o in confirmed
     ]
     assert [n.recipient for n in emails] == [o.customer_email for o in confirmed]
     assert "The kiln broke, sorry!" in emails[0].body_text

@@ -29,6 +29,9 @@ ORDER_PAGES = [
     "storefront:order_tickets",
     "storefront:order_calendar",
     "storefront:checkout_return",
+    "storefront:order_move",
+    "storefront:order_cancel",
+    "storefront:order_withdraw",
 ]
 REQUEST_PAGES = [
     "privatisation:customer_request",
@@ -129,6 +132,8 @@ def test_wrong_request_token_is_the_same_404_as_no_request(client, world, name):
     "name",
     [
         "storefront:order_pay",
+        "storefront:order_cancel",
+        "storefront:order_withdraw",
         "privatisation:customer_withdraw",
         "privatisation:customer_choose",
         "privatisation:customer_message",
