@@ -69,4 +69,7 @@ backoffice_patterns = [
     # Orders (issue #11): every order of the artisan's workshops, one order's page and its actions.
     path("orders/", orders.order_list, name="orders"),
     path("orders/<str:reference>/", orders.order_detail, name="order"),
+    path("orders/<str:reference>/move/", orders.order_move, name="order_move"),
+    path("orders/<str:reference>/cancel/", orders.order_cancel_view, name="order_cancel"),
+    path("orders/<str:reference>/resend/", orders.order_resend, name="order_resend"),
 ]

@@ -13,8 +13,17 @@ from django.db.models.functions import Replace
 
 from notifications.phone import normalize_phone
 
-from ..models import Artisan, Order, OrderLine, OrderStatusChange, PaymentEvent, Ticket, Workshop
-from ..states import PaymentEventKind
+from ..models import (
+    Artisan,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    PaymentEvent,
+    Slot,
+    Ticket,
+    Workshop,
+)
+from ..states import PaymentEventKind, SlotKind, SlotStatus
 
 # A search made only of these characters may be a phone number (matched on its digits).
 PHONE_LIKE = re.compile(r"[\d\s+().\-/]+")
@@ -150,3 +159,24 @@ def refund_left_cents(payments) -> int:
     captured = sum(p.amount_cents for p in payments if p.kind == PaymentEventKind.CAPTURED)
     refunded = sum(p.amount_cents for p in payments if p.kind == PaymentEventKind.REFUNDED)
     return max(captured - refunded, 0)
+
+
+# How far ahead the "move to" list reaches (a select of every slot of years to come is unusable).
+REBOOK_HORIZON = timedelta(days=400)
+
+
+def rebook_slots(*, artisan: Artisan, order: Order, now: datetime) -> QuerySet[Slot]:
+    """The sessions an artisan may move `order` to: their open public slots to come, full ones
+    included (the move raises the capacity; the confirmation screen warns), but not its own."""
+    return (
+        Slot.objects.filter(
+            workshop__artisan=artisan,
+            kind=SlotKind.PUBLIC,
+            status=SlotStatus.OPEN,
+            starts_at__gt=now,
+            starts_at__lt=now + REBOOK_HORIZON,
+        )
+        .exclude(pk=order.slot_id)
+        .select_related("workshop")
+        .order_by("starts_at", "pk")
+    )

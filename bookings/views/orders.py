@@ -1,21 +1,27 @@
-"""Back-office → Orders: every order of the artisan's workshops (search, filters, CSV) and one
-order's page (customer, tickets, payments, history). Another artisan's order is a 404."""
+"""Back-office → Orders: every order of the artisan's workshops (search, filters, CSV), one
+order's page (customer, tickets, payments, history) and its actions (move, cancel with a refund,
+resend the confirmation). Another artisan's order is a 404."""
 
 import csv
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from ..access import artisan_required
-from ..forms.orders import OrderFilterForm
+from ..forms.orders import OrderCancelForm, OrderFilterForm, OrderMoveForm
 from ..models import Order
-from ..selectors.orders import artisan_order, artisan_orders, refund_left_cents
+from ..selectors.orders import artisan_order, artisan_orders, rebook_slots, refund_left_cents
+from ..services.changes import order_cancel, order_rebook, order_resend_confirmation
+from ..services.errors import BookingError
+from ..services.refunds import PAID_STATUSES
 from ..spreadsheets import csv_safe
-from ..states import OrderStatus
+from ..states import Actor, OrderStatus
+from .backoffice import _add_error as add_booking_error
 
 ORDERS_PER_PAGE = 25
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
@@ -112,5 +118,119 @@ def order_detail(request, artisan, reference: str):
             "order": order,
             "workshop": order.slot.workshop,
             "refund_left_cents": refund_left_cents(order.payments),
+            "can_move": order.status in PAID_STATUSES,
+            "can_cancel": order.status in PAID_STATUSES,
+            "can_resend": order.status == OrderStatus.CONFIRMED,
         },
     )
+
+
+# --- Actions on one order (the services are bookings.services.changes) ------------------------
+
+
+def _not_changeable(request, order):
+    """An order that is not (or no longer) confirmed: back to its page, saying why."""
+    if order.status in PAID_STATUSES:
+        return None
+    messages.info(
+        request,
+        _("This order is %(status)s: it can no longer be moved or cancelled.")
+        % {"status": order.get_status_display().lower()},
+    )
+    return redirect("backoffice:order", reference=order.reference)
+
+
+@artisan_required
+def order_move(request, artisan, reference: str):
+    """Step 1 chooses the session; step 2 confirms (and warns when it is full); then the move."""
+    order = _order_of(artisan, reference)
+    if refused := _not_changeable(request, order):
+        return refused
+    slots = rebook_slots(artisan=artisan, order=order, now=timezone.now())
+    form = OrderMoveForm(request.POST or None, slots=slots)
+    if request.method == "POST" and form.is_valid():
+        slot = form.cleaned_data["slot"]
+        if form.cleaned_data["confirmed"]:
+            try:
+                order_rebook(
+                    order_id=order.pk,
+                    slot_id=slot.pk,
+                    actor=Actor.artisan(request.user),
+                    by_artisan=True,
+                    message=form.cleaned_data["message"],
+                )
+            except BookingError as error:
+                add_booking_error(form, error)
+            else:
+                messages.success(request, _("The order is moved; the customer is being told."))
+                return redirect("backoffice:order", reference=order.reference)
+        else:
+            return render(
+                request,
+                "bookings/backoffice/orders/move_confirm.html",
+                {
+                    "nav": "orders",
+                    "order": order,
+                    "workshop": order.slot.workshop,
+                    "form": form,
+                    "slot": slot,
+                    "raised_capacity": slot.seats_taken + order.seats
+                    if order.seats > slot.seats_left
+                    else None,
+                },
+            )
+    return render(
+        request,
+        "bookings/backoffice/orders/move.html",
+        {"nav": "orders", "order": order, "workshop": order.slot.workshop, "form": form},
+    )
+
+
+@artisan_required
+def order_cancel_view(request, artisan, reference: str):
+    order = _order_of(artisan, reference)
+    if refused := _not_changeable(request, order):
+        return refused
+    left = refund_left_cents(order.payments)
+    form = OrderCancelForm(request.POST or None, refund_left_cents=left, currency=order.currency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order_cancel(
+                order_id=order.pk,
+                actor=Actor.artisan(request.user),
+                message=form.cleaned_data["message"],
+                refund_cents=form.cleaned_data.get("refund_cents"),
+            )
+        except BookingError as error:
+            add_booking_error(form, error)
+        else:
+            messages.success(request, _("The order is cancelled; the customer is being told."))
+            return redirect("backoffice:order", reference=order.reference)
+    return render(
+        request,
+        "bookings/backoffice/orders/cancel.html",
+        {
+            "nav": "orders",
+            "order": order,
+            "workshop": order.slot.workshop,
+            "form": form,
+            "refund_left_cents": left,
+        },
+    )
+
+
+@artisan_required
+@require_POST
+def order_resend(request, artisan, reference: str):
+    order = _order_of(artisan, reference)
+    try:
+        order_resend_confirmation(order_id=order.pk, actor=Actor.artisan(request.user))
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The confirmation and the tickets are sent again to %(email)s.")
+            % {"email": order.customer_email},
+        )
+    return redirect("backoffice:order", reference=order.reference)

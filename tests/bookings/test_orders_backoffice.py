@@ -407,3 +407,13 @@ def test_the_list_links_each_order_to_its_page(signed_in, slot):
     order = OrderFactory(slot=slot)
     page = signed_in.get(LIST).content.decode()
     assert reverse("backoffice:order", args=[order.reference]) in page
+
+
+def test_the_list_in_french(signed_in, slot):
+    OrderFactory(slot=slot, status=OrderStatus.CANCELLED)
+    signed_in.cookies["django_language"] = "fr"
+    page = signed_in.get(LIST).content.decode()
+    for text in ("<h1>Commandes</h1>", "Annulé", "Tous les statuts", "mar. 10 juin 2031, 14:00"):
+        assert text in page, text
+    response = signed_in.get(LIST, {"date_from": "9999-01-01"})
+    assert "Choisissez une date entre 2000 et 2099." in response.content.decode()

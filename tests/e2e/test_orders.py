@@ -2,6 +2,7 @@
 order by email, opens it (tickets, payment, history) — on a desktop, in French, on a phone."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -109,3 +110,41 @@ def test_orders_on_a_phone_in_french(live_server, page, phone_context, screensho
     expect(phone.locator("table.order-history")).to_contain_text("Confirmée")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "phone-order-fr")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_artisan_moves_an_order_to_a_full_session_after_a_warning_and_sees_the_history(
+    live_server, page, screenshot, booked
+):
+    artisan, order = booked
+    full = SlotFactory(
+        workshop=order.slot.workshop,
+        capacity=2,
+        starts_at=order.slot.starts_at + timedelta(days=7),
+    )
+    OrderFactory(slot=full, seats=2)
+    sign_in(page, live_server.url, artisan)
+    page.goto(f"{live_server.url}/backoffice/orders/?q={order.reference.lower()}")
+    page.get_by_role("link", name=order.reference).click()
+    page.get_by_role("button", name="Move to another session").click()
+    page.get_by_label("New session").select_option(value=str(full.pk))
+    page.get_by_label("Message to the customer (optional)").fill("The kiln is free that day.")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Move the order?")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("raised from 2 to 4 seats")
+    screenshot(page, "move-confirm")
+    page.get_by_role("button", name="Move the order").click()
+
+    expect(page.get_by_text("The order is moved; the customer is being told.")).to_be_visible()
+    history = page.locator("table.order-history")
+    expect(history).to_contain_text("moved from")
+    expect(history).to_contain_text("The kiln is free that day.")
+    expect(history).to_contain_text(artisan.user.email)
+    order.refresh_from_db()
+    full.refresh_from_db()
+    assert order.slot_id == full.pk and full.seats_taken == 4
+    codes = list(order.tickets.values_list("code", flat=True))
+    assert len(codes) == 2
+    for code in codes:
+        expect(page.get_by_text(code)).to_be_visible()
+    screenshot(page, "moved")
