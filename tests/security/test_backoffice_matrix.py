@@ -93,6 +93,12 @@ BACKOFFICE = {
     "pending_orders:action": True,
     "pending_orders:batch": False,
     "pending_orders:retry": True,
+    # Orders (issue #11)
+    "backoffice:orders": False,
+    "backoffice:order": False,
+    "backoffice:order_move": False,
+    "backoffice:order_cancel": False,
+    "backoffice:order_resend": True,
 }
 
 
@@ -109,6 +115,8 @@ def _kwargs(name, pattern, world) -> dict:
         ("pending_orders:batch", "pk"): world.batch.pk,
         ("pending_orders:retry", "pk"): world.pending.pk,
     }
+    if name.startswith("backoffice:order"):
+        by_name[(name, "reference")] = world.order.reference
     generic = {"slot_id": world.empty_slot.pk, "workshop_id": world.workshop.pk}
     kwargs = {}
     for kwarg in pattern.pattern.regex.groupindex:
@@ -211,6 +219,9 @@ def _post_data(client, name, url, world) -> dict:
             "confirmed": "on",
         },
         "pending_orders:retry": {},
+        "backoffice:order_move": {"slot": str(world.empty_slot.pk), "confirmed": "1"},
+        "backoffice:order_cancel": {"message": "Cancelled by someone"},
+        "backoffice:order_resend": {},
     }.get(name, {})
 
 
@@ -224,6 +235,9 @@ STATE_CHANGING = {
     "privatisation:suggestion_decide",
     "pending_orders:action",
     "pending_orders:retry",
+    "backoffice:order_move",
+    "backoffice:order_cancel",
+    "backoffice:order_resend",
 }
 
 
