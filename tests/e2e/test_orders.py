@@ -111,6 +111,19 @@ def test_orders_on_a_phone_in_french(live_server, page, phone_context, screensho
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "phone-order-fr")
 
+    phone.get_by_role("button", name="Annuler la commande").click()
+    expect(phone.get_by_label("Montant à rembourser")).to_have_value("130")
+    phone.get_by_label("Montant à rembourser").fill("200")
+    phone.get_by_label("Message au client").fill("Le four est en panne.")
+    phone.get_by_role("button", name="Annuler la commande").click()
+    expect(
+        phone.get_by_text("Saisissez un montant supérieur à 0 et d’au plus 130,00")
+    ).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "phone-cancel-error-fr")
+    order.refresh_from_db()
+    assert order.status == "confirmed"
+
 
 @pytest.mark.django_db(transaction=True)
 def test_artisan_moves_an_order_to_a_full_session_after_a_warning_and_sees_the_history(
