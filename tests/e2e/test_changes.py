@@ -131,3 +131,21 @@ def test_customer_of_a_cancelled_date_picks_another_one(live_server, browser, sc
     assert order.status == OrderStatus.CONFIRMED and order.slot_id == second.pk
     assert order.moves_count == 0
     context.close()
+
+
+def test_after_the_deadline_the_page_says_why_and_how_to_reach_the_artisan(
+    live_server, browser, screenshot
+):
+    workshop = WorkshopFactory(title="Wheel-throwing initiation", timezone="Europe/Paris")
+    adult = TicketTypeFactory(workshop=workshop, name="Adult")
+    order = place(make_slot(workshop, 2), {adult.pk: 1})  # the 4-day deadline has passed
+    pay_on_dev_gateway(order)
+    context = phone(browser, "fr")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/o/{order.token}/")
+    expect(page.get_by_text("ce délai est passé")).to_be_visible()
+    expect(page.locator(f"a[href='mailto:{workshop.artisan.email}']")).to_be_visible()
+    expect(page.get_by_role("button", name=WORDS["fr"]["move"])).to_have_count(0)
+    fits_the_phone(page)
+    screenshot(page, "too-late")
+    context.close()

@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from bookings.models import Order, Slot
 from bookings.services import order_confirm
+from bookings.services.changes import order_cancel
 from bookings.services.slots import slot_cancel
+from bookings.states import CUSTOMER
 from notifications.models import Notification
 from pending_orders import services as pending_services
 from privatisation.services.respond import QuoteInput, privatisation_request_respond
@@ -162,10 +164,15 @@ def test_every_text_input_is_escaped_on_pages_and_in_html_emails(client, world, 
     date_suggestion_accept(artisan=world.a, suggestion_id=suggestion.pk)
     slot_cancel(artisan=world.a, slot_id=slot.pk, message=PAYLOAD)
     assert Slot.objects.get(pk=slot.pk).status == "cancelled"
+    # Its customer sees the message on the order page (another date or a refund), then takes
+    # the refund (issue #11: a cancelled date no longer refunds at once).
+    url = reverse("storefront:order", args=[order.token])
+    assert_escaped(_page(client, url), url)
+    order_cancel(order_id=order.pk, actor=CUSTOMER)
 
     notifications = list(Notification.objects.all())
     templates = {n.template for n in notifications}
-    for expected in ("confirmed", "refused", "cancel", "suggest", "message"):
+    for expected in ("confirmed", "refused", "cancel", "choose", "suggest", "message"):
         assert any(expected in t for t in templates), (expected, templates)
     with_html = [n for n in notifications if n.body_html]
     # The payload did reach the HTML emails (escaped), so the check below is not vacuous.
