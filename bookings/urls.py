@@ -13,6 +13,7 @@ from .views import (
     date_alerts,
     giftcards,
     minimum,
+    orders,
     password_reset,
     payments,
     storefront,
@@ -110,4 +111,10 @@ backoffice_patterns = [
     ),
     # Minimum participants: the artisan's signed link (no sign-in) to uphold or cancel a slot.
     path("minimum/<str:signature>/", minimum.minimum_decide, name="minimum_decide"),
+    # Orders (issue #11): every order of the artisan's workshops, one order's page and its actions.
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/<str:reference>/", orders.order_detail, name="order"),
+    path("orders/<str:reference>/move/", orders.order_move, name="order_move"),
+    path("orders/<str:reference>/cancel/", orders.order_cancel_view, name="order_cancel"),
+    path("orders/<str:reference>/resend/", orders.order_resend, name="order_resend"),
 ]

@@ -106,6 +106,12 @@ BACKOFFICE = {
     "pending_orders:retry": True,
     "backoffice:slot_check_in": False,
     "backoffice:slot_check_in_undo": True,
+    # Orders (issue #11)
+    "backoffice:orders": False,
+    "backoffice:order": False,
+    "backoffice:order_move": False,
+    "backoffice:order_cancel": False,
+    "backoffice:order_resend": True,
 }
 
 
@@ -125,6 +131,8 @@ def _kwargs(name, pattern, world) -> dict:
         ("backoffice:slot_check_in_undo", "slot_id"): world.slot.pk,
         ("backoffice:slot_check_in_undo", "ticket_id"): world.order.tickets.get().pk,
     }
+    if name.startswith("backoffice:order"):
+        by_name[(name, "reference")] = world.order.reference
     generic = {"slot_id": world.empty_slot.pk, "workshop_id": world.workshop.pk}
     kwargs = {}
     for kwarg in pattern.pattern.regex.groupindex:
@@ -228,6 +236,9 @@ def _post_data(client, name, url, world) -> dict:
         },
         "pending_orders:retry": {},
         "backoffice:slot_check_in": {"code": world.order.tickets.get().code},
+        "backoffice:order_move": {"slot": str(world.empty_slot.pk), "confirmed": "1"},
+        "backoffice:order_cancel": {"message": "Cancelled by someone"},
+        "backoffice:order_resend": {},
     }.get(name, {})
 
 
@@ -242,6 +253,9 @@ STATE_CHANGING = {
     "pending_orders:action",
     "pending_orders:retry",
     "backoffice:slot_check_in",
+    "backoffice:order_move",
+    "backoffice:order_cancel",
+    "backoffice:order_resend",
 }
 
 
