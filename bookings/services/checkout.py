@@ -21,7 +21,7 @@ from ..hooks import order_hooks
 from ..models import Order, Ticket
 from ..payments import IntentState, IntentStatus, get_gateway
 from ..payments.base import PaymentSession
-from ..selectors.tickets import order_ics, order_url, ticket_qr_png
+from ..selectors.tickets import order_ics, order_url
 from ..states import ORDER_TRANSITIONS, SYSTEM, Actor, OrderStatus, PaymentEventKind, can_move
 from . import refunds
 from .errors import BookingError, SoldOut
@@ -309,17 +309,16 @@ def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
         actor=actor,
         fields=["confirmed_at", "hold_expires_at", "holds_seats", "payment_error"],
     )
-    if not order.tickets.exists():
-        Ticket.objects.bulk_create(
-            Ticket(order=order, line=line, label=line.label)
-            for line in order.lines.order_by("pk")
-            for _n in range(line.quantity)
-        )
-    tickets = list(order.tickets.all())
-    context = {**order_context(order), "tickets": tickets}
+    lines = list(order.lines.order_by("pk"))
+    tickets = list(order.tickets.all()) or Ticket.objects.bulk_create(
+        Ticket(order=order, line=line, label=line.label)
+        for line in lines
+        for _n in range(line.quantity)
+    )
+    context = {**order_context(order, lines=lines), "tickets": tickets}
     attachments = [Attachment(f"atelier-{order.reference}.ics", order_ics(order), "text/calendar")]
     attachments += [
-        Attachment(f"ticket-{n}-{order.reference}.png", ticket_qr_png(ticket.code), "image/png")
+        Attachment.qr_png(f"ticket-{n}-{order.reference}.png", ticket.code)
         for n, ticket in enumerate(tickets, start=1)
     ]
     notification_enqueue(
@@ -342,13 +341,13 @@ def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
     order_hooks.confirmed(order)
 
 
-def order_context(order: Order) -> dict:
-    """What an email about an order shows."""
+def order_context(order: Order, *, lines=None) -> dict:
+    """What an email about an order shows (`lines`: the order's lines, if already read)."""
     return {
         "order": order,
         "slot": order.slot,
         "workshop": order.slot.workshop,
-        "lines": list(order.lines.all()),
+        "lines": list(order.lines.all()) if lines is None else lines,
         "order_url": order_url(order),
         "site_url": settings.SITE_URL,
     }
