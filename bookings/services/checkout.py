@@ -14,7 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import Attachment, notification_enqueue
+from notifications.services import (
+    Attachment,
+    OutgoingMessage,
+    notification_enqueue,
+    notifications_enqueue_bulk,
+)
 from notifications.states import Channel
 
 from ..hooks import order_hooks
@@ -82,12 +87,10 @@ def order_start_payment(*, order_id: int, return_url: str, cancel_url: str) -> P
             order.pk, "checkout", *(["after", previous] if previous else [])
         ),
     )
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status == OrderStatus.PENDING_PAYMENT and order.payment_intent_id == previous:
-            order.payment_provider = session.provider
-            order.payment_intent_id = session.reference
-            order.save(update_fields=["payment_provider", "payment_intent_id"])
+    # One conditional UPDATE (no lock-then-save): only if nobody moved the order meanwhile.
+    Order.objects.filter(
+        pk=order_id, status=OrderStatus.PENDING_PAYMENT, payment_intent_id=previous
+    ).update(payment_provider=session.provider, payment_intent_id=session.reference)
     return session
 
 
@@ -321,22 +324,26 @@ def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
         Attachment.qr_png(f"ticket-{n}-{order.reference}.png", ticket.code)
         for n, ticket in enumerate(tickets, start=1)
     ]
-    notification_enqueue(
-        channel=Channel.EMAIL,
-        recipient=order.customer_email,
-        template="bookings/emails/order_confirmed",
-        context=context,
-        language=order.language,
-        key=f"order:{order.pk}:confirmed:email",
-        attachments=attachments,
+    # One insert for both (one query to look the keys up, one savepoint, one insert).
+    confirmed = dict(
+        template="bookings/emails/order_confirmed", context=context, language=order.language
     )
-    notification_enqueue(
-        channel=Channel.SMS,
-        recipient=order.customer_phone,
-        template="bookings/emails/order_confirmed",
-        context=context,
-        language=order.language,
-        key=f"order:{order.pk}:confirmed:sms",
+    notifications_enqueue_bulk(
+        messages=[
+            OutgoingMessage(
+                channel=Channel.EMAIL,
+                recipient=order.customer_email,
+                key=f"order:{order.pk}:confirmed:email",
+                attachments=tuple(attachments),
+                **confirmed,
+            ),
+            OutgoingMessage(
+                channel=Channel.SMS,
+                recipient=order.customer_phone,
+                key=f"order:{order.pk}:confirmed:sms",
+                **confirmed,
+            ),
+        ]
     )
     order_hooks.confirmed(order)
 
