@@ -81,7 +81,16 @@ def main() -> int:
         artisan, slot, ticket_type = _seed()
         workers = _start_workers(tmp)
         _wait_for_workers(app, len(workers))
+        cpu_before = _cpu_seconds(workers[1].pid)
         result = _run(artisan, slot)
+        # CPU the captures worker spent (robust to a loaded machine, unlike the wall clock):
+        # with threads it is one process, so its CPU time is what the GIL serialises.
+        print(
+            f"# captures worker CPU: {_cpu_seconds(workers[1].pid) - cpu_before:.2f}s"
+            f" ({(_cpu_seconds(workers[1].pid) - cpu_before) / ORDERS * 1000:.1f} ms per order);"
+            f" load average {Path('/proc/loadavg').read_text().split()[0]}",
+            file=sys.stderr,
+        )
         duplicated = _duplicated_captures(tmp)
         emails = _emails_queued(slot)
         print(f"accept_request_seconds: {result['request']:.3f}")
@@ -176,6 +185,12 @@ def _start_workers(tmp):
             )
         )
     return processes
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_for_workers(app, count, timeout=60):
