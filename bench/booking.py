@@ -193,6 +193,11 @@ def customer(
             if form.status_code == 404:
                 full.add(slot)
                 continue
+            if "sold out" in form.text and 'name="customer_name"' not in form.text:
+                with stats.lock:  # a full session's page says so, without a form
+                    stats.sold_out += 1
+                full.add(slot)
+                continue
             token = CSRF.search(form.text).group(1)
             response = call(
                 "POST",

@@ -9,10 +9,12 @@ var/mail, or the locmem outbox in tests) and SMS to `var/sms.log`.
 """
 
 import base64
+import io
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import segno
 from anymail.exceptions import (
     AnymailAPIError,
     AnymailError,
@@ -56,6 +58,20 @@ def _is_permanent_status(status: int | None) -> bool:
 # --- Email ------------------------------------------------------------------------------------
 
 
+def qr_png(text: str) -> bytes:
+    """The PNG of a QR code (ticket codes in confirmation emails)."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=8, border=2)
+    return buffer.getvalue()
+
+
+def attachment_content(item: dict) -> bytes:
+    """The bytes of a stored attachment: as written, or a QR code drawn now."""
+    if "qr" in item:
+        return qr_png(item["qr"])
+    return base64.b64decode(item["content_b64"])
+
+
 def send_email(notification: Notification) -> str:
 
     message = EmailMultiAlternatives(
@@ -70,7 +86,7 @@ def send_email(notification: Notification) -> str:
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
     for item in notification.attachments:
-        message.attach(item["filename"], base64.b64decode(item["content_b64"]), item["mimetype"])
+        message.attach(item["filename"], attachment_content(item), item["mimetype"])
     try:
         message.send()
     except (

@@ -19,7 +19,8 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"), blank=True)
-    # [{"filename": ..., "mimetype": ..., "content_b64": ...}]
+    # [{"filename": ..., "mimetype": ..., "content_b64": ...}], or "qr": text instead of
+    # "content_b64" for a QR code PNG drawn at send (channels.attachment_content).
     attachments = models.JSONField(default=list, blank=True)
     status = models.CharField(
         _("status"),

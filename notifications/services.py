@@ -29,7 +29,11 @@ How another app sends an email or an SMS (inside its own `transaction.atomic()`)
   The context gets `language`, `subject` (in the bodies) and `SITE_URL` (absolute links).
   HTML bodies autoescape; text bodies, subjects and SMS do not (they are plain text, so
   "O'Brien & fils" stays readable) — never mark user input `|safe` in an .html template.
-- Attachments: `attachments=[Attachment("ticket.ics", data, "text/calendar")]`.
+- Attachments: `attachments=[Attachment("ticket.ics", data, "text/calendar")]`. A QR code
+  image is `Attachment.qr_png("ticket.png", text)`: it is drawn when the email is sent, not at
+  enqueue (drawing one costs ~10 ms of CPU, and the enqueue runs in the caller's transaction,
+  often under a row lock: a capture worker confirming 500 orders would spend most of its time
+  drawing PNGs).
 """
 
 import base64
@@ -79,8 +83,16 @@ class Attachment:
     filename: str
     content: bytes
     mimetype: str
+    qr: str = ""  # the text of a QR code drawn at send (`content` is then empty)
+
+    @classmethod
+    def qr_png(cls, filename: str, text: str) -> "Attachment":
+        """A PNG of the QR code of `text`, drawn when the email is sent."""
+        return cls(filename, b"", "image/png", qr=text)
 
     def as_json(self) -> dict:
+        if self.qr:
+            return {"filename": self.filename, "mimetype": self.mimetype, "qr": self.qr}
         return {
             "filename": self.filename,
             "mimetype": self.mimetype,

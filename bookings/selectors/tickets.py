@@ -1,4 +1,5 @@
-"""Ticket artefacts: QR codes (SVG for pages, PNG for email) and the calendar file."""
+"""Ticket artefacts: QR codes (SVG for pages; the email's PNGs are drawn at send,
+`notifications.channels.qr_png`) and the calendar file."""
 
 import io
 from datetime import UTC
@@ -27,12 +28,6 @@ def ticket_qr_svg(code: str) -> str:
         title="QR code",
     )
     return buffer.getvalue().decode()
-
-
-def ticket_qr_png(code: str) -> bytes:
-    buffer = io.BytesIO()
-    segno.make(code, error="m").save(buffer, kind="png", scale=8, border=2)
-    return buffer.getvalue()
 
 
 def order_ics(order) -> bytes:

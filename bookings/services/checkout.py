@@ -14,7 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import Attachment, notification_enqueue
+from notifications.services import (
+    Attachment,
+    OutgoingMessage,
+    notification_enqueue,
+    notifications_enqueue_bulk,
+)
 from notifications.states import Channel
 
 from ..hooks import order_hooks
@@ -22,7 +27,7 @@ from ..models import Order, Ticket
 from ..payments import IntentState, IntentStatus, get_gateway
 from ..payments.base import PaymentSession
 from ..selectors.giftcards import order_card_cents
-from ..selectors.tickets import order_ics, order_url, ticket_qr_png
+from ..selectors.tickets import order_ics, order_url
 from ..states import (
     CUSTOMER,
     ORDER_TRANSITIONS,
@@ -92,12 +97,10 @@ def order_start_payment(*, order_id: int, return_url: str, cancel_url: str) -> P
             order.pk, "checkout", *(["after", previous] if previous else [])
         ),
     )
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status == OrderStatus.PENDING_PAYMENT and order.payment_intent_id == previous:
-            order.payment_provider = session.provider
-            order.payment_intent_id = session.reference
-            order.save(update_fields=["payment_provider", "payment_intent_id"])
+    # One conditional UPDATE (no lock-then-save): only if nobody moved the order meanwhile.
+    Order.objects.filter(
+        pk=order_id, status=OrderStatus.PENDING_PAYMENT, payment_intent_id=previous
+    ).update(payment_provider=session.provider, payment_intent_id=session.reference)
     return session
 
 
@@ -342,40 +345,43 @@ def order_send_tickets(
     """Email the customer the order's tickets (QR codes) and calendar file, and an SMS; in the
     caller's transaction, once per `key` (`order:<id>:<key>:email` / `:sms`)."""
     tickets = list(order.tickets.all())
-    context = {**order_context(order), "tickets": tickets, **(context or {})}
+    lines = list(order.lines.order_by("pk"))
+    context = {**order_context(order, lines=lines), "tickets": tickets, **(context or {})}
     attachments = [Attachment(f"atelier-{order.reference}.ics", order_ics(order), "text/calendar")]
     attachments += [
-        Attachment(f"ticket-{n}-{order.reference}.png", ticket_qr_png(ticket.code), "image/png")
+        Attachment.qr_png(f"ticket-{n}-{order.reference}.png", ticket.code)
         for n, ticket in enumerate(tickets, start=1)
     ]
-    notification_enqueue(
-        channel=Channel.EMAIL,
-        recipient=order.customer_email,
-        template=template,
-        context=context,
-        language=order.language,
-        key=f"order:{order.pk}:{key}:email",
-        attachments=attachments,
-    )
-    if not sms:
-        return
-    notification_enqueue(
-        channel=Channel.SMS,
-        recipient=order.customer_phone,
-        template=template,
-        context=context,
-        language=order.language,
-        key=f"order:{order.pk}:{key}:sms",
-    )
+    # One insert for both (one query to look the keys up, one savepoint, one insert).
+    same = dict(template=template, context=context, language=order.language)
+    messages = [
+        OutgoingMessage(
+            channel=Channel.EMAIL,
+            recipient=order.customer_email,
+            key=f"order:{order.pk}:{key}:email",
+            attachments=tuple(attachments),
+            **same,
+        )
+    ]
+    if sms:
+        messages.append(
+            OutgoingMessage(
+                channel=Channel.SMS,
+                recipient=order.customer_phone,
+                key=f"order:{order.pk}:{key}:sms",
+                **same,
+            )
+        )
+    notifications_enqueue_bulk(messages=messages)
 
 
-def order_context(order: Order) -> dict:
-    """What an email about an order shows."""
+def order_context(order: Order, *, lines=None) -> dict:
+    """What an email about an order shows (`lines`: the order's lines, if already read)."""
     return {
         "order": order,
         "slot": order.slot,
         "workshop": order.slot.workshop,
-        "lines": list(order.lines.all()),
+        "lines": list(order.lines.all()) if lines is None else lines,
         "order_url": order_url(order),
         "site_url": settings.SITE_URL,
     }

@@ -21,18 +21,23 @@ def payment_event_record(
     provider: str = "",
     provider_ref: str = "",
     detail: str = "",
-) -> PaymentEvent:
-    """Append a payment event once per key (a second call with the same key does nothing)."""
-    event, _created = PaymentEvent.objects.get_or_create(
-        idempotency_key=key,
-        defaults={
-            "order": order,
-            "kind": kind,
-            "amount_cents": amount_cents,
-            "currency": order.currency,
-            "provider": provider or order.payment_provider or "none",
-            "provider_ref": provider_ref or order.payment_intent_id,
-            "detail": detail[:2000],
-        },
+) -> None:
+    """Append a payment event once per key (a second call with the same key does nothing).
+
+    One `INSERT … ON CONFLICT DO NOTHING` on the key's unique index: no read first, no
+    savepoint, and a racing twin is absorbed by the index instead of raising."""
+    PaymentEvent.objects.bulk_create(
+        [
+            PaymentEvent(
+                idempotency_key=key,
+                order=order,
+                kind=kind,
+                amount_cents=amount_cents,
+                currency=order.currency,
+                provider=provider or order.payment_provider or "none",
+                provider_ref=provider_ref or order.payment_intent_id,
+                detail=detail[:2000],
+            )
+        ],
+        ignore_conflicts=True,
     )
-    return event

@@ -95,7 +95,7 @@ def order_place(
             for t in sorted(types.values(), key=lambda t: (t.position, t.pk))
         ]
         unpaid_orders_replace(slot_id=slot.pk, customer_email=customer_email)
-        order = order_create(
+        order = _order_create_locked(
             slot=slot,
             lines=lines,
             customer_name=customer_name,
@@ -138,68 +138,102 @@ def order_create(
     CHECKOUT_HOLD_MINUTES have passed without payment. With `wait_if_full` too, an order whose
     seats are not there is still made, holding none: it waits for a seat (confirm-first orders).
     """
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update().select_related("workshop").get(pk=slot.pk)
+        return _order_create_locked(
+            slot=slot,
+            lines=lines,
+            customer_name=customer_name,
+            customer_email=customer_email,
+            customer_phone=customer_phone,
+            language=language,
+            source=source,
+            requires_confirmation=requires_confirmation,
+            take_seats=take_seats,
+            wait_if_full=wait_if_full,
+            total_cents=total_cents,
+            form_token=form_token,
+        )
+
+
+def _order_create_locked(
+    *,
+    slot: Slot,
+    lines: list[LineSpec],
+    customer_name: str,
+    customer_email: str,
+    customer_phone: str,
+    language: str,
+    source: str,
+    requires_confirmation: bool,
+    take_seats: bool,
+    wait_if_full: bool,
+    total_cents: int | None = None,
+    form_token: str = "",
+) -> Order:
+    """`order_create` on a slot the caller locked (with its workshop) in this transaction:
+    `order_place` reads it under its lock already, a second SELECT … FOR UPDATE would only
+    cost a round trip."""
     seats = sum(line.quantity for line in lines)
     if seats < 1 or any(line.quantity < 1 for line in lines):
         raise BookingError(_("Choose at least one seat."))
     if total_cents is not None and total_cents < 0:
         raise BookingError(_("The price cannot be negative."))
     now = timezone.now()
-    with transaction.atomic():
-        slot = Slot.objects.select_for_update().select_related("workshop").get(pk=slot.pk)
-        if slot.status == SlotStatus.CANCELLED:
-            raise BookingError(_("This session has been cancelled."))
-        if seats > slot.capacity:
-            raise BookingError(
-                ngettext(
-                    "This session has %(count)d seat in all.",
-                    "This session has %(count)d seats in all.",
-                    slot.capacity,
-                )
-                % {"count": slot.capacity}
+    if slot.status == SlotStatus.CANCELLED:
+        raise BookingError(_("This session has been cancelled."))
+    if seats > slot.capacity:
+        raise BookingError(
+            ngettext(
+                "This session has %(count)d seat in all.",
+                "This session has %(count)d seats in all.",
+                slot.capacity,
             )
-        if take_seats:
-            try:
-                seats_take(slot, seats)
-            except SoldOut:
-                if not wait_if_full:
-                    raise
-                take_seats = False
-        fields = dict(
-            slot=slot,
-            customer_name=customer_name,
-            customer_email=customer_email,
-            customer_phone=customer_phone or "",
-            language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
-            seats=seats,
-            total_cents=(
-                sum(line.quantity * line.unit_price_cents for line in lines)
-                if total_cents is None
-                else total_cents
-            ),
-            currency=slot.workshop.currency,
-            source=source,
-            requires_confirmation=requires_confirmation,
-            holds_seats=take_seats,
-            hold_expires_at=now + timedelta(minutes=settings.CHECKOUT_HOLD_MINUTES),
-            form_token=form_token,
+            % {"count": slot.capacity}
         )
-        for _attempt in range(5):
-            try:
-                with transaction.atomic():
-                    order = Order.objects.create(reference=_new_reference(), **fields)
-                break
-            except IntegrityError:  # a reference collision: draw again
-                continue
-        else:  # pragma: no cover - 32^8 references
-            raise BookingError(_("Please try again."))
-        OrderLine.objects.bulk_create(
-            OrderLine(
-                order=order,
-                ticket_type_id=line.ticket_type_id,
-                label=line.label,
-                quantity=line.quantity,
-                unit_price_cents=line.unit_price_cents,
-            )
-            for line in lines
+    if take_seats:
+        try:
+            seats_take(slot, seats)
+        except SoldOut:
+            if not wait_if_full:
+                raise
+            take_seats = False
+    fields = dict(
+        slot=slot,
+        customer_name=customer_name,
+        customer_email=customer_email,
+        customer_phone=customer_phone or "",
+        language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
+        seats=seats,
+        total_cents=(
+            sum(line.quantity * line.unit_price_cents for line in lines)
+            if total_cents is None
+            else total_cents
+        ),
+        currency=slot.workshop.currency,
+        source=source,
+        requires_confirmation=requires_confirmation,
+        holds_seats=take_seats,
+        hold_expires_at=now + timedelta(minutes=settings.CHECKOUT_HOLD_MINUTES),
+        form_token=form_token,
+    )
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(reference=_new_reference(), **fields)
+            break
+        except IntegrityError:  # a reference collision: draw again
+            continue
+    else:  # pragma: no cover - 32^8 references
+        raise BookingError(_("Please try again."))
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            ticket_type_id=line.ticket_type_id,
+            label=line.label,
+            quantity=line.quantity,
+            unit_price_cents=line.unit_price_cents,
         )
+        for line in lines
+    )
     return order

@@ -97,7 +97,9 @@ def book_redirect(request, slot_id: int):
 def book(request, slug: str, slot_id: int):
     slot = _bookable_slot(slot_id, workshop__slug=slug)
     workshop = slot.workshop
-    ticket_types = workshop.ticket_types.filter(is_active=True)
+    ticket_types = list(workshop.ticket_types.filter(is_active=True))
+    if _sold_out(slot, ticket_types):
+        return _sold_out_page(request, slot)
     form = BookingForm(request.POST or None, slot=slot, ticket_types=ticket_types)
     gift = applying = None
     if request.method == "POST":
@@ -131,6 +133,22 @@ def book(request, slug: str, slot_id: int):
             "gift": gift,
         },
         status=400 if request.method == "POST" and (form.errors or not applying) else 200,
+    )
+
+
+def _sold_out(slot, ticket_types) -> bool:
+    """No seat left and no confirm-first ticket (those may join the waiting list)."""
+    return slot.seats_left <= 0 and not any(t.requires_confirmation for t in ticket_types)
+
+
+def _sold_out_page(request, slot):
+    """The booking page of a full session says so, without a form: a flash sale tells its
+    latecomers at once (no validation, no lock), the form page and a POST alike."""
+    return render(
+        request,
+        "bookings/checkout/book.html",
+        {"sold_out": True, "slot": slot, "workshop": slot.workshop},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -137,6 +137,8 @@ def test_paying_on_dev_gateway_confirms_with_one_ticket_per_seat(
     assert all(code in email.body_text for code in codes)
     names = [a["filename"] for a in email.attachments]
     assert f"atelier-{order.reference}.ics" in names and sum(n.endswith(".png") for n in names) == 2
+    # The tickets' QR codes are drawn when the email is sent (not in the confirming transaction).
+    assert {a.get("qr") for a in email.attachments if a["mimetype"] == "image/png"} == set(codes)
     assert Notification.objects.filter(idempotency_key=f"order:{order.pk}:confirmed:sms").exists()
     assert PaymentEvent.objects.filter(order=order, kind=PaymentEventKind.CAPTURED).count() == 1
 

@@ -115,3 +115,23 @@ def test_locally_email_goes_to_the_django_backend(
     assert message.extra_headers["X-Atelier-Notification"] == "test:1:greeting:email"
     notification.refresh_from_db()
     assert notification.provider_message_id.startswith("local-")
+
+
+def test_a_qr_code_attachment_is_drawn_when_sent_not_when_enqueued(
+    settings, enqueue_kwargs, mailoutbox, django_capture_on_commit_callbacks
+):
+    from notifications.channels import qr_png
+    from notifications.services import Attachment
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=False):
+        notification = notification_enqueue(
+            **enqueue_kwargs(attachments=[Attachment.qr_png("ticket-1.png", "TICKET-CODE-1")])
+        )
+    stored = Notification.objects.get(pk=notification.pk).attachments
+    assert stored == [{"filename": "ticket-1.png", "mimetype": "image/png", "qr": "TICKET-CODE-1"}]
+    assert notification_send(notification_id=notification.pk) == "sent"
+    ((filename, content, mimetype),) = mailoutbox[0].attachments
+    assert (filename, mimetype) == ("ticket-1.png", "image/png")
+    assert content.startswith(b"\x89PNG") and content == qr_png("TICKET-CODE-1")
+    assert content != qr_png("TICKET-CODE-2")
