@@ -79,14 +79,16 @@ def order_checkout_leave(*, order_id: int) -> Order:
     return order
 
 
-def unpaid_orders_replace(*, slot_id: int, customer_email: str) -> None:
+def unpaid_orders_replace(*, slot_id: int, customer_email: str) -> int:
     """One customer holds at most one unpaid order per slot: a new booking ends the earlier ones
-    (the caller holds the slot's lock; the email is compared whatever its case)."""
+    (the caller holds the slot's lock; the email is compared whatever its case). Returns how
+    many were ended (their seats are back in the database row, not in the caller's copy)."""
     now = timezone.now()
     earlier = unpaid_bookings_of(slot_id=slot_id, customer_email=customer_email)
-    earlier = earlier.select_for_update(of=("self",))
-    for order in earlier.order_by("pk"):
+    earlier = list(earlier.select_for_update(of=("self",)).order_by("pk"))
+    for order in earlier:
         _unpaid_end(order, now=now, message="replaced by a new booking of the same customer")
+    return len(earlier)
 
 
 def orders_release_lapsed_holds(*, now=None, batch_size: int = 500) -> int:

@@ -94,7 +94,8 @@ def order_place(
             )
             for t in sorted(types.values(), key=lambda t: (t.position, t.pk))
         ]
-        unpaid_orders_replace(slot_id=slot.pk, customer_email=customer_email)
+        if unpaid_orders_replace(slot_id=slot.pk, customer_email=customer_email):
+            slot.refresh_from_db(fields=["seats_taken"])  # the replaced holds gave seats back
         order = _order_create_locked(
             slot=slot,
             lines=lines,

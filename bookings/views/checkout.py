@@ -16,6 +16,7 @@ from ..models import Order, Slot
 from ..payments import PaymentError, get_gateway
 from ..ratelimit import ratelimit_post
 from ..selectors.giftcards import order_card_cents, order_payment_split
+from ..selectors.storefront import seats_held_by
 from ..selectors.tickets import order_ics, ticket_qr_svg
 from ..services import (
     BookingError,
@@ -98,7 +99,7 @@ def book(request, slug: str, slot_id: int):
     slot = _bookable_slot(slot_id, workshop__slug=slug)
     workshop = slot.workshop
     ticket_types = list(workshop.ticket_types.filter(is_active=True))
-    if _sold_out(slot, ticket_types):
+    if _sold_out(request, slot, ticket_types):
         return _sold_out_page(request, slot)
     form = BookingForm(request.POST or None, slot=slot, ticket_types=ticket_types)
     gift = applying = None
@@ -136,9 +137,13 @@ def book(request, slug: str, slot_id: int):
     )
 
 
-def _sold_out(slot, ticket_types) -> bool:
-    """No seat left and no confirm-first ticket (those may join the waiting list)."""
-    return slot.seats_left <= 0 and not any(t.requires_confirmation for t in ticket_types)
+def _sold_out(request, slot, ticket_types) -> bool:
+    """No seat left and no confirm-first ticket (those may join the waiting list), and none held
+    by the customer posting (a booking of theirs gives its seats back for the new one)."""
+    if slot.seats_left > 0 or any(t.requires_confirmation for t in ticket_types):
+        return False
+    email = request.POST.get("customer_email", "").strip()[:254] if request.method == "POST" else ""
+    return not seats_held_by(slot_id=slot.pk, customer_email=email)
 
 
 def _sold_out_page(request, slot):
