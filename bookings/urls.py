@@ -64,6 +64,7 @@ storefront_patterns = [
     ),
     path("o/<str:token>/cancel/", changes.order_cancel_view, name="order_cancel"),
     path("o/<str:token>/withdraw/", changes.order_withdraw_view, name="order_withdraw"),
+    path("o/<str:token>/gift-card/", changes.order_gift_card_view, name="order_gift_card"),
     # Gift cards: buy, the return from payment, the printable card (token link), the balance.
     path("gift-cards/", giftcards.giftcard_buy, name="giftcard_buy"),
     path("gift-cards/balance/", giftcards.giftcard_balance, name="giftcard_balance"),

@@ -152,3 +152,8 @@ def giftcard_quote(*, code: str, total_cents: int, currency: str) -> GiftQuote:
     return GiftQuote(
         card=card, total_cents=total_cents, used_cents=min(card.balance_cents, total_cents)
     )
+
+
+def gift_card_made_from(order):
+    """The gift card a cancelled booking was turned into, if any."""
+    return GiftCard.objects.filter(from_order_id=order.pk).first()

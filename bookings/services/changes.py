@@ -27,10 +27,12 @@ from notifications.services import notification_enqueue
 from notifications.states import Channel
 
 from ..formatting import format_when
-from ..models import Order, Slot, Workshop
+from ..models import GiftCard, Order, Slot, Workshop
+from ..selectors.giftcards import gift_card_made_from
 from ..states import SYSTEM, Actor, ActorKind, OrderStatus, SlotKind, SlotStatus
 from . import checkout
 from .errors import BookingError
+from .giftcards import giftcard_issue_for_order
 from .refunds import PAID_STATUSES, order_cancel_locked
 from .transitions import (
     for_update,
@@ -322,6 +324,25 @@ def order_cancel(
         if by_customer:
             _tell_artisan(order, change="cancelled", key="cancelled", context={})
     return order
+
+
+def order_cancel_to_gift_card(*, order_id: int, actor: Actor) -> GiftCard:
+    """The customer cancels (before the change deadline, or choosing after a cancelled date) and
+    takes a gift card worth the whole booking, valid one year, instead of a refund: nothing goes
+    back to the bank card. Idempotent (the same gift card the second time)."""
+    with transaction.atomic():
+        order = order_lock(order_id)
+        made = gift_card_made_from(order)
+        if made is not None:
+            return made
+        options = order_change_options(order)
+        if not options.can_cancel:
+            raise BookingError(
+                options.reason_if_not or _("This booking can no longer be cancelled.")
+            )
+        card = giftcard_issue_for_order(order_id=order.pk, actor=actor)
+        _tell_artisan(order, change="gift_card", key="gift_card", context={})
+    return card
 
 
 def order_withdraw(*, order_id: int, actor: Actor) -> Order:

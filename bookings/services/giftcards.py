@@ -433,7 +433,7 @@ def giftcard_issue_for_order(*, order_id: int, actor: Actor) -> GiftCard:
         existing = GiftCard.objects.filter(from_order_id=order.pk).first()
         if existing is not None:
             return existing
-        if order.status != OrderStatus.CONFIRMED:
+        if order.status not in (OrderStatus.CONFIRMED, OrderStatus.AWAITING_CHOICE):
             raise BookingError(_("Only a confirmed booking can be turned into a gift card."))
         if order.total_cents < 1:
             raise BookingError(_("This booking has no value to turn into a gift card."))
@@ -464,12 +464,13 @@ def giftcard_issue_for_order(*, order_id: int, actor: Actor) -> GiftCard:
             )
         order.closed_at = timezone.now()
         order.decision_message = note
+        order.choose_by = None  # a customer of a cancelled date chose the gift card
         order_move(
             order,
             OrderStatus.CANCELLED,
             actor=actor,
             message=note,
-            fields=["closed_at", "decision_message", *seats_release([order])],
+            fields=["closed_at", "decision_message", "choose_by", *seats_release([order])],
         )
         order_hooks.closed(order)
         giftcard_issue(gift_card_id=card.pk, actor=actor, message=note)

@@ -3,15 +3,18 @@
 confirmation screen (GET) and is done by a POST that calls one service, then redirects to the
 order page. A second POST of the same action finds it done (the services are idempotent)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ..selectors.giftcards import gift_card_made_from
 from ..services import BookingError
 from ..services.changes import (
     order_cancel,
+    order_cancel_to_gift_card,
     order_change_options,
     order_move_targets,
     order_rebook,
@@ -120,6 +123,35 @@ def order_cancel_view(request, token: str):
             context["changes"].reason_if_not or _("This booking can no longer be cancelled."),
         )
     return render(request, "bookings/changes/cancel_confirm.html", context)
+
+
+@token_page
+@require_http_methods(["GET", "POST"])
+def order_gift_card_view(request, token: str):
+    """Confirm (GET), then cancel the booking for a gift card of its whole value (POST), instead
+    of a refund: the customer lands on the printable gift card."""
+    order = _order_or_404(token)
+    if request.method == "POST":
+        try:
+            card = order_cancel_to_gift_card(order_id=order.pk, actor=CUSTOMER)
+        except BookingError as exc:
+            return _back(request, order, exc)
+        messages.success(
+            request, _("Your booking is now a gift card. It is on its way to you by email too.")
+        )
+        return redirect("storefront:giftcard_print", token=card.token)
+    context = _context(order)
+    made = gift_card_made_from(order)
+    if made is not None:
+        return redirect("storefront:giftcard_print", token=made.token)
+    if not context["changes"].can_cancel:
+        return _not_now(
+            request,
+            order,
+            context["changes"].reason_if_not or _("This booking can no longer be cancelled."),
+        )
+    context["valid_days"] = settings.GIFT_CARD_VALIDITY_DAYS
+    return render(request, "bookings/changes/gift_card_confirm.html", context)
 
 
 @token_page

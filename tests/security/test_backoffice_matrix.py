@@ -50,6 +50,7 @@ PUBLIC = {
     "storefront:order_move_confirm": "token (the date must be one the order may move to)",
     "storefront:order_cancel": "token",
     "storefront:order_withdraw": "token",
+    "storefront:order_gift_card": "token",
     "storefront:dev_checkout": "local payment page, by unguessable payment reference",
     "storefront:stripe_webhook": "signed by Stripe (test_webhooks.py)",
     "storefront:date_alert_subscribe": "public (date alerts: double opt-in by email)",
