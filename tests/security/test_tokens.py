@@ -137,7 +137,7 @@ def test_wrong_request_token_is_the_same_404_as_no_request(client, world, name):
         "storefront:order_pay",
         "storefront:order_cancel",
         "storefront:order_withdraw",
-    "storefront:order_gift_card",
+        "storefront:order_gift_card",
         "privatisation:customer_withdraw",
         "privatisation:customer_choose",
         "privatisation:customer_message",
