@@ -221,7 +221,9 @@ def _check_artisan_move(order: Order, target: Slot, *, now) -> str:
 
 
 def _when(slot: Slot) -> str:
-    return format_when(timezone.localtime(slot.starts_at, slot.workshop.tzinfo), "datetime")
+    """The slot's start in its workshop's time zone (format_when converts to the active one)."""
+    with timezone.override(slot.workshop.tzinfo):
+        return format_when(slot.starts_at, "datetime")
 
 
 def _rebook_locked(

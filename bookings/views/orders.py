@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ..access import artisan_required
 from ..forms.orders import OrderCancelForm, OrderFilterForm, OrderMoveForm
 from ..models import Order
+from ..selectors.giftcards import order_payment_split
 from ..selectors.orders import artisan_order, artisan_orders, rebook_slots, refund_left_cents
 from ..services.changes import order_cancel, order_rebook, order_resend_confirmation
 from ..services.errors import BookingError
@@ -118,6 +119,7 @@ def order_detail(request, artisan, reference: str):
             "order": order,
             "workshop": order.slot.workshop,
             "refund_left_cents": refund_left_cents(order.payments),
+            "split": order_payment_split(order),  # bank card, gift card or both
             "can_move": order.status in PAID_STATUSES,
             "can_cancel": order.status in PAID_STATUSES,
             "can_resend": order.status == OrderStatus.CONFIRMED,

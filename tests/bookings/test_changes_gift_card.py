@@ -88,3 +88,37 @@ def test_another_token_is_a_404(client, paid):
     response = client.post(reverse("storefront:order_gift_card", args=["x" * 43]))
     assert response.status_code == 404
     assert not GiftCard.objects.exists()
+
+
+def test_a_move_is_written_in_the_history_in_the_workshops_time_zone(paid, first, second):
+    from bookings.formatting import format_when
+    from bookings.services.changes import order_rebook
+
+    order_rebook(order_id=paid.pk, slot_id=second.pk, actor=CUSTOMER)
+    message = paid.status_changes.last().message
+    with timezone.override(first.workshop.tzinfo):  # Europe/Paris, not UTC
+        expected = format_when(first.starts_at, "datetime")
+    assert expected in message
+
+
+def test_the_artisans_order_page_says_how_it_was_paid(client, first, adult):
+    from bookings.services import order_place
+    from bookings.services.giftcards import giftcard_create, giftcard_issue
+    from bookings.states import Actor
+
+    card = giftcard_create(
+        amount_cents=3000, buyer_name="Ann", buyer_email="ann@example.com", language="en"
+    )
+    giftcard_issue(gift_card_id=card.pk, actor=Actor.ops())
+    order = order_place(
+        slot_id=first.pk,
+        quantities={adult.pk: 2},
+        customer_name="Cleo",
+        customer_email="cleo@example.com",
+        gift_card_code=card.code,
+        gift_card_cents=3000,
+    )
+    client.force_login(first.workshop.artisan.user)
+    page = client.get(reverse("backoffice:order", args=[order.reference])).content.decode()
+    assert "Paid by gift card" in page and f"(…{card.code[-4:]})" in page
+    assert "€30.00" in page and "€50.00" in page  # 30 by gift card, 50 by bank card
