@@ -1,11 +1,16 @@
 """Start-up checks (run by `manage.py check`, `migrate` and `runserver`): production must not run
-with the dev payment gateway by accident, nor with the repository's public secret key."""
+with the dev payment gateway by accident, nor with the repository's public secret key.
+
+They carry the PRODUCTION tag: `makemigrations`, which writes code and serves nothing, leaves them
+out (bookings/management/commands/makemigrations.py); every other command runs them."""
 
 from django.conf import settings
 from django.core.checks import Error, register
 
+PRODUCTION = "atelier_production"
 
-@register()
+
+@register(PRODUCTION)
 def payment_provider_check(app_configs=None, **kwargs):
     if settings.DEBUG or settings.STRIPE_SECRET_KEY or settings.PAYMENTS_DEV_GATEWAY:
         return []
@@ -19,7 +24,7 @@ def payment_provider_check(app_configs=None, **kwargs):
     ]
 
 
-@register()
+@register(PRODUCTION)
 def secret_key_check(app_configs=None, **kwargs):
     if settings.DEBUG or settings.TESTING or settings.SECRET_KEY != settings.DEV_SECRET_KEY:
         return []

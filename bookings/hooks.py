@@ -109,7 +109,7 @@ order_hooks = OrderHooks()
 slot_hooks = SlotHooks()
 
 
-@checks.register()
+@checks.register(checks.Tags.models)
 def check_order_hooks(app_configs=None, **kwargs):
     """Every order source has its handlers once the apps are ready."""
     missing = sorted(set(OrderSource.values) - order_hooks.registered())

@@ -1,5 +1,7 @@
 """Production must never run with the dev payment gateway or the repository's dev secret key."""
 
+import os
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -82,3 +84,15 @@ def test_no_gateway_is_handed_out_when_neither_is_configured(settings):
         get_gateway()
     with pytest.raises(PaymentUnavailable):
         get_gateway("dev")
+
+
+def test_makemigrations_check_runs_in_a_fresh_checkout_with_no_environment():
+    # What a fresh clone has: no variable set at all. Models and migrations agree, and the
+    # production checks (they guard serving) do not stop the command that writes migrations.
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    result = manage("makemigrations", "--check", "--dry-run", env={**env, "ATELIER_TESTING": "0"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+    # The same environment is still refused where it would serve.
+    served = manage("check", env={**env, "ATELIER_TESTING": "0"})
+    assert served.returncode != 0 and "atelier.E002" in served.stderr
