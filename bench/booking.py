@@ -281,6 +281,28 @@ print(over, mismatch, Order.objects.filter(status="confirmed").count())
     }
 
 
+def run_customers(env: dict, port: int, customer, args_of, *, count: int, join_timeout: float):
+    """Start the app server, run `count` customer threads (`customer(base, *args_of(started), n)`,
+    `started` being when they start), wait for them, stop the server. Returns the seconds taken."""
+    server = start_server(env, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.monotonic()
+        args = args_of(started)
+        threads = [
+            threading.Thread(target=customer, args=(base, *args, n), daemon=True)
+            for n in range(count)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=join_timeout)
+        return time.monotonic() - started
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def percentile(values: list[float], pct: float) -> float:
     if not values:
         return 0.0
@@ -294,29 +316,16 @@ def main() -> None:
     env = server_env(db_url)
     ticket_type, *slots = setup_data(env)
     port = free_port()
-    server = start_server(env, port)
-    base = f"http://127.0.0.1:{port}"
     stats = Stats()
     full: set[int] = set()
-    try:
-        started = time.monotonic()
-        stop_at = started + SECONDS
-        threads = [
-            threading.Thread(
-                target=customer,
-                args=(base, ticket_type, slots, full, stats, stop_at, n),
-                daemon=True,
-            )
-            for n in range(CUSTOMERS)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=SECONDS + 60)
-        elapsed = time.monotonic() - started
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    elapsed = run_customers(
+        env,
+        port,
+        customer,
+        lambda started: (ticket_type, slots, full, stats, started + SECONDS),
+        count=CUSTOMERS,
+        join_timeout=SECONDS + 60,
+    )
     db = check_database(env)
     print(f"customers: {CUSTOMERS}")
     print(f"seconds: {elapsed:.1f}")

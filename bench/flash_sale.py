@@ -13,7 +13,6 @@ sold out (on the form or on its POST). Prints:
 """
 
 import os
-import signal
 import sys
 import threading
 import time
@@ -135,27 +134,17 @@ def main() -> int:
     env = booking.server_env(db_url)
     ticket_type, slot = setup_flash_data(env)
     port = booking.free_port()
-    server = booking.start_server(env, port)
-    base = f"http://127.0.0.1:{port}"
     results: list[tuple[str, float]] = []
     barrier = threading.Barrier(CUSTOMERS)
     print(f"loadavg: {Path('/proc/loadavg').read_text().split()[0]}")
-    try:
-        threads = [
-            threading.Thread(
-                target=customer, args=(base, ticket_type, slot, barrier, results, n), daemon=True
-            )
-            for n in range(CUSTOMERS)
-        ]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        elapsed = time.monotonic() - started
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    elapsed = booking.run_customers(
+        env,
+        port,
+        customer,
+        lambda started: (ticket_type, slot, barrier, results),
+        count=CUSTOMERS,
+        join_timeout=120,
+    )
     db = booking.check_database(env)
     booked = [t for kind, t in results if kind == "booked"]
     sold_out = [t for kind, t in results if kind == "sold_out"]

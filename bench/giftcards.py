@@ -18,7 +18,6 @@ and a few counts.
 
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -182,29 +181,16 @@ def main() -> int:
     env["RATE_LIMIT_GIFT_CARD_CODES"] = "1000000/s"
     ticket_type, slots, codes = setup_data(env)
     port = booking.free_port()
-    server = booking.start_server(env, port)
-    base = f"http://127.0.0.1:{port}"
     stats = Stats()
     print(f"loadavg: {Path('/proc/loadavg').read_text().split()[0]}")
-    try:
-        started = time.monotonic()
-        stop_at = started + SECONDS
-        threads = [
-            threading.Thread(
-                target=customer,
-                args=(base, ticket_type, slots, codes, stats, stop_at, n),
-                daemon=True,
-            )
-            for n in range(CUSTOMERS)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=SECONDS + 60)
-        elapsed = time.monotonic() - started
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    elapsed = booking.run_customers(
+        env,
+        port,
+        customer,
+        lambda started: (ticket_type, slots, codes, stats, started + SECONDS),
+        count=CUSTOMERS,
+        join_timeout=SECONDS + 60,
+    )
     db = check_database(env)
     print(f"giftcard_customers: {CUSTOMERS}")
     print(f"giftcard_cards: {CARDS}")
