@@ -1,9 +1,7 @@
 """Gift card reads: a card by its code, its uses, what an order paid by gift card."""
 
-import io
 from dataclasses import dataclass
 
-import segno
 from django.conf import settings
 from django.db.models import Sum
 from django.urls import reverse
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from ..models import GiftCard, GiftCardEntry
 from ..states import GiftCardEntryKind, GiftCardStatus
+from .tickets import ticket_qr_svg
 
 # The key suffix of the release that turns a reservation into a use (services.giftcards).
 CONSUMED_SUFFIX = ":from-reserve"
@@ -47,19 +46,9 @@ def giftcard_history(card: GiftCard) -> list[GiftCardEntry]:
 
 
 def giftcard_qr_svg(card: GiftCard) -> str:
-    """An inline <svg> QR code of the card's code (the artisan or checkout types or scans it)."""
-    buffer = io.BytesIO()
-    segno.make(card.display_code, error="m").save(
-        buffer,
-        kind="svg",
-        border=2,
-        xmldecl=False,
-        svgns=True,
-        svgclass="qr",
-        omitsize=True,
-        title="QR code",
-    )
-    return buffer.getvalue().decode()
+    """An inline <svg> QR code of the card's code (the artisan or checkout types or scans it),
+    drawn as the tickets' are."""
+    return ticket_qr_svg(card.display_code)
 
 
 def order_giftcard_cents(order_id: int) -> int:

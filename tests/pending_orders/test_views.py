@@ -72,6 +72,15 @@ def test_list_filters_by_workshop(signed_in, artisan, slot):
     assert mine.reference in html and other.reference not in html
 
 
+def test_list_pages_keep_the_filter(signed_in, slot):
+    PendingOrderFactory.create_batch(26, slot=slot)
+    html = signed_in.get(LIST, {"workshop": slot.workshop.pk}).content.decode()
+    assert "Page 1 of 2" in html
+    assert f'href="?workshop={slot.workshop.pk}' in html and "page=2" in html
+    second = signed_in.get(LIST, {"workshop": slot.workshop.pk, "page": 2}).content.decode()
+    assert "Page 2 of 2" in second and "page=1" in second
+
+
 def test_list_query_count_does_not_grow_with_rows(signed_in, slot, django_assert_max_num_queries):
     PendingOrderFactory(slot=slot)
     with django_assert_max_num_queries(10) as few:
