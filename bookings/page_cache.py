@@ -15,6 +15,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,13 @@ def code_version() -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def request_cacheable(request) -> bool:
+    """Whether a page kept whole may answer this request: no query string (any string would
+    make a new entry) and no flash message waiting for this visitor (the layout shows it;
+    counted, not consumed)."""
+    return not request.GET and not len(messages.get_messages(request))
 
 
 def get(key: str):

@@ -37,7 +37,7 @@ class BookingForm(forms.Form):
     def __init__(self, *args, slot, ticket_types, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial["form_token"] = secrets.token_urlsafe(24)
+            self.initial.setdefault("form_token", secrets.token_urlsafe(24))
         self.slot = slot
         self.ticket_types = list(ticket_types)
         limit = slot.capacity

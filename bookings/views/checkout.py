@@ -2,15 +2,18 @@
 (tickets with QR codes, printable tickets, calendar file). No account: the order's token."""
 
 import hmac
+import secrets
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_POST
 
+from .. import page_cache
 from ..forms.checkout import BookingForm
 from ..models import Order, Slot
 from ..payments import PaymentError, get_gateway
@@ -18,6 +21,7 @@ from ..ratelimit import ratelimit_post
 from ..selectors.giftcards import order_card_cents, order_payment_split
 from ..selectors.storefront import seats_held_by
 from ..selectors.tickets import order_ics, ticket_qr_svg
+from ..selectors.versions import bookable_slot_version
 from ..services import (
     BookingError,
     hold_lapsed,
@@ -94,14 +98,40 @@ def book_redirect(request, slot_id: int):
     return HttpResponsePermanentRedirect(url)
 
 
+# The booking page is kept rendered with these in place of the per-visitor tokens.
+CSRF_SLOT = "atelier0csrf0token0slot"
+FORM_TOKEN_SLOT = "atelier0form0token0slot"
+
+
 @ratelimit_post("booking")
 def book(request, slug: str, slot_id: int):
+    """The booking form of a slot, and its POST.
+
+    The empty form and the sold-out page are kept rendered under the workshop's database-kept
+    page version (bumped by every write to the slot, its seats, ticket types or workshop), with
+    the CSRF and form tokens filled in per display: a flash sale's crowd costs one version
+    query each, and a latecomer's POST on a full session one more (their own hold)."""
+    key = _book_page_key(request, slug, slot_id)
+    entry = page_cache.get(key) if key else None
+    if entry is not None:
+        if request.method == "GET":
+            return _book_page_answer(request, entry)
+        if entry["sold_out"] and not seats_held_by(
+            slot_id=slot_id, customer_email=_posted_email(request)
+        ):
+            return _book_page_answer(request, entry, status=400)
     slot = _bookable_slot(slot_id, workshop__slug=slug)
     workshop = slot.workshop
     ticket_types = list(workshop.ticket_types.filter(is_active=True))
     if _sold_out(request, slot, ticket_types):
-        return _sold_out_page(request, slot)
-    form = BookingForm(request.POST or None, slot=slot, ticket_types=ticket_types)
+        return _sold_out_page(request, slot, key)
+    keep = key if request.method == "GET" else None
+    form = BookingForm(
+        request.POST or None,
+        slot=slot,
+        ticket_types=ticket_types,
+        initial={"form_token": FORM_TOKEN_SLOT} if keep else None,
+    )
     gift = applying = None
     if request.method == "POST":
         gift, applying = gift_quote_for(request, form, workshop.currency)
@@ -123,18 +153,25 @@ def book(request, slug: str, slot_id: int):
             slot.refresh_from_db()
         else:
             return _go_pay(request, order)
+    context = {
+        "form": form,
+        "slot": slot,
+        "workshop": workshop,
+        "hold_minutes": settings.CHECKOUT_HOLD_MINUTES,
+        "gift": gift,
+    }
+    if keep:
+        return _book_page_keep(request, keep, context, sold_out=False)
     return render(
         request,
         "bookings/checkout/book.html",
-        {
-            "form": form,
-            "slot": slot,
-            "workshop": workshop,
-            "hold_minutes": settings.CHECKOUT_HOLD_MINUTES,
-            "gift": gift,
-        },
+        context,
         status=400 if request.method == "POST" and (form.errors or not applying) else 200,
     )
+
+
+def _posted_email(request) -> str:
+    return request.POST.get("customer_email", "").strip()[:254] if request.method == "POST" else ""
 
 
 def _sold_out(request, slot, ticket_types) -> bool:
@@ -142,19 +179,62 @@ def _sold_out(request, slot, ticket_types) -> bool:
     by the customer posting (a booking of theirs gives its seats back for the new one)."""
     if slot.seats_left > 0 or any(t.requires_confirmation for t in ticket_types):
         return False
-    email = request.POST.get("customer_email", "").strip()[:254] if request.method == "POST" else ""
-    return not seats_held_by(slot_id=slot.pk, customer_email=email)
+    return not seats_held_by(slot_id=slot.pk, customer_email=_posted_email(request))
 
 
-def _sold_out_page(request, slot):
+def _sold_out_page(request, slot, key: str | None):
     """The booking page of a full session says so, without a form: a flash sale tells its
     latecomers at once (no validation, no lock), the form page and a POST alike."""
+    context = {"sold_out": True, "slot": slot, "workshop": slot.workshop}
+    if key:
+        return _book_page_keep(
+            request, key, context, sold_out=True, status=400 if request.method == "POST" else 200
+        )
     return render(
         request,
         "bookings/checkout/book.html",
-        {"sold_out": True, "slot": slot, "workshop": slot.workshop},
+        context,
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _book_page_key(request, slug: str, slot_id: int) -> str | None:
+    """The key of the slot's booking page as it is now (404 if the slot is not bookable), or None
+    when this request must see a page of its own (a flash message, a query string)."""
+    if not page_cache.request_cacheable(request):
+        return None
+    # Read before the rows: what is rendered under the key is at least as new as this version.
+    version = bookable_slot_version(slug=slug, slot_id=slot_id)
+    return ":".join(
+        (
+            "storefront:book",
+            str(slot_id),
+            str(version),
+            str(settings.CHECKOUT_HOLD_MINUTES),
+            translation.get_language(),
+            page_cache.code_version(),
+        )
+    )
+
+
+def _book_page_keep(request, key: str, context: dict, *, sold_out: bool, status: int = 200):
+    """Render the page with the token slots, keep it under `key`, answer it filled in."""
+    context["csrf_token"] = CSRF_SLOT
+    content = render(request, "bookings/checkout/book.html", context).content
+    entry = {"content": content, "sold_out": sold_out}
+    page_cache.set(key, entry)
+    return _book_page_answer(request, entry, status=status)
+
+
+def _book_page_answer(request, entry: dict, *, status: int = 200) -> HttpResponse:
+    """The kept page with this visitor's CSRF token (the cookie is set if new) and a new form
+    token: each display of the form is one booking however often it is sent."""
+    content = (
+        entry["content"]
+        .replace(CSRF_SLOT.encode(), get_token(request).encode())
+        .replace(FORM_TOKEN_SLOT.encode(), secrets.token_urlsafe(24).encode())
+    )
+    return HttpResponse(content, status=status)
 
 
 @token_page
