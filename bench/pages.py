@@ -194,6 +194,7 @@ def start_server(port: int, env: dict) -> subprocess.Popen:
         WORKER_CLASS,
         "--threads",
         str(THREADS),
+        "--preload",
         "--log-level",
         "warning",
         "--backlog",
