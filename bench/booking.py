@@ -12,6 +12,7 @@ Prints one figure a line: orders_per_s, p99_ms (one HTTP request), booking_p99_m
 booking, form to confirmed order), oversold (must be 0), and a few counts.
 """
 
+import asyncio
 import os
 import random
 import re
@@ -21,13 +22,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import _http  # noqa: E402 - bench/_http.py, the customers' HTTP client
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", 50))
 SECONDS = float(os.environ.get("BENCH_SECONDS", 10))
@@ -126,6 +129,7 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
             os.environ.get("BENCH_WORKERS", "6"),
             "--worker-class",
             "sync",
+            *(["--preload"] if os.environ.get("BENCH_PRELOAD", "1") == "1" else []),
             "--log-level",
             "warning",
             "--timeout",
@@ -153,7 +157,6 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
 
 class Stats:
     def __init__(self):
-        self.lock = threading.Lock()
         self.requests: list[float] = []
         self.bookings: list[float] = []
         self.confirmed = 0
@@ -161,7 +164,7 @@ class Stats:
         self.errors = 0
 
 
-def customer(
+async def customer(
     base: str,
     ticket_type: int,
     slots: list[int],
@@ -170,15 +173,13 @@ def customer(
     stop_at: float,
     seed: int,
 ):
-    import requests
-
     rng = random.Random(seed)
-    session = requests.Session()
+    session = _http.Session(timeout=30)
     timings: list[float] = []
 
-    def call(method, url, **kwargs):
+    async def call(method, url, **kwargs):
         started = time.perf_counter()
-        response = session.request(method, url, allow_redirects=False, timeout=30, **kwargs)
+        response = await session.request(method, url, **kwargs)
         timings.append(time.perf_counter() - started)
         return response
 
@@ -189,17 +190,16 @@ def customer(
         slot = rng.choice(open_slots[:5])  # the first open slots: customers compete for seats
         began = time.perf_counter()
         try:
-            form = call("GET", f"{base}/workshops/bench-wheel/book/{slot}/")
+            form = await call("GET", f"{base}/workshops/bench-wheel/book/{slot}/")
             if form.status_code == 404:
                 full.add(slot)
                 continue
             if "sold out" in form.text and 'name="customer_name"' not in form.text:
-                with stats.lock:  # a full session's page says so, without a form
-                    stats.sold_out += 1
+                stats.sold_out += 1  # a full session's page says so, without a form
                 full.add(slot)
                 continue
             token = CSRF.search(form.text).group(1)
-            response = call(
+            response = await call(
                 "POST",
                 f"{base}/workshops/bench-wheel/book/{slot}/",
                 data={
@@ -213,37 +213,33 @@ def customer(
             )
             if response.status_code == 400:
                 if "sold out" in response.text or "left for this session" in response.text:
-                    with stats.lock:
-                        stats.sold_out += 1
+                    stats.sold_out += 1
                     if "sold out" in response.text:
                         full.add(slot)
                     continue
                 raise RuntimeError(f"booking refused: {response.status_code}")
-            pay_url = (
-                base + response.headers["Location"]
-                if response.headers["Location"].startswith("/")
-                else response.headers["Location"]
-            )
-            page = call("GET", pay_url)
+            pay_url = absolute(base, response.headers["Location"])
+            page = await call("GET", pay_url)
             token = CSRF.search(page.text).group(1)
-            back = call(
+            back = await call(
                 "POST",
                 pay_url,
                 data={"csrfmiddlewaretoken": token, "action": "pay"},
                 headers={"Referer": pay_url},
             )
-            order_return = call("GET", back.headers["Location"])
-            order_page = call("GET", base + order_return.headers["Location"])
+            order_return = await call("GET", absolute(base, back.headers["Location"]))
+            order_page = await call("GET", absolute(base, order_return.headers["Location"]))
             if order_page.status_code != 200 or "status-ok" not in order_page.text:
                 raise RuntimeError("order not confirmed")
-            with stats.lock:
-                stats.confirmed += 1
-                stats.bookings.append(time.perf_counter() - began)
+            stats.confirmed += 1
+            stats.bookings.append(time.perf_counter() - began)
         except Exception:  # noqa: BLE001 - counted and reported
-            with stats.lock:
-                stats.errors += 1
-    with stats.lock:
-        stats.requests.extend(timings)
+            stats.errors += 1
+    stats.requests.extend(timings)
+
+
+def absolute(base: str, location: str) -> str:
+    return base + location if location.startswith("/") else location
 
 
 def check_database(env: dict) -> dict:
@@ -282,21 +278,23 @@ print(over, mismatch, Order.objects.filter(status="confirmed").count())
 
 
 def run_customers(env: dict, port: int, customer, args_of, *, count: int, join_timeout: float):
-    """Start the app server, run `count` customer threads (`customer(base, *args_of(started), n)`,
-    `started` being when they start), wait for them, stop the server. Returns the seconds taken."""
+    """Start the app server, run `count` customers at once (coroutines of bench/_http.py:
+    `customer(base, *args_of(started), n)`, `started` being when they start), wait for them,
+    stop the server. Returns the seconds taken."""
     server = start_server(env, port)
     base = f"http://127.0.0.1:{port}"
+
+    async def everyone(args):
+        await asyncio.wait_for(
+            asyncio.gather(*(customer(base, *args, n) for n in range(count))), join_timeout
+        )
+
     try:
         started = time.monotonic()
-        args = args_of(started)
-        threads = [
-            threading.Thread(target=customer, args=(base, *args, n), daemon=True)
-            for n in range(count)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=join_timeout)
+        try:
+            asyncio.run(everyone(args_of(started)))
+        except TimeoutError:
+            print(f"# customers still running after {join_timeout} s", file=sys.stderr)
         return time.monotonic() - started
     finally:
         os.killpg(server.pid, signal.SIGTERM)

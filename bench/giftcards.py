@@ -20,7 +20,6 @@ import os
 import random
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -95,37 +94,33 @@ print(tt.pk, ",".join(map(str, slots)), ",".join(codes))
 
 class Stats:
     def __init__(self):
-        self.lock = threading.Lock()
         self.redeemed = 0
         self.told = 0
         self.errors = 0
         self.posts: list[float] = []
 
     def add(self, kind: str, seconds: float) -> None:
-        with self.lock:
-            self.posts.append(seconds)
-            if kind == "redeemed":
-                self.redeemed += 1
-            elif kind == "told":
-                self.told += 1
-            else:
-                self.errors += 1
+        self.posts.append(seconds)
+        if kind == "redeemed":
+            self.redeemed += 1
+        elif kind == "told":
+            self.told += 1
+        else:
+            self.errors += 1
 
 
-def customer(base, ticket_type, slots, codes, stats, stop_at, n):  # noqa: C901 - one journey
-    import requests
-
-    session = requests.Session()
+async def customer(base, ticket_type, slots, codes, stats, stop_at, n):  # noqa: C901 - one journey
+    session = booking._http.Session()
     empty: set[str] = set()
     rng = random.Random(n)
     while time.monotonic() < stop_at and len(empty) < len(codes):
         code = rng.choice([c for c in codes if c not in empty])
         url = f"{base}/workshops/gift-wheel/book/{rng.choice(slots)}/"
         try:
-            form = session.get(url, timeout=60)
+            form = await session.get(url)
             token = booking.CSRF.search(form.text).group(1)
             began = time.perf_counter()
-            response = session.post(
+            response = await session.post(
                 url,
                 data={
                     "csrfmiddlewaretoken": token,
@@ -136,8 +131,6 @@ def customer(base, ticket_type, slots, codes, stats, stop_at, n):  # noqa: C901 
                     "gift_code": code.lower(),
                 },
                 headers={"Referer": url},
-                allow_redirects=False,
-                timeout=60,
             )
             took = time.perf_counter() - began
             if response.status_code == 302 and "/o/" in response.headers["Location"]:
