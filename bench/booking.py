@@ -16,6 +16,7 @@ import asyncio
 import os
 import random
 import re
+import secrets
 import signal
 import socket
 import statistics
@@ -64,29 +65,58 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+REDIS_DB = os.environ.get("BENCH_REDIS_DB", "13")
+
+
+def bench_redis_url() -> str:
+    """Redis as in production (the shared page cache, the broker), in a database of the bench's
+    own (BENCH_REDIS_DB, emptied first): REDIS_URL's server, else 127.0.0.1:6379. "" when no
+    Redis answers."""
+    import redis
+
+    parts = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
+    url = urlunsplit(parts._replace(path="/" + REDIS_DB))
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+    except redis.RedisError:
+        return ""
+    return url
+
+
 def server_env(db_url: str) -> dict:
+    """The app's environment as in production (DEBUG off, whitenoise, Redis for the cache and
+    the broker; no worker runs, so no email goes out) on the dev payment gateway. Without Redis,
+    the test adapters: a cache per process and an in-memory broker."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "STRIPE_SECRET_KEY")}
+    redis_url = bench_redis_url()
     env.update(
         DATABASE_URL=db_url,
         DJANGO_SETTINGS_MODULE="config.settings",
-        # Test adapters for what is not measured here: in-memory broker and local email,
-        # plain static files; the booking path (PostgreSQL, locks, dev gateway) is the real one.
-        ATELIER_TESTING="1",
+        ATELIER_TESTING="false" if redis_url else "1",
+        REDIS_URL=redis_url,
         DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        PAYMENTS_DEV_GATEWAY="true",
         RATE_LIMIT_PUBLIC_FORMS="1000000/s",
         LOG_LEVEL="WARNING",
         STRIPE_SECRET_KEY="",
     )
+    if not redis_url:
+        print("# no Redis answers: a cache per process, an in-memory broker", file=sys.stderr)
     return env
 
 
+def prepare(env: dict) -> None:
+    """Migrate the bench database and collect the static files (whitenoise's manifest)."""
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command, "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+
+
 def setup_data(env: dict) -> list[int]:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    prepare(env)
     code = f"""
 from datetime import timedelta
 from django.contrib.auth import get_user_model
@@ -299,6 +329,10 @@ def run_customers(env: dict, port: int, customer, args_of, *, count: int, join_t
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        if env.get("REDIS_URL"):  # the tasks no worker took, the cached pages
+            import redis
+
+            redis.Redis.from_url(env["REDIS_URL"]).flushdb()
 
 
 def percentile(values: list[float], pct: float) -> float:

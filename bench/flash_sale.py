@@ -98,12 +98,7 @@ async def floor_customer(base, results, n):
 def setup_flash_data(env) -> tuple[int, int]:
     import subprocess
 
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=booking.ROOT,
-        env=env,
-        check=True,
-    )
+    booking.prepare(env)
     code = f"""
 from datetime import timedelta
 from django.contrib.auth import get_user_model

@@ -58,12 +58,7 @@ def _shell(env, code: str) -> list[str]:
 
 
 def setup_data(env) -> tuple[int, list[int], list[str]]:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=booking.ROOT,
-        env=env,
-        check=True,
-    )
+    booking.prepare(env)
     out = _shell(
         env,
         f"""
