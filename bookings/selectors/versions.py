@@ -2,7 +2,9 @@
 
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
+from django.utils import timezone
 
+from ..hooks import nav_badges
 from ..models import Artisan, PageVersion, Workshop
 
 
@@ -26,10 +28,14 @@ def published_workshop_version(*, slug: str) -> tuple[int, int]:
 
 
 def artisan_of_user(user) -> Artisan | None:
-    """The user's artisan with `page_version`: the version of everything their calendar shows
-    (slots and workshops), read in the same query."""
+    """The user's artisan with `page_version` (the version of everything their calendar shows:
+    slots and workshops) and the count of each nav badge (`hooks.nav_badges`), read in the
+    same query."""
     return (
         Artisan.objects.filter(user=user)
-        .annotate(page_version=_version("a", OuterRef("pk")))
+        .annotate(
+            page_version=_version("a", OuterRef("pk")),
+            **nav_badges.annotations(OuterRef("pk"), timezone.now()),
+        )
         .first()
     )
