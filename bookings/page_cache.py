@@ -15,6 +15,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,12 @@ def code_version() -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def has_messages(request) -> bool:
+    """A flash message waits for this visitor (counted, not consumed): the layout shows it, so
+    the page is not cached."""
+    return bool(len(messages.get_messages(request)))
 
 
 def get(key: str):
