@@ -77,15 +77,16 @@ def badge(pattern, html: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def test_a_repeat_view_is_the_cached_page_with_three_queries(signed_in, slot, pages):
+def test_a_repeat_view_is_the_cached_page_with_two_queries(signed_in, slot, pages):
     first = signed_in.get(URL)
     with CaptureQueriesContext(connection) as repeat:
         second = signed_in.get(URL)
     assert first.status_code == second.status_code == 200
     assert "3/8" in second.content.decode()
     assert len(pages) == 1
-    # The session, the user, the artisan with its page version and both badge counts.
-    assert len(repeat) == 3
+    # The user, then the artisan with its page version and both badge counts (the session
+    # comes from the cache).
+    assert len(repeat) == 2
 
 
 def test_the_query_count_does_not_grow_with_orders_and_requests(signed_in, slot):
@@ -233,3 +234,15 @@ def test_the_cached_page_holds_a_placeholder_not_a_token(signed_in, slot):
         b'name="csrfmiddlewaretoken" value="' + backoffice_views.CSRF_PLACEHOLDER.encode()
         in cached[0]
     )
+
+
+def test_a_session_signed_out_elsewhere_is_not_served_from_the_session_cache(artisan, slot):
+    browser = Client()
+    browser.force_login(artisan.user)
+    session_key = browser.cookies["sessionid"].value
+    assert browser.get(URL).status_code == 200
+    browser.post("/backoffice/logout/")
+    replay = Client()
+    replay.cookies["sessionid"] = session_key
+    response = replay.get(URL)
+    assert response.status_code == 302 and "/login" in response["Location"]
