@@ -47,12 +47,6 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def has_messages(request) -> bool:
-    """A flash message waits for this visitor (counted, not consumed): the layout shows it, so
-    the page is not cached."""
-    return bool(len(messages.get_messages(request)))
-
-
 def get(key: str):
     with _lock:
         value = _local.get(key)
@@ -88,3 +82,9 @@ def _remember(key: str, value) -> None:
         _local.move_to_end(key)
         while len(_local) > LOCAL_ENTRIES:
             _local.popitem(last=False)
+
+
+def has_messages(request) -> bool:
+    """A flash message waits for this visitor (counted, not consumed): the layout shows it, so
+    the page is not cached."""
+    return bool(len(messages.get_messages(request)))

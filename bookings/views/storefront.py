@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
@@ -57,7 +58,7 @@ def workshop_detail(request, slug):
     any string would make a new entry), or with a flash message waiting for this visitor
     (the layout shows it).
     """
-    cacheable = not request.GET and not page_cache.has_messages(request)
+    cacheable = not request.GET and not _has_messages(request)
     if cacheable:
         # Read before the rows: what is rendered below is at least as new as this version.
         workshop_id, version = versions.published_workshop_version(slug=slug)
@@ -97,3 +98,8 @@ def _answer(request, response, etag: str):
 def _with_etag(response, etag: str):
     response.headers["ETag"] = etag
     return response
+
+
+def _has_messages(request) -> bool:
+    """A flash message waits for this visitor (counted, not consumed)."""
+    return bool(len(messages.get_messages(request)))
