@@ -17,12 +17,20 @@ registers `slot_hooks.register(name, claims=f)`. Before the back-office shows or
 a delete or a cancel of a slot, bookings asks `f(slot)`, which answers {action: SlotClaim}
 for the actions it refuses (a message a person can read, a link to where to act instead):
 the page hides those actions and shows the message; the service refuses them.
+
+Navigation badges: an app whose back-office entry shows a count (requests to answer, orders
+waiting) registers `nav_badges.register(name, rows=f)`, where `f(artisan_id=…, now=…)` is the
+queryset of the rows counted. The signed-in artisan is read with every count in the same
+query (`selectors.versions.artisan_of_user`, one subquery each): a page pays no query for its
+badges, and a badge is as fresh as the page, whatever wrote the rows.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core import checks
+from django.db.models import Func, IntegerField, Subquery
+from django.utils import timezone
 
 from .states import OrderSource
 
@@ -105,8 +113,42 @@ class SlotHooks:
         return set(self._handlers)
 
 
+class NavBadges:
+    def __init__(self):
+        self._rows: dict[str, Callable] = {}
+
+    def register(self, name: str, *, rows: Callable) -> None:
+        """`rows(artisan_id=…, now=…)`: the queryset of what the badge `name` counts."""
+        if not callable(rows):
+            raise TypeError("a nav badge needs a rows function")
+        self._rows[name] = rows
+
+    def annotations(self, artisan_id, now) -> dict:
+        """{name: a subquery counting its rows}, to annotate onto the artisan's query."""
+        return {
+            name: Subquery(
+                rows(artisan_id=artisan_id, now=now)
+                .order_by()
+                .values(n=Func("pk", function="COUNT", output_field=IntegerField()))[:1]
+            )
+            for name, rows in sorted(self._rows.items())
+        }
+
+    def count(self, artisan, name: str) -> int:
+        """The badge's count: read with the artisan (see `annotations`), else queried now."""
+        value = getattr(artisan, name, None)
+        if value is None:
+            value = self._rows[name](artisan_id=artisan.pk, now=timezone.now()).count()
+        return value
+
+    def counts(self, artisan) -> tuple[int, ...]:
+        """Every badge's count, in name order (part of a cached page's key)."""
+        return tuple(self.count(artisan, name) for name in sorted(self._rows))
+
+
 order_hooks = OrderHooks()
 slot_hooks = SlotHooks()
+nav_badges = NavBadges()
 
 
 @checks.register(checks.Tags.models)

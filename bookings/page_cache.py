@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.middleware.csrf import get_token
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +48,27 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+def has_messages(request) -> bool:
+    """A flash message waits for this visitor (counted, not consumed): the layout shows it, so
+    the page is not cached."""
+    return bool(len(messages.get_messages(request)))
+
+
 def request_cacheable(request) -> bool:
     """Whether a page kept whole may answer this request: no query string (any string would
-    make a new entry) and no flash message waiting for this visitor (the layout shows it;
-    counted, not consumed)."""
-    return not request.GET and not len(messages.get_messages(request))
+    make a new entry) and no flash message waiting for this visitor."""
+    return not request.GET and not has_messages(request)
+
+
+# A page kept whole is rendered with this in place of the CSRF token, the one thing in it that
+# belongs to the visitor; `with_csrf_token` puts theirs in at each answer.
+CSRF_SLOT = "atelier0csrf0token0slot"
+
+
+def with_csrf_token(content: bytes, request) -> bytes:
+    """`content` (rendered with `CSRF_SLOT`) with this request's CSRF token (the cookie is set
+    if it is new)."""
+    return content.replace(CSRF_SLOT.encode(), get_token(request).encode())
 
 
 def get(key: str):

@@ -194,6 +194,9 @@ AXES_CLIENT_IP_CALLABLE = (
 AXES_USERNAME_CALLABLE = "bookings.ratelimit.axes_username"  # one key for every case of an email
 AXES_VERBOSE = False
 LOGIN_URL = "backoffice:login"
+# Sessions are read from the cache and written through to the database (a back-office page
+# then runs no session query). A revoked session goes through logout/flush, which deletes both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "backoffice:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # an invitation stays valid three days

@@ -70,15 +70,18 @@ def with_lines(queryset):
     return queryset.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
 
 
-def pending_orders_count(*, artisan, now=None) -> int:
-    """For the nav badge: orders that wait for the artisan (to decide, or to retry)."""
-    now = now or timezone.now()
+def pending_orders_waiting(*, artisan_id, now):
+    """Orders that wait for the artisan (to decide, or to retry): the nav badge counts them."""
     return Order.objects.filter(
         Q(status=OrderStatus.AWAITING_CONFIRMATION) | Q(status=OrderStatus.CAPTURE_FAILED),
-        slot__workshop__artisan=artisan,
+        slot__workshop__artisan_id=artisan_id,
         requires_confirmation=True,
         decide_by__gt=now,
-    ).count()
+    )
+
+
+def pending_orders_count(*, artisan, now=None) -> int:
+    return pending_orders_waiting(artisan_id=artisan.pk, now=now or timezone.now()).count()
 
 
 def batch_orders(*, batch):

@@ -122,11 +122,11 @@ def requests_for_artisan(artisan, *, status_filter: str | None = None, now=None)
     return qs.order_by("-created_at")
 
 
-def to_answer_count(artisan, now=None) -> int:
-    now = now or timezone.now()
+def to_answer(*, artisan_id, now):
+    """The artisan's requests still waiting for an answer (the nav badge counts them)."""
     return PrivatisationRequest.objects.filter(
-        workshop__artisan=artisan, status=RequestStatus.PENDING, respond_by__gt=now
-    ).count()
+        workshop__artisan_id=artisan_id, status=RequestStatus.PENDING, respond_by__gt=now
+    )
 
 
 def time_left(deadline, now=None) -> timedelta | None:

@@ -5,6 +5,7 @@ artisan's rows (another artisan's object is a 404).
 """
 
 import csv
+import hashlib
 import zoneinfo
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -12,11 +13,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.dateformat import format as date_format
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
@@ -34,7 +37,7 @@ from ..forms.backoffice import (
     ticket_type_initial,
     ticket_type_rows,
 )
-from ..hooks import slot_hooks
+from ..hooks import nav_badges, slot_hooks
 from ..models import Artisan, Slot, Workshop
 from ..selectors.backoffice import (
     artisan_workshops,
@@ -96,7 +99,15 @@ def _label_days(days) -> None:
 def calendar_view(request, artisan):
     """The month or week grid, cached under the artisan's `PageVersion` (bumped by database
     triggers on every write to their slots and workshops, read with the artisan): a repeat
-    view runs no calendar query at all."""
+    view runs no calendar query at all.
+
+    The whole page is cached as well, under a key of everything else it shows: the nav badges
+    (counted in the artisan's query), the path (the language switcher's `next`), the day, the
+    language and time zone, the code version. A page with a flash message for this visitor is
+    rendered and not cached. The CSRF token is put in per request; the ETag adds a digest of
+    the CSRF secret, so a browser revalidating with the same cookie gets a 304, and a new
+    cookie a page whose tokens match it. `private, no-cache`: never in a shared cache.
+    """
     today = _today()
     view = "week" if request.GET.get("view") == "week" else "month"
     if view == "week":
@@ -117,6 +128,45 @@ def calendar_view(request, artisan):
             page_cache.code_version(),
         )
     )
+    if page_cache.has_messages(request):
+        return _private(
+            _calendar_page(request, artisan, key, view=view, anchor=anchor, today=today)
+        )
+    page_key = ":".join(
+        (
+            key,
+            "page",
+            ",".join(map(str, nav_badges.counts(artisan))),
+            hashlib.blake2b(request.get_full_path().encode(), digest_size=8).hexdigest(),
+        )
+    )
+    get_token(request)  # the CSRF secret of this visitor (set if new), read just below
+    secret = request.META["CSRF_COOKIE"]
+    etag = '"{}"'.format(
+        hashlib.blake2b(f"{page_key}:{secret}".encode(), digest_size=12).hexdigest()
+    )
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        page = page_cache.get(page_key)
+        if page is None:
+            page = _calendar_page(
+                request,
+                artisan,
+                key,
+                view=view,
+                anchor=anchor,
+                today=today,
+                csrf_token=page_cache.CSRF_SLOT,
+            ).content
+            page_cache.set(page_key, page)
+        response = HttpResponse(page_cache.with_csrf_token(page, request))
+    response.headers["ETag"] = etag
+    return _private(response)
+
+
+def _calendar_page(request, artisan, key: str, *, view: str, anchor: date, today: date, **extra):
+    """The calendar page around the grid, which is cached under `key`."""
     body = page_cache.get(key)
     if body is None:
         body = _calendar_body(artisan=artisan, view=view, anchor=anchor, today=today)
@@ -124,8 +174,14 @@ def calendar_view(request, artisan):
     return render(
         request,
         "bookings/backoffice/calendar.html",
-        {"nav": "calendar", "calendar_body": mark_safe(body)},  # noqa: S308 - our template
+        {"nav": "calendar", "calendar_body": mark_safe(body), **extra},  # noqa: S308 - our template
     )
+
+
+def _private(response):
+    """For this visitor's browser only, which asks again (with its ETag) each time."""
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 def _calendar_body(*, artisan, view: str, anchor: date, today: date) -> str:

@@ -7,7 +7,6 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -98,8 +97,8 @@ def book_redirect(request, slot_id: int):
     return HttpResponsePermanentRedirect(url)
 
 
-# The booking page is kept rendered with these in place of the per-visitor tokens.
-CSRF_SLOT = "atelier0csrf0token0slot"
+# The booking page is kept rendered with this in place of the form token (and
+# page_cache.CSRF_SLOT for the CSRF token): each display gets its own.
 FORM_TOKEN_SLOT = "atelier0form0token0slot"
 
 
@@ -219,7 +218,7 @@ def _book_page_key(request, slug: str, slot_id: int) -> str | None:
 
 def _book_page_keep(request, key: str, context: dict, *, sold_out: bool, status: int = 200):
     """Render the page with the token slots, keep it under `key`, answer it filled in."""
-    context["csrf_token"] = CSRF_SLOT
+    context["csrf_token"] = page_cache.CSRF_SLOT
     content = render(request, "bookings/checkout/book.html", context).content
     entry = {"content": content, "sold_out": sold_out}
     page_cache.set(key, entry)
@@ -229,11 +228,8 @@ def _book_page_keep(request, key: str, context: dict, *, sold_out: bool, status:
 def _book_page_answer(request, entry: dict, *, status: int = 200) -> HttpResponse:
     """The kept page with this visitor's CSRF token (the cookie is set if new) and a new form
     token: each display of the form is one booking however often it is sent."""
-    content = (
-        entry["content"]
-        .replace(CSRF_SLOT.encode(), get_token(request).encode())
-        .replace(FORM_TOKEN_SLOT.encode(), secrets.token_urlsafe(24).encode())
-    )
+    content = page_cache.with_csrf_token(entry["content"], request)
+    content = content.replace(FORM_TOKEN_SLOT.encode(), secrets.token_urlsafe(24).encode())
     return HttpResponse(content, status=status)
 
 
