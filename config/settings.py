@@ -195,8 +195,9 @@ AXES_USERNAME_CALLABLE = "bookings.ratelimit.axes_username"  # one key for every
 AXES_VERBOSE = False
 LOGIN_URL = "backoffice:login"
 # Sessions are read from the cache and written through to the database (a back-office page
-# then runs no session query). A revoked session goes through logout/flush, which deletes both.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# then runs no session query). A revoked session goes through logout/flush, which deletes both;
+# a Redis outage breaks neither a page nor a sign-out (config/sessions.py).
+SESSION_ENGINE = "config.sessions"
 LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "backoffice:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # an invitation stays valid three days

@@ -10,11 +10,13 @@ import time
 from datetime import timedelta
 
 import pytest
+import redis
 from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Order
 from bookings.states import OrderStatus
+from config.sessions import SESSION_CACHE_SECONDS
 from notifications.models import Notification
 from notifications.services import notifications_requeue_stuck
 from privatisation.models import PrivatisationRequest
@@ -127,3 +129,37 @@ def test_customers_book_and_send_requests_while_redis_is_down_and_are_notified_o
     assert len(sms) == Notification.objects.filter(channel="sms").count()
     # A second sweep (beat again) finds nothing to do.
     assert notifications_requeue_stuck(now=timezone.now() + timedelta(minutes=6)) == 0
+
+
+def test_the_back_office_and_signing_in_and_out_work_while_redis_is_down(
+    redis_cache, client, settings
+):
+    """Sessions are read from Redis first (config/sessions.py): with Redis gone the database
+    answers, a sign-out still signs out, a sign-in still signs in."""
+    slot = SlotFactory(starts_at=timezone.now() + timedelta(days=3))
+    user = slot.workshop.artisan.user
+    user.set_password("a long enough password")
+    user.save()
+    client.force_login(user)
+    calendar = reverse("backoffice:calendar")
+    assert client.get(calendar).status_code == 200  # the session is in Redis now
+    old_key = client.cookies["sessionid"].value
+    (cached,) = [k for k in redis.Redis.from_url(redis_cache.url).keys() if old_key.encode() in k]
+    assert 0 < redis.Redis.from_url(redis_cache.url).ttl(cached) <= SESSION_CACHE_SECONDS
+    redis_cache.stop()
+    assert timed(client.get, calendar).status_code == 200
+    assert timed(client.post, reverse("backoffice:logout")).status_code == 302
+    replay = type(client)()
+    replay.cookies["sessionid"] = old_key
+    response = timed(replay.get, calendar)
+    assert response.status_code == 302 and "login" in response["Location"]
+    response = timed(
+        client.post,
+        reverse("backoffice:login"),
+        {"username": user.email, "password": "a long enough password"},
+    )
+    assert response.status_code == 302
+    assert timed(client.get, calendar).status_code == 200
+    redis_cache.start()
+    assert timed(client.get, calendar).status_code == 200
+    assert timed(replay.get, calendar).status_code == 302
