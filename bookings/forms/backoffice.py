@@ -87,11 +87,17 @@ class MoneyField(forms.Field):
 
 
 class SlotTimesMixin:
-    """date + start_time (+ end_time) in the workshop's time zone → aware starts_at/ends_at."""
+    """date + start_time (+ end_time) in the workshop's time zone → aware starts_at/ends_at.
 
-    def _local(self, cleaned, field: str, at, tz):
+    An end at or before the start on the clock is the next day (an evening until midnight or
+    1 a.m.), as long as the session then lasts at most MAX_OVERNIGHT; 10:00 → 09:00 stays an error.
+    """
+
+    MAX_OVERNIGHT = timedelta(hours=12)
+
+    def _local(self, cleaned, field: str, at, tz, day=None):
         try:
-            return local_datetime(cleaned["date"], at, tz)
+            return local_datetime(day or cleaned["date"], at, tz)
         except forms.ValidationError as exc:
             self.add_error(field, exc)
             return None
@@ -105,10 +111,12 @@ class SlotTimesMixin:
         if starts_at is None:
             return
         if end is not None:
-            ends_at = self._local(cleaned, "end_time", end, tz)
+            next_day = day + timedelta(days=1) if end <= start else None
+            ends_at = self._local(cleaned, "end_time", end, tz, next_day)
             if ends_at is None:
                 return
-            if elapsed(starts_at, ends_at) <= timedelta(0):
+            duration = elapsed(starts_at, ends_at)
+            if duration <= timedelta(0) or (next_day and duration > self.MAX_OVERNIGHT):
                 self.add_error("end_time", _("The end must be after the start."))
                 return
         elif default_end:
@@ -130,7 +138,9 @@ class SlotCreateForm(SlotTimesMixin, forms.Form):
         label=_("End"),
         required=False,
         widget=TimeInput(),
-        help_text=_("Leave empty to use the workshop's duration."),
+        help_text=_(
+            "Leave empty to use the workshop's duration. An end before the start is the next day."
+        ),
     )
     capacity = forms.IntegerField(
         widget=COUNT_INPUT,
@@ -186,7 +196,9 @@ class SlotCreateForm(SlotTimesMixin, forms.Form):
 class SlotEditForm(SlotTimesMixin, forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[within_two_years])
     start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
-    end_time = forms.TimeField(label=_("End"), widget=TimeInput())
+    end_time = forms.TimeField(
+        label=_("End"), widget=TimeInput(), help_text=_("An end before the start is the next day.")
+    )
     capacity = forms.IntegerField(
         widget=COUNT_INPUT, label=_("Capacity"), min_value=1, max_value=1000
     )

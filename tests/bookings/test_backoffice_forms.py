@@ -111,6 +111,51 @@ def test_slot_edit_form_refuses_capacity_below_seats_taken():
     assert "6 seats are already booked" in form.errors["capacity"][0]
 
 
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    "start, end, ends_at",
+    [
+        ("22:00", "00:00", datetime(2026, 3, 17, 23, 0, tzinfo=UTC)),
+        ("21:30", "01:15", datetime(2026, 3, 18, 0, 15, tzinfo=UTC)),
+    ],
+    ids=["until-midnight", "past-midnight"],
+)
+def test_an_evening_session_ends_the_next_day(workshop, start, end, ends_at):
+    form = SlotCreateForm(
+        slot_data(workshop, start_time=start, end_time=end), artisan=workshop.artisan
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["ends_at"] == ends_at
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("start, end", [("10:00", "10:00"), ("20:00", "08:30")])
+def test_an_end_long_after_midnight_stays_an_error(workshop, start, end):
+    form = SlotCreateForm(
+        slot_data(workshop, start_time=start, end_time=end), artisan=workshop.artisan
+    )
+    assert not form.is_valid()
+    assert form.errors["end_time"] == ["The end must be after the start."]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_slot_until_midnight_is_saved_again_unchanged_by_its_own_form(workshop):
+    """The edit form shows 22:00–00:00; sent back as shown, it means the same slot (not an error)."""
+    slot = SlotFactory(
+        workshop=workshop,
+        starts_at=datetime(2026, 3, 20, 21, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 20, 23, 0, tzinfo=UTC),
+    )
+    shown = SlotEditForm(slot=slot).initial
+    assert (shown["start_time"].hour, shown["end_time"].hour) == (22, 0)
+    form = SlotEditForm({**shown, "capacity": "5"}, slot=slot)
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["starts_at"], form.cleaned_data["ends_at"]) == (
+        slot.starts_at,
+        slot.ends_at,
+    )
+
+
 def workshop_data(**overrides):
     return {
         "title": "Raku",
