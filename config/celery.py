@@ -21,6 +21,7 @@ app.autodiscover_tasks()
 # default worker (prefork: hard time limits for email/SMS sends) keeps sending.
 CAPTURES_QUEUE = "captures"
 CAPTURE_TASKS = (
+    "pending_orders.tasks.capture_orders",
     "pending_orders.tasks.capture_order",
     "pending_orders.tasks.release_authorisation",
     "bookings.tasks.settle_order_payment",

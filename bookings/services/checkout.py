@@ -290,16 +290,29 @@ def _await_confirmation(order: Order, state: IntentState, fields) -> None:
     )
 
 
-def order_confirm(*, order_id: int, actor: Actor = SYSTEM) -> Order:
-    """Confirm a paid (or captured) order: tickets, email with QR codes and .ics, SMS, hooks."""
-    for lock_slot in (not _holds_seats(order_id), True):
+def order_confirm(
+    *, order_id: int, actor: Actor = SYSTEM, before=None, holds_seats: bool | None = None
+) -> Order:
+    """Confirm a paid (or captured) order: tickets, email with QR codes and .ics, SMS, hooks.
+
+    `before(order)` runs first in the same transaction, under the order's lock (a capture's
+    ledger row): what it writes is kept even when the order cannot be confirmed.
+    `holds_seats`: what the caller last read of it (saves a read; a stale value is safe).
+    """
+    if holds_seats is None:
+        holds_seats = _holds_seats(order_id)
+    for lock_slot in (not holds_seats, True):
         try:
             with transaction.atomic():
                 order = order_lock(order_id, slot=lock_slot)
+                if before is not None:
+                    before(order)
                 if order.status == OrderStatus.CONFIRMED:
                     return order
-                _confirm(order, actor=actor)
-            return order
+                if can_move(ORDER_TRANSITIONS, order.status, OrderStatus.CONFIRMED):
+                    _confirm(order, actor=actor)
+                    return order
+            raise BookingError(_("This order cannot be confirmed in its current state."))
         except NeedSlotLock:
             continue
     raise AssertionError("unreachable")  # pragma: no cover
@@ -323,29 +336,45 @@ def _confirm(order: Order, *, actor: Actor = SYSTEM) -> None:
         actor=actor,
         fields=["confirmed_at", "hold_expires_at", "holds_seats", "payment_error"],
     )
-    if not order.tickets.exists():
-        order_issue_tickets(order)
-    order_send_tickets(order, template="bookings/emails/order_confirmed", key="confirmed")
+    lines = list(order.lines.order_by("pk"))
+    tickets = None if order.tickets.exists() else order_issue_tickets(order, lines=lines)
+    order_send_tickets(
+        order,
+        template="bookings/emails/order_confirmed",
+        key="confirmed",
+        tickets=tickets,
+        lines=lines,
+    )
     giftcard_consume(order)
     order_hooks.confirmed(order)
 
 
-def order_issue_tickets(order: Order) -> None:
-    """One ticket (a new code) per seat of each line, for an order that has none."""
-    Ticket.objects.bulk_create(
+def order_issue_tickets(order: Order, *, lines=None) -> list[Ticket]:
+    """One ticket (a new code) per seat of each line, for an order that has none; returns them
+    (`lines`: the order's lines in primary-key order, if already read)."""
+    lines = lines if lines is not None else order.lines.order_by("pk")
+    return Ticket.objects.bulk_create(
         Ticket(order=order, line=line, label=line.label)
-        for line in order.lines.order_by("pk")
+        for line in lines
         for _n in range(line.quantity)
     )
 
 
 def order_send_tickets(
-    order: Order, *, template: str, key: str, context=None, sms: bool = True
+    order: Order,
+    *,
+    template: str,
+    key: str,
+    context=None,
+    sms: bool = True,
+    tickets=None,
+    lines=None,
 ) -> None:
     """Email the customer the order's tickets (QR codes) and calendar file, and an SMS; in the
-    caller's transaction, once per `key` (`order:<id>:<key>:email` / `:sms`)."""
-    tickets = list(order.tickets.all())
-    lines = list(order.lines.order_by("pk"))
+    caller's transaction, once per `key` (`order:<id>:<key>:email` / `:sms`). `tickets` and
+    `lines`: the order's, if already at hand."""
+    tickets = list(order.tickets.all()) if tickets is None else tickets
+    lines = list(order.lines.order_by("pk")) if lines is None else lines
     context = {**order_context(order, lines=lines), "tickets": tickets, **(context or {})}
     attachments = [Attachment(f"atelier-{order.reference}.ics", order_ics(order), "text/calendar")]
     attachments += [

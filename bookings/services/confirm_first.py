@@ -82,9 +82,11 @@ def order_note_capture_error(*, order_id: int, message: str) -> None:
     )
 
 
-def order_capture_payment(*, order, idempotency_key: str = ""):
-    """Ask the gateway to capture an accepted order (outside any transaction). Raises PaymentError."""
-    amount = order_card_cents(order)
+def order_capture_payment(*, order, idempotency_key: str = "", amount_cents: int | None = None):
+    """Ask the gateway to capture an accepted order (outside any transaction). Raises PaymentError.
+
+    `amount_cents`: what the card pays (`order_card_cents`), if the caller has it already."""
+    amount = order_card_cents(order) if amount_cents is None else amount_cents
     if amount == 0 and not order.payment_intent_id:  # all paid by gift card: nothing to capture
         return IntentState(
             reference="", status=IntentStatus.SUCCEEDED, amount_cents=0, currency=order.currency
@@ -97,18 +99,28 @@ def order_capture_payment(*, order, idempotency_key: str = ""):
     )
 
 
-def order_record_capture(*, order_id: int, provider: str = "") -> Order:
-    """The capture succeeded: write it in the ledger (once), then confirm the order."""
-    with transaction.atomic():
-        order = Order.objects.get(pk=order_id)
+def order_record_capture(
+    *,
+    order_id: int,
+    provider: str = "",
+    amount_cents: int | None = None,
+    holds_seats: bool | None = None,
+) -> Order:
+    """The capture succeeded: write it in the ledger (once) and confirm the order, in one
+    transaction; the ledger row stays even if the order can no longer be confirmed.
+
+    `amount_cents` / `holds_seats`: what the caller already read (saves the reads)."""
+
+    def record(order):
         payment_event_record(
             order,
             kind=PaymentEventKind.CAPTURED,
             key=ledger_key(order_id, "captured"),
-            amount_cents=order_card_cents(order),
+            amount_cents=order_card_cents(order) if amount_cents is None else amount_cents,
             provider=provider or order.payment_provider,
         )
-    return order_confirm(order_id=order_id)
+
+    return order_confirm(order_id=order_id, before=record, holds_seats=holds_seats)
 
 
 def order_is_captured(order_id: int) -> bool:

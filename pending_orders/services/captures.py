@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from bookings.models import Order
 from bookings.payments.base import AuthorisationLapsed, IntentStatus, PaymentError
+from bookings.selectors.giftcards import order_card_cents
 from bookings.services.confirm_first import (
     order_capture_payment,
     order_is_captured,
@@ -57,9 +58,11 @@ def order_capture(*, order_id: int, now=None) -> str:
             state.capture_attempts += 1
             state.save(update_fields=["capture_claimed_at", "capture_attempts"])
 
+    amount = None
     if not captured:
+        amount = order_card_cents(order)
         try:
-            result = order_capture_payment(order=order)
+            result = order_capture_payment(order=order, amount_cents=amount)
         except PaymentError as exc:
             if exc.transient:
                 # Retried by the task; meanwhile the Pending orders page shows why.
@@ -77,7 +80,7 @@ def order_capture(*, order_id: int, now=None) -> str:
                 else _("The card was declined at capture.")
             )
             return order_capture_failed(order_id=order_id, reason=reason, lapsed=lapsed)
-    order_record_capture(order_id=order_id)
+    order_record_capture(order_id=order_id, amount_cents=amount, holds_seats=order.holds_seats)
     return OrderStatus.CONFIRMED
 
 
