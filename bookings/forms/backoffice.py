@@ -90,7 +90,8 @@ class SlotTimesMixin:
     """date + start_time (+ end_time) in the workshop's time zone → aware starts_at/ends_at.
 
     An end at or before the start on the clock is the next day (an evening until midnight or
-    1 a.m.), as long as the session then lasts at most MAX_OVERNIGHT; 10:00 → 09:00 stays an error.
+    1 a.m.), as long as the session then lasts at most MAX_OVERNIGHT (or the workshop's
+    duration, if longer: the page's script fills the end from it); 10:00 → 09:00 stays an error.
     """
 
     MAX_OVERNIGHT = timedelta(hours=12)
@@ -116,7 +117,8 @@ class SlotTimesMixin:
             if ends_at is None:
                 return
             duration = elapsed(starts_at, ends_at)
-            if duration <= timedelta(0) or (next_day and duration > self.MAX_OVERNIGHT):
+            longest = max(self.MAX_OVERNIGHT, timedelta(minutes=workshop.duration_minutes))
+            if duration <= timedelta(0) or (next_day and duration > longest):
                 self.add_error("end_time", _("The end must be after the start."))
                 return
         elif default_end:

@@ -139,6 +139,28 @@ def test_an_end_long_after_midnight_stays_an_error(workshop, start, end):
 
 
 @time_machine.travel(NOW, tick=False)
+def test_a_night_workshop_longer_than_twelve_hours_ends_the_next_morning():
+    """The page's script fills 20:00 + 14 h as 10:00: that end is the next day too."""
+    night = WorkshopFactory(timezone="Europe/Paris", duration_minutes=14 * 60)
+    form = SlotCreateForm(
+        slot_data(night, start_time="20:00", end_time="10:00"), artisan=night.artisan
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["ends_at"] == datetime(2026, 3, 18, 9, 0, tzinfo=UTC)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_evening_ending_in_the_hour_the_clocks_skip_is_a_field_error(workshop):
+    """Paris, 29 March 2026: 02:00-03:00 does not exist; the next day's date is named."""
+    form = SlotCreateForm(
+        slot_data(workshop, date="2026-03-28", start_time="23:00", end_time="02:30"),
+        artisan=workshop.artisan,
+    )
+    assert not form.is_valid()
+    assert "02:30 does not exist on 29/03/2026" in form.errors["end_time"][0]
+
+
+@time_machine.travel(NOW, tick=False)
 def test_a_slot_until_midnight_is_saved_again_unchanged_by_its_own_form(workshop):
     """The edit form shows 22:00–00:00; sent back as shown, it means the same slot (not an error)."""
     slot = SlotFactory(
