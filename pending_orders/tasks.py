@@ -15,6 +15,11 @@ CAPTURE_MAX_RETRIES = 6
 CAPTURE_CHUNK = 10
 
 
+def capture_retry_countdown(retries: int) -> int:
+    """Seconds before a capture's next try after `retries` retries (15 s, doubling, 15 min at most)."""
+    return min(15 * 2**retries, 900)
+
+
 @shared_task(acks_late=True)
 def dispatch_captures(order_ids: list[int]) -> int:
     """Fan out the captures, CAPTURE_CHUNK orders per task (the bulk request published only this one)."""
@@ -29,8 +34,9 @@ def capture_orders(order_ids: list[int]) -> dict:
     """Capture a chunk of orders one after another (each idempotent, as `capture_order`).
 
     A transient provider error retries that order alone, later, as its own `capture_order`
-    task (this run counted as its first attempt); any other error is logged and leaves the order to the sweeper
-    (`captures_requeue_stuck`), so one order never holds back the rest of its chunk.
+    task (this run counted as its first attempt); any other error is logged and leaves the
+    order to the sweeper (`captures_requeue_stuck`), so one order never holds back the rest of
+    its chunk.
     """
     from .services import order_capture
 
@@ -41,7 +47,9 @@ def capture_orders(order_ids: list[int]) -> dict:
         except PaymentError:
             outcome[pk] = "retry"
             try:
-                capture_order.apply_async(args=[pk], countdown=15, retries=1, retry=False)
+                capture_order.apply_async(
+                    args=[pk], countdown=capture_retry_countdown(0), retries=1, retry=False
+                )
             except Exception:  # noqa: BLE001 - any broker failure; the sweeper re-sends
                 logger.warning("Broker unavailable; capture of order %s waits for the sweeper", pk)
         except Exception:  # noqa: BLE001 - logged; the sweeper retries the order
@@ -59,7 +67,7 @@ def capture_order(self, order_id: int) -> str:
     except PaymentError as exc:  # transient only: the service handles the others
         if self.request.retries >= self.max_retries:
             return order_capture_failed(order_id=order_id, reason=exc.message)
-        raise self.retry(exc=exc, countdown=min(15 * 2**self.request.retries, 900)) from exc
+        raise self.retry(exc=exc, countdown=capture_retry_countdown(self.request.retries)) from exc
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)

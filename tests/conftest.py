@@ -60,6 +60,25 @@ def stripe_http(settings, monkeypatch):
     return client
 
 
+@pytest.fixture
+def count_calls(monkeypatch):
+    """`count_calls(module, name)`: a list that gets the (args, kwargs) of every call to
+    `module.name` for the rest of the test; the real function still runs."""
+
+    def count(module, name: str) -> list:
+        calls = []
+        real = getattr(module, name)
+
+        def counting(*args, **kwargs):
+            calls.append((args, kwargs))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counting)
+        return calls
+
+    return count
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (the storefront caches whole pages)."""

@@ -41,17 +41,9 @@ def url(slot):
 
 
 @pytest.fixture
-def renders(monkeypatch):
+def renders(count_calls):
     """How many times the booking page was rendered."""
-    calls = []
-    real = checkout_views.render
-
-    def counting(request, template, *args, **kwargs):
-        calls.append(template)
-        return real(request, template, *args, **kwargs)
-
-    monkeypatch.setattr(checkout_views, "render", counting)
-    return calls
+    return count_calls(checkout_views, "render")
 
 
 def test_a_second_display_costs_one_query_and_gets_its_own_tokens(

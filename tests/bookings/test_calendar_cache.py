@@ -36,17 +36,9 @@ def signed_in(client, artisan):
 
 
 @pytest.fixture
-def grids(monkeypatch):
+def grids(count_calls):
     """How many times the calendar grid was built."""
-    calls = []
-    real = backoffice_views._calendar_body
-
-    def counting(**kwargs):
-        calls.append(kwargs)
-        return real(**kwargs)
-
-    monkeypatch.setattr(backoffice_views, "_calendar_body", counting)
-    return calls
+    return count_calls(backoffice_views, "_calendar_body")
 
 
 @time_machine.travel(NOW, tick=False)

@@ -59,17 +59,9 @@ def signed_in(client, artisan):
 
 
 @pytest.fixture
-def pages(monkeypatch):
+def pages(count_calls):
     """How many times the whole page was rendered."""
-    calls = []
-    real = backoffice_views._calendar_page
-
-    def counting(*args, **kwargs):
-        calls.append(kwargs)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(backoffice_views, "_calendar_page", counting)
-    return calls
+    return count_calls(backoffice_views, "_calendar_page")
 
 
 def badge(pattern, html: str) -> int:

@@ -42,17 +42,9 @@ def _seats_left(html):
 
 
 @pytest.fixture
-def renders(monkeypatch):
+def renders(count_calls):
     """How many times the workshop page template was rendered."""
-    calls = []
-    real = storefront_views.render
-
-    def counting(request, template, *args, **kwargs):
-        calls.append(template)
-        return real(request, template, *args, **kwargs)
-
-    monkeypatch.setattr(storefront_views, "render", counting)
-    return calls
+    return count_calls(storefront_views, "render")
 
 
 def test_a_second_visit_is_served_from_the_cache_after_one_query(
