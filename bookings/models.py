@@ -466,13 +466,15 @@ class DevPayment(models.Model):
 
 
 class PageVersion(models.Model):
-    """What a cached page shows has changed: a version per workshop ("w") and per artisan ("a").
+    """What a cached page shows has changed: a version per workshop ("w") and per artisan ("a"),
+    and per workshop for its booking forms ("f": as "w", but not bumped when only a slot's seats
+    taken change; the booking page fills the seats left in at each display).
 
-    Written only by database triggers (migration 0003_perf_versions), never by Python: every
-    insert, update or delete of a slot, workshop, ticket type or artisan — through a service,
-    the admin or raw SQL — bumps the versions of the pages that show it, in the same
-    transaction. The storefront workshop page and the back-office calendar key their cache
-    and ETag on it (`selectors.versions`). A version is a microsecond timestamp, never less
+    Written only by database triggers (migrations 0003_perf_versions and 0014_form_version),
+    never by Python: every insert, update or delete of a slot, workshop, ticket type or artisan —
+    through a service, the admin or raw SQL — bumps the versions of the pages that show it, in
+    the same transaction. The storefront workshop page, the booking page and the back-office
+    calendar key their cache and ETag on it (`selectors.versions`). A version is a microsecond timestamp, never less
     than the last one plus 1: a restored backup or a flushed test database never hands out
     a version an older page was cached under.
     """

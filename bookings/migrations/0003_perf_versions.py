@@ -7,6 +7,10 @@ bulk updates: every writer is seen, in the same transaction as the write.
 PostgreSQL: deferred constraint triggers, so the counter rows are locked only at commit
 (never while a service still waits for a slot lock: no lock-order inversion with the
 services), artisan row before workshop rows. SQLite (one writer at a time): plain triggers.
+
+0014_form_version adds the booking form's version ("f": what "w" covers but a slot's seat count)
+and replaces the PostgreSQL functions; the SQLite triggers below are already the current ones,
+as 0006_page_version_triggers_sqlite makes them again after every table rebuild.
 """
 
 from django.db import migrations, models
@@ -77,29 +81,46 @@ SQLITE_BUMP = (
 )
 
 
-def _sqlite_bumps(table: str, row: str) -> list[str]:
-    """The statements run for one row (`NEW` or `OLD`) of `table`."""
+def _sqlite_bumps(table: str, row: str, *, form: bool = True) -> list[str]:
+    """The statements run for one row (`NEW` or `OLD`) of `table`: its artisan ("a"), its
+    workshops ("w") and, unless `form` is false, their booking forms ("f", see 0014_form_version)."""
+    kinds = ("w", "f") if form else ("w",)
     if table == "bookings_artisan":
         return [
             SQLITE_BUMP.format(kind="a", id_expr=f"{row}.id", source="WHERE true"),
-            SQLITE_BUMP.format(kind="w", id_expr="w.id", source=f"FROM bookings_workshop w WHERE w.artisan_id = {row}.id"),
+            *(
+                SQLITE_BUMP.format(kind=kind, id_expr="w.id", source=f"FROM bookings_workshop w WHERE w.artisan_id = {row}.id")
+                for kind in kinds
+            ),
         ]
     if table == "bookings_workshop":
         return [
             SQLITE_BUMP.format(kind="a", id_expr=f"{row}.artisan_id", source="WHERE true"),
-            SQLITE_BUMP.format(kind="w", id_expr=f"{row}.id", source="WHERE true"),
+            *(SQLITE_BUMP.format(kind=kind, id_expr=f"{row}.id", source="WHERE true") for kind in kinds),
         ]
     return [
         SQLITE_BUMP.format(kind="a", id_expr="w.artisan_id", source=f"FROM bookings_workshop w WHERE w.id = {row}.workshop_id"),
-        SQLITE_BUMP.format(kind="w", id_expr=f"{row}.workshop_id", source="WHERE true"),
+        *(SQLITE_BUMP.format(kind=kind, id_expr=f"{row}.workshop_id", source="WHERE true") for kind in kinds),
     ]
 
 
-def _sqlite_triggers(table: str) -> list[str]:
+def _sqlite_triggers(table: str, columns: list[str]) -> list[str]:
+    """A slot update that changes only `seats_taken` bumps "a" and "w" but not the form's "f"
+    (a second trigger, `…_page_version_form`, bumps "f" when any other column changed)."""
     triggers = []
+    seats_only_apart = table == "bookings_slot"
     for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
-        body = " ".join(statement for row in rows for statement in _sqlite_bumps(table, row))
+        form = not (seats_only_apart and event == "UPDATE")
+        body = " ".join(statement for row in rows for statement in _sqlite_bumps(table, row, form=form))
         triggers.append(f"CREATE TRIGGER {table}_page_version_{event.lower()} AFTER {event} ON {table} BEGIN {body} END;")
+    if seats_only_apart:
+        changed = " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in columns if c != "seats_taken")
+        body = " ".join(
+            SQLITE_BUMP.format(kind="f", id_expr=f"{row}.workshop_id", source="WHERE true") for row in ("OLD", "NEW")
+        )
+        triggers.append(
+            f"CREATE TRIGGER {table}_page_version_form AFTER UPDATE ON {table} WHEN {changed} BEGIN {body} END;"
+        )
     return triggers
 
 
@@ -112,7 +133,10 @@ def create_triggers(apps, schema_editor):
                 cursor.execute(POSTGRES_TRIGGER.format(table=table))
         elif connection.vendor == "sqlite":
             for table in TABLES:
-                for statement in _sqlite_triggers(table):
+                # The columns as they are when the triggers are made (a later migration that
+                # changes the table makes them again, see 0006_page_version_triggers_sqlite).
+                columns = [column.name for column in connection.introspection.get_table_description(cursor, table)]
+                for statement in _sqlite_triggers(table, columns):
                     cursor.execute(statement)
         else:
             raise NotImplementedError(f"page version triggers for {connection.vendor}")
@@ -125,7 +149,7 @@ def drop_triggers(apps, schema_editor):
             cursor.execute(POSTGRES_DROP)
         else:
             for table in TABLES:
-                for event in ("insert", "update", "delete"):
+                for event in ("insert", "update", "delete", "form"):
                     cursor.execute(f"DROP TRIGGER IF EXISTS {table}_page_version_{event}")
 
 

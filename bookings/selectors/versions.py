@@ -60,8 +60,8 @@ def _slot_version_query():
             workshop__slug=_Param("slug", CharField()),
             workshop__is_published=True,
         )
-        .annotate(page_version=_version("w", OuterRef("workshop_id")))
-        .values_list("pk", "page_version")
+        .annotate(page_version=_version("f", OuterRef("workshop_id")))
+        .values_list("pk", "page_version", "capacity", "seats_taken")
         .order_by()[:1]
     )
 
@@ -104,14 +104,16 @@ def published_workshop_version(*, slug: str) -> tuple[int, int]:
     return row[0], row[1] or 0
 
 
-def bookable_slot_version(*, slug: str, slot_id: int) -> int:
-    """The page version of the workshop of a slot open for booking (public, open, not started,
-    its workshop published and named `slug`); 404 for anything else. A write to the slot, its
-    ticket types or its workshop (seats taken included) bumps it."""
+def bookable_slot_version(*, slug: str, slot_id: int) -> tuple[int, int]:
+    """(form version, seats left) of a slot open for booking (public, open, not started, its
+    workshop published and named `slug`); 404 for anything else. The form version ("f") is bumped
+    by a write to the slot, its ticket types, its workshop or artisan, but not by a change of the
+    seats taken alone: those are read here, in the same query."""
     row = _row(_slot_version_query, slot_id=slot_id, now=timezone.now(), slug=slug)
     if row is None:
         raise Http404("No such slot")
-    return row[1] or 0
+    _, version, capacity, taken = row
+    return version or 0, capacity - taken
 
 
 def artisan_of_user(user) -> Artisan | None:

@@ -10,6 +10,8 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import page_cache
@@ -100,6 +102,26 @@ def book_redirect(request, slot_id: int):
 # The booking page is kept rendered with this in place of the form token (and
 # page_cache.CSRF_SLOT for the CSRF token): each display gets its own.
 FORM_TOKEN_SLOT = "atelier0form0token0slot"
+# …and with these in place of the texts that give the seats left, filled in at each display:
+# a booking changes the seats taken, not the form (its version, "f", is not bumped by it).
+SEATS_LEFT_SLOT = "atelier0seats0left0slot"
+SEATS_NOTE_SLOT = "atelier0seats0note0slot"
+
+
+def _seat_texts(left: int) -> dict[str, str]:
+    """The texts of the booking page that say how many seats are left, by their slot."""
+    return {
+        SEATS_LEFT_SLOT: ngettext("%(left)s seat left", "%(left)s seats left", left)
+        % {"left": left},
+        SEATS_NOTE_SLOT: ngettext(
+            "Your seats are held while the artisan decides. Ask for more than the %(left)s seat "
+            "left and you are on the waiting list: the artisan accepts if a seat frees up.",
+            "Your seats are held while the artisan decides. Ask for more than the %(left)s seats "
+            "left and you are on the waiting list: the artisan accepts if a seat frees up.",
+            left,
+        )
+        % {"left": left},
+    }
 
 
 @ratelimit_post("booking")
@@ -109,16 +131,17 @@ def book(request, slug: str, slot_id: int):
     The empty form and the sold-out page are kept rendered under the workshop's database-kept
     page version (bumped by every write to the slot, its seats, ticket types or workshop), with
     the CSRF and form tokens filled in per display: a flash sale's crowd costs one version
-    query each, and a latecomer's POST on a full session one more (their own hold)."""
-    key = _book_page_key(request, slug, slot_id)
+    query each, and a latecomer's POST on a full session one more (their own hold). The seats
+    left are read with the version and filled in too: a booking does not render the form again."""
+    key, left = _book_page_key(request, slug, slot_id)
     entry = page_cache.get(key) if key else None
     if entry is not None:
         if request.method == "GET":
-            return _book_page_answer(request, entry)
+            return _book_page_answer(request, entry, left)
         if entry["sold_out"] and not seats_held_by(
             slot_id=slot_id, customer_email=_posted_email(request)
         ):
-            return _book_page_answer(request, entry, status=400)
+            return _book_page_answer(request, entry, left, status=400)
     slot = _bookable_slot(slot_id, workshop__slug=slug)
     workshop = slot.workshop
     ticket_types = list(workshop.ticket_types.filter(is_active=True))
@@ -160,7 +183,8 @@ def book(request, slug: str, slot_id: int):
         "gift": gift,
     }
     if keep:
-        return _book_page_keep(request, keep, context, sold_out=False)
+        return _book_page_keep(request, keep, context, left, sold_out=False)
+    context.update(_seat_context(_seat_texts(slot.seats_left)))
     return render(
         request,
         "bookings/checkout/book.html",
@@ -187,7 +211,12 @@ def _sold_out_page(request, slot, key: str | None):
     context = {"sold_out": True, "slot": slot, "workshop": slot.workshop}
     if key:
         return _book_page_keep(
-            request, key, context, sold_out=True, status=400 if request.method == "POST" else 200
+            request,
+            key,
+            context,
+            slot.seats_left,
+            sold_out=True,
+            status=400 if request.method == "POST" else 200,
         )
     return render(
         request,
@@ -197,39 +226,55 @@ def _sold_out_page(request, slot, key: str | None):
     )
 
 
-def _book_page_key(request, slug: str, slot_id: int) -> str | None:
-    """The key of the slot's booking page as it is now (404 if the slot is not bookable), or None
-    when this request must see a page of its own (a flash message, a query string)."""
+def _book_page_key(request, slug: str, slot_id: int) -> tuple[str | None, int | None]:
+    """The key of the slot's booking page as it is now and the seats left (404 if the slot is
+    not bookable), or (None, None) when this request must see a page of its own (a flash
+    message, a query string). A full session's page (the sold-out page) has a key of its own."""
     if not page_cache.request_cacheable(request):
-        return None
+        return None, None
     # Read before the rows: what is rendered under the key is at least as new as this version.
-    version = bookable_slot_version(slug=slug, slot_id=slot_id)
-    return ":".join(
+    version, left = bookable_slot_version(slug=slug, slot_id=slot_id)
+    key = ":".join(
         (
             "storefront:book",
             str(slot_id),
             str(version),
+            "full" if left <= 0 else "open",
             str(settings.CHECKOUT_HOLD_MINUTES),
             translation.get_language(),
             page_cache.code_version(),
         )
     )
+    return key, left
 
 
-def _book_page_keep(request, key: str, context: dict, *, sold_out: bool, status: int = 200):
-    """Render the page with the token slots, keep it under `key`, answer it filled in."""
+def _seat_context(texts: dict[str, str]) -> dict[str, str]:
+    return {"seats_left_text": texts[SEATS_LEFT_SLOT], "seats_note_text": texts[SEATS_NOTE_SLOT]}
+
+
+def _book_page_keep(
+    request, key: str, context: dict, left: int, *, sold_out: bool, status: int = 200
+):
+    """Render the page with the token and seat slots, keep it under `key`, answer it filled in."""
     context["csrf_token"] = page_cache.CSRF_SLOT
+    context.update(
+        _seat_context({SEATS_LEFT_SLOT: SEATS_LEFT_SLOT, SEATS_NOTE_SLOT: SEATS_NOTE_SLOT})
+    )
     content = render(request, "bookings/checkout/book.html", context).content
     entry = {"content": content, "sold_out": sold_out}
     page_cache.set(key, entry)
-    return _book_page_answer(request, entry, status=status)
+    return _book_page_answer(request, entry, left, status=status)
 
 
-def _book_page_answer(request, entry: dict, *, status: int = 200) -> HttpResponse:
-    """The kept page with this visitor's CSRF token (the cookie is set if new) and a new form
-    token: each display of the form is one booking however often it is sent."""
+def _book_page_answer(request, entry: dict, left: int, *, status: int = 200) -> HttpResponse:
+    """The kept page with this visitor's CSRF token (the cookie is set if new), a new form
+    token (each display of the form is one booking however often it is sent) and the seats
+    left now."""
     content = page_cache.with_csrf_token(entry["content"], request)
     content = content.replace(FORM_TOKEN_SLOT.encode(), secrets.token_urlsafe(24).encode())
+    if not entry["sold_out"]:
+        for slot_text, text in _seat_texts(left).items():
+            content = content.replace(slot_text.encode(), escape(text).encode())
     return HttpResponse(content, status=status)
 
 

@@ -79,6 +79,11 @@ def test_a_raw_sql_write_to_the_slot_or_its_ticket_types_shows_on_the_next_displ
     with connection.cursor() as cursor:
         cursor.execute("UPDATE bookings_slot SET seats_taken = 3 WHERE id = %s", [slot.pk])
     assert "1 seat left" in client.get(url).content.decode()
+    assert len(renders) == 1  # the seats are filled in: the form was not rendered again
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE bookings_slot SET capacity = 9 WHERE id = %s", [slot.pk])
+    page = client.get(url).content.decode()
+    assert "6 seats left" in page and 'max="9"' in page  # the form's limit is the capacity
     with connection.cursor() as cursor:
         cursor.execute("UPDATE bookings_tickettype SET name = 'Grown-up' WHERE id = %s", [adult.pk])
     assert "Grown-up" in client.get(url).content.decode()
@@ -89,6 +94,38 @@ def test_a_raw_sql_write_to_the_slot_or_its_ticket_types_shows_on_the_next_displ
         )
     assert client.get(url).status_code == 404
     assert len(renders) == 3
+
+
+def test_a_booking_changes_the_seats_shown_without_rendering_the_form_again(
+    slot, url, adult, renders
+):
+    confirm_first = TicketTypeFactory(
+        workshop=slot.workshop, name="Private", price_cents=9000, requires_confirmation=True
+    )
+    assert "4 seats left" in Client().get(url).content.decode()
+    booker = Client()
+    assert booker.post(url, form_data(adult, 3)).status_code == 302
+    assert len(renders) == 1
+    page = Client().get(url).content.decode()
+    assert "1 seat left" in page and "Ask for more than the 1 seat left" in page
+    assert "atelier0" not in page
+    french = Client().get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "1 place restante" in french and "Au-delà de la" in french
+    assert len(renders) == 2  # the French page, once
+    # The last seat taken: the confirm-first ticket still offers its waiting list, with 0 left.
+    Client().post(url, form_data(adult, 1, customer_email="bob@example.com"))
+    page = Client().get(url).content.decode()
+    assert "0 seats left" in page and confirm_first.name in page
+    assert len(renders) == 3  # a full session's page has a key of its own
+
+
+def test_the_last_seat_taken_turns_the_kept_form_into_the_sold_out_page(client, slot, url, adult):
+    assert 'name="customer_name"' in Client().get(url).content.decode()
+    assert Client().post(url, form_data(adult, 4)).status_code == 302
+    page = client.get(url).content.decode()
+    assert "sold out" in page and 'name="customer_name"' not in page
+    Slot.objects.filter(pk=slot.pk).update(capacity=6)  # the artisan adds two seats
+    assert "2 seats left" in client.get(url).content.decode()
 
 
 def test_a_started_or_cancelled_slot_is_not_served_from_the_kept_page(client, slot, url, adult):
