@@ -33,11 +33,7 @@ USER atelier
 
 EXPOSE 8000
 
-# gunicorn reads its number of worker processes from WEB_CONCURRENCY (set it in .env):
-# 2 × cores + 1 (5 on 2 cores), each with 4 threads (gthread: a thread waiting on PostgreSQL or
-# Redis does not hold a core). bench/pages.py runs the same flags. --preload: the app is loaded
-# and warmed (config/warmup.py: URLs, catalogs, templates) once, before the workers fork.
-ENV WEB_CONCURRENCY=3
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "30", \
-     "--worker-class", "gthread", "--threads", "4", "--preload", \
+# gunicorn's settings are in config/gunicorn.py (gthread: WEB_CONCURRENCY processes of
+# WEB_THREADS threads, 3 × 4 by default; the benches serve the app with the same file).
+CMD ["gunicorn", "-c", "config/gunicorn.py", "--bind", "0.0.0.0:8000", \
      "--access-logfile", "-", "--forwarded-allow-ips", "*"]

@@ -6,7 +6,9 @@ Makes its own database (`<name>_bench_booking`, dropped and re-created), loads a
 with slots of 8 seats, starts gunicorn on 127.0.0.1 with the dev payment gateway, and lets
 BENCH_CUSTOMERS (50) customers loop for BENCH_SECONDS (10): open the booking form, book 1-2
 seats on a random slot still open, pay on the dev checkout page, land on the confirmed order.
-Then it checks in the database that no slot holds more seats than its capacity.
+Then it checks in the database that no slot holds more seats than its capacity. gunicorn runs
+with production's settings (config/gunicorn.py: WEB_CONCURRENCY processes × WEB_THREADS
+threads); DEV_GATEWAY_LATENCY_MS makes the dev gateway answer as slowly as a real provider.
 
 Prints one figure a line: orders_per_s, p99_ms (one HTTP request), booking_p99_ms (a whole
 booking, form to confirmed order), oversold (must be 0), and a few counts.
@@ -152,18 +154,12 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi:application",
+            "-c",
+            "config/gunicorn.py",  # as in production (WEB_CONCURRENCY, WEB_THREADS)
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            os.environ.get("BENCH_WORKERS", "6"),
-            "--worker-class",
-            "sync",
-            *(["--preload"] if os.environ.get("BENCH_PRELOAD", "1") == "1" else []),
             "--log-level",
             "warning",
-            "--timeout",
-            "30",
         ],
         cwd=ROOT,
         env=env,

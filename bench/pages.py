@@ -9,18 +9,17 @@ with a small asyncio HTTP client on this machine only. Prints one figure a line,
 ending with `workshop_page_ratio` and `calendar_ratio` (page requests/s ÷ /healthz requests/s).
 A page that is not there yet (404) prints `n/a` instead of failing.
 
-gunicorn runs as in production (docker-compose.yml, Dockerfile): `gthread` workers, WORKERS
-processes of THREADS threads each (a thread waiting on PostgreSQL or Redis does not hold a
-core); persistent database connections (CONN_MAX_AGE) as in settings.
+gunicorn runs as in production, with config/gunicorn.py (WEB_CONCURRENCY processes × WEB_THREADS
+threads of `gthread`); persistent database connections (CONN_MAX_AGE) as in settings.
 
-Knobs (environment): BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_WORKERS (2×cores+1),
-BENCH_THREADS (4), BENCH_WORKER_CLASS (gthread), BENCH_ROUNDS (5: slices each page's time is cut
+Knobs (environment): BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_ROUNDS (5: slices each page's time is cut
 into, interleaved with the others), BENCH_CALENDAR_PATH (/backoffice/calendar/),
 BENCH_KEEP_DATABASE (1: keep it, to profile).
 """
 
 import asyncio
 import os
+import runpy
 import secrets
 import signal
 import socket
@@ -38,10 +37,7 @@ sys.path.insert(0, str(ROOT))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP_SECONDS = 1.5
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 N_ARTISANS, N_WORKSHOPS, N_SLOTS = 50, 200, 20_000
 CALENDAR_PATH = os.environ.get("BENCH_CALENDAR_PATH", "/backoffice/calendar/")
 
@@ -185,16 +181,10 @@ def start_server(port: int, env: dict) -> subprocess.Popen:
         sys.executable,
         "-m",
         "gunicorn",
-        "config.wsgi:application",
+        "-c",
+        "config/gunicorn.py",
         "--bind",
         f"127.0.0.1:{port}",
-        "--workers",
-        str(WORKERS),
-        "--worker-class",
-        WORKER_CLASS,
-        "--threads",
-        str(THREADS),
-        "--preload",
         "--log-level",
         "warning",
         "--backlog",
@@ -363,9 +353,7 @@ def main() -> int:
     recreate_database(maintenance_url, name)
     try:
         data = load_data()
-        log(
-            f"data loaded in {time.monotonic() - started:.1f} s; gunicorn with {WORKERS} workers, {CONCURRENCY} clients"
-        )
+        log(f"data loaded in {time.monotonic() - started:.1f} s; {CONCURRENCY} clients")
         port = free_port()
         server = start_server(port, dict(os.environ))
         try:
@@ -373,9 +361,9 @@ def main() -> int:
             workshop_path = f"/workshops/{data['workshop_slug']}/"
             if probe(port, workshop_path) != 200:
                 raise SystemExit(f"{workshop_path} does not answer 200")
-            print(f"workers: {WORKERS}")
-            print(f"worker_class: {WORKER_CLASS}")
-            print(f"threads: {THREADS}")
+            server_settings = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+            print(f"workers: {server_settings['workers']}")
+            print(f"threads: {server_settings['threads']}")
             print(
                 f"loadavg: {Path('/proc/loadavg').read_text().split()[0] if Path('/proc/loadavg').exists() else 'n/a'}"
             )
