@@ -2,6 +2,7 @@
 
 import os
 import re
+import runpy
 import secrets
 import subprocess
 import sys
@@ -214,3 +215,26 @@ def test_compose_gunicorn_does_not_trust_forwarded_headers_from_everyone(compose
         port.startswith("${ATELIER_HTTP_BIND:-127.0.0.1}:")
         for port in compose["services"]["proxy"]["ports"]
     )
+
+
+def test_production_and_the_benches_serve_the_app_with_one_gunicorn_config(compose, monkeypatch):
+    """config/gunicorn.py is what the Dockerfile, compose and the benches start gunicorn with;
+    gunicorn accepts every setting in it, and a worker takes no more connections than it has
+    threads to answer (the kernel's queue, shared by the workers, is fairer: README)."""
+    from gunicorn.config import Config
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setenv("WEB_THREADS", "6")
+    values = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+    config = Config()
+    for name, value in values.items():
+        if not name.startswith("_") and name != "os":
+            config.set(name, value)  # an unknown setting raises
+    assert config.worker_class_str == "gthread" and config.workers == 3
+    assert config.threads == 6 and config.worker_connections == 6 and config.keepalive == 0
+    assert config.preload_app and config.wsgi_app == "config.wsgi:application"
+    assert compose["services"]["web"]["command"].startswith("gunicorn -c config/gunicorn.py ")
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert '"gunicorn", "-c", "config/gunicorn.py"' in dockerfile
+    for bench in ("booking.py", "pages.py"):
+        assert '"config/gunicorn.py"' in (ROOT / "bench" / bench).read_text(encoding="utf-8")
