@@ -129,10 +129,11 @@ def book(request, slug: str, slot_id: int):
     """The booking form of a slot, and its POST.
 
     The empty form and the sold-out page are kept rendered under the workshop's database-kept
-    page version (bumped by every write to the slot, its seats, ticket types or workshop), with
-    the CSRF and form tokens filled in per display: a flash sale's crowd costs one version
-    query each, and a latecomer's POST on a full session one more (their own hold). The seats
-    left are read with the version and filled in too: a booking does not render the form again."""
+    form version (bumped by every write to the slot, its ticket types or workshop but a change
+    of the seats taken alone) and whether seats are left, with the CSRF and form tokens and the
+    seats left filled in per display: a flash sale's crowd costs one version query each, a
+    latecomer's POST on a full session one more (their own hold), and a booking does not make
+    the next customer's form render again."""
     key, left = _book_page_key(request, slug, slot_id)
     entry = page_cache.get(key) if key else None
     if entry is not None:
@@ -143,6 +144,10 @@ def book(request, slug: str, slot_id: int):
         ):
             return _book_page_answer(request, entry, left, status=400)
     slot = _bookable_slot(slot_id, workshop__slug=slug)
+    if key and (slot.seats_left <= 0) != (left <= 0):
+        # The last seat was taken or one freed since the version was read: this page is not
+        # the one its key names (full or not), so it is not kept.
+        key = None
     workshop = slot.workshop
     ticket_types = list(workshop.ticket_types.filter(is_active=True))
     if _sold_out(request, slot, ticket_types):

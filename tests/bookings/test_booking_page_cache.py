@@ -180,3 +180,23 @@ def test_the_hx_headers_token_of_the_kept_page_is_the_visitors(url, adult):
     client = Client(enforce_csrf_checks=True)
     html = client.get(url).content.decode()
     assert re.search(r'"X-CSRFToken": "([^"]+)"', html)[1] == CSRF.search(html)[1]
+
+
+def test_a_page_rendered_after_the_seats_changed_under_it_is_not_kept(
+    client, slot, url, adult, monkeypatch
+):
+    """The version says seats are left, then the last one goes before the slot row is read: the
+    sold-out page this request shows must not be kept under the key of a session with seats."""
+    read_version = checkout_views.bookable_slot_version
+
+    def version_then_sell_out(**kwargs):
+        answer = read_version(**kwargs)
+        Slot.objects.filter(pk=slot.pk).update(seats_taken=4)
+        return answer
+
+    monkeypatch.setattr(checkout_views, "bookable_slot_version", version_then_sell_out)
+    assert "sold out" in client.get(url).content.decode()
+    monkeypatch.setattr(checkout_views, "bookable_slot_version", read_version)
+    Slot.objects.filter(pk=slot.pk).update(seats_taken=1)  # a hold lapsed: seats again
+    page = client.get(url).content.decode()
+    assert "3 seats left" in page and 'name="customer_name"' in page
