@@ -1,5 +1,6 @@
 """config/warmup.py: what the web process builds before gunicorn forks its workers (--preload)."""
 
+import runpy
 from pathlib import Path
 
 from django.template import engines
@@ -44,5 +45,7 @@ def test_the_warm_up_is_skipped_with_debug_on(monkeypatch):
 def test_production_serves_the_warmed_app_preloaded():
     compose = (ROOT / "docker-compose.yml").read_text()
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "--preload" in compose and '"--preload"' in dockerfile
+    # Both start gunicorn with config/gunicorn.py, which preloads the app before forking.
+    assert "-c config/gunicorn.py" in compose and '"-c", "config/gunicorn.py"' in dockerfile
+    assert runpy.run_path(str(ROOT / "config" / "gunicorn.py"))["preload_app"] is True
     assert "warm()" in (ROOT / "config" / "wsgi.py").read_text()
