@@ -11,7 +11,10 @@ with production's settings (config/gunicorn.py: WEB_CONCURRENCY processes × WEB
 threads); DEV_GATEWAY_LATENCY_MS makes the dev gateway answer as slowly as a real provider.
 
 Prints one figure a line: orders_per_s, p99_ms (one HTTP request), booking_p99_ms (a whole
-booking, form to confirmed order), oversold (must be 0), and a few counts.
+booking, form to confirmed order), server_cpu_ms_per_booking and postgres_cpu_ms_per_booking
+(the CPU gunicorn and PostgreSQL spent while the customers ran, per confirmed booking, the
+sold-out answers on the way included: where the two cores went), oversold (must be 0), and a
+few counts.
 """
 
 import asyncio
@@ -303,10 +306,50 @@ print(over, mismatch, Order.objects.filter(status="confirmed").count())
     }
 
 
-def run_customers(env: dict, port: int, customer, args_of, *, count: int, join_timeout: float):
+def _cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system, all threads) the processes have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "pid (name)": field 3 onwards
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _server_pids(server: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return [server.pid, *map(int, children.read_text().split())] if children.exists() else []
+
+
+def _postgres_pids(env: dict) -> list[int]:
+    """The PostgreSQL backends serving the bench's database (this machine's)."""
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def run_customers(
+    env: dict,
+    port: int,
+    customer,
+    args_of,
+    *,
+    count: int,
+    join_timeout: float,
+    cpu: dict | None = None,
+):
     """Start the app server, run `count` customers at once (coroutines of bench/_http.py:
     `customer(base, *args_of(started), n)`, `started` being when they start), wait for them,
-    stop the server. Returns the seconds taken."""
+    stop the server. Returns the seconds taken. With `cpu`, fills in the CPU seconds gunicorn
+    ("server") and PostgreSQL's backends ("postgres") spent while the customers ran (Linux)."""
     server = start_server(env, port)
     base = f"http://127.0.0.1:{port}"
 
@@ -316,12 +359,22 @@ def run_customers(env: dict, port: int, customer, args_of, *, count: int, join_t
         )
 
     try:
+        measure = cpu is not None and Path("/proc/self/stat").exists()
+        if measure:
+            backends = _postgres_pids(env)
+            before = _cpu_seconds(_server_pids(server)), _cpu_seconds(backends)
         started = time.monotonic()
         try:
             asyncio.run(everyone(args_of(started)))
         except TimeoutError:
             print(f"# customers still running after {join_timeout} s", file=sys.stderr)
-        return time.monotonic() - started
+        elapsed = time.monotonic() - started
+        if measure:
+            # Backends opened during the run count whole; those of the start, from then on.
+            backends = _postgres_pids(env)
+            cpu["server"] = _cpu_seconds(_server_pids(server)) - before[0]
+            cpu["postgres"] = _cpu_seconds(backends) - before[1]
+        return elapsed
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -346,6 +399,7 @@ def main() -> None:
     port = free_port()
     stats = Stats()
     full: set[int] = set()
+    cpu: dict = {}
     elapsed = run_customers(
         env,
         port,
@@ -353,6 +407,7 @@ def main() -> None:
         lambda started: (ticket_type, slots, full, stats, started + SECONDS),
         count=CUSTOMERS,
         join_timeout=SECONDS + 60,
+        cpu=cpu,
     )
     db = check_database(env)
     print(f"customers: {CUSTOMERS}")
@@ -361,6 +416,9 @@ def main() -> None:
     print(f"p99_ms: {percentile(stats.requests, 99) * 1000:.0f}")
     print(f"p50_ms: {(statistics.median(stats.requests) if stats.requests else 0) * 1000:.0f}")
     print(f"booking_p99_ms: {percentile(stats.bookings, 99) * 1000:.0f}")
+    if cpu and stats.confirmed:  # where the cores went, per booking
+        print(f"server_cpu_ms_per_booking: {cpu['server'] / stats.confirmed * 1000:.1f}")
+        print(f"postgres_cpu_ms_per_booking: {cpu['postgres'] / stats.confirmed * 1000:.1f}")
     print(f"confirmed: {stats.confirmed}")
     print(f"confirmed_in_db: {db['confirmed_in_db']}")
     print(f"sold_out_answers: {stats.sold_out}")
