@@ -1,5 +1,6 @@
-"""The booking page kept rendered under its workshop's database-kept version (issue 13: a flash
-sale's crowd gets the form, and its latecomers the sold-out page, without rendering anything)."""
+"""The booking page kept rendered under its workshop's database-kept form version (issue 13: a
+flash sale's crowd gets the form, and its latecomers the sold-out page, without rendering
+anything; a booking changes the seats filled in, not the kept form)."""
 
 import re
 from datetime import timedelta
@@ -51,7 +52,7 @@ def test_a_second_display_costs_one_query_and_gets_its_own_tokens(
 ):
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     page_one = first.get(url).content.decode()
-    with django_assert_num_queries(1):  # the workshop's page version, read with the slot
+    with django_assert_num_queries(1):  # the form version and the seats left, read with the slot
         page_two = second.get(url).content.decode()
     assert len(renders) == 1
     assert "4 seats left" in page_two and 'name="customer_name"' in page_two
