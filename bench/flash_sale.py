@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/atelier python bench/flash_sale.py
 
 Same server and data set-up as bench/booking.py (its own database `<name>_bench_booking`,
-gunicorn sync workers, the dev payment gateway) but one slot of FLASH_SEATS (20) and
+gunicorn as in production, the dev payment gateway) but one slot of FLASH_SEATS (20) and
 FLASH_CUSTOMERS (200) customers released together (coroutines started at once): each opens the booking form,
 books one seat, and either pays and lands on the confirmed order or is told the session is
 sold out (on the form or on its POST). Prints:
@@ -11,6 +11,8 @@ sold out (on the form or on its POST). Prints:
 - flash_floor_p99_ms: the same crowd asking /healthz twice instead (p99): the least two Django
   answers cost on this machine, under which no sold-out answer can come;
 - flash_booking_p99_ms: form to confirmed order, for those who got a seat;
+- flash_server_cpu_ms, flash_floor_server_cpu_ms: the CPU gunicorn spent on the sale and on
+  the healthz crowd (Linux);
 - flash_oversold: seats confirmed beyond capacity (must be 0); flash_errors (must be 0).
 """
 
@@ -137,6 +139,7 @@ def main() -> int:
     port = booking.free_port()
     results: list[tuple[str, float]] = []
     print(f"loadavg: {Path('/proc/loadavg').read_text().split()[0]}")
+    cpu: dict = {}
     elapsed = booking.run_customers(
         env,
         port,
@@ -144,10 +147,18 @@ def main() -> int:
         lambda started: (ticket_type, slot, results),
         count=CUSTOMERS,
         join_timeout=120,
+        cpu=cpu,
     )
     floor: list[tuple[str, float]] = []
+    floor_cpu: dict = {}
     booking.run_customers(
-        env, port, floor_customer, lambda started: (floor,), count=CUSTOMERS, join_timeout=120
+        env,
+        port,
+        floor_customer,
+        lambda started: (floor,),
+        count=CUSTOMERS,
+        join_timeout=120,
+        cpu=floor_cpu,
     )
     db = booking.check_database(env)
     booked = [t for kind, t in results if kind == "booked"]
@@ -164,6 +175,9 @@ def main() -> int:
         f"flash_floor_p99_ms: {booking.percentile([t for k, t in floor if k == 'floor'], 99) * 1000:.0f}"
     )
     print(f"flash_booking_p99_ms: {booking.percentile(booked, 99) * 1000:.0f}")
+    if cpu and floor_cpu:  # what the sale cost the server, against the healthz crowd
+        print(f"flash_server_cpu_ms: {cpu['server'] * 1000:.0f}")
+        print(f"flash_floor_server_cpu_ms: {floor_cpu['server'] * 1000:.0f}")
     print(f"flash_oversold: {db['oversold']}")
     print(f"flash_seat_count_mismatch: {db['seat_count_mismatch']}")
     print(f"flash_errors: {errors}")
