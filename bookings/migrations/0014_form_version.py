@@ -9,6 +9,7 @@ import importlib
 from django.db import migrations
 
 sqlite_triggers = importlib.import_module("bookings.migrations.0006_page_version_triggers_sqlite")
+versions = importlib.import_module("bookings.migrations.0003_perf_versions")
 
 POSTGRES = r"""
 DROP FUNCTION IF EXISTS atelier_page_bump_workshop(bigint, bigint);
@@ -64,47 +65,6 @@ BEGIN
 END $$;
 """
 
-POSTGRES_BACK = r"""
-DROP FUNCTION IF EXISTS atelier_page_bump_workshop(bigint, bigint, boolean);
-CREATE FUNCTION atelier_page_bump_workshop(wid bigint, aid bigint) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-  IF aid IS NULL THEN
-    SELECT artisan_id INTO aid FROM bookings_workshop WHERE id = wid;
-  END IF;
-  IF aid IS NOT NULL THEN
-    PERFORM atelier_page_bump('a', aid);
-  END IF;
-  PERFORM atelier_page_bump('w', wid);
-END $$;
-
-CREATE OR REPLACE FUNCTION atelier_page_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'bookings_artisan' THEN
-    PERFORM atelier_page_bump('a', CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
-    PERFORM atelier_page_bump('w', w.id) FROM bookings_workshop w
-      WHERE w.artisan_id = CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END ORDER BY w.id;
-  ELSIF TG_TABLE_NAME = 'bookings_workshop' THEN
-    IF TG_OP <> 'INSERT' THEN
-      PERFORM atelier_page_bump_workshop(OLD.id, OLD.artisan_id);
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-      PERFORM atelier_page_bump_workshop(NEW.id, NEW.artisan_id);
-    END IF;
-  ELSE
-    IF TG_OP <> 'INSERT' THEN
-      PERFORM atelier_page_bump_workshop(OLD.workshop_id, NULL);
-    END IF;
-    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.workshop_id <> OLD.workshop_id) THEN
-      PERFORM atelier_page_bump_workshop(NEW.workshop_id, NULL);
-    END IF;
-  END IF;
-  RETURN NULL;
-END $$;
-"""
-
 
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
@@ -115,10 +75,15 @@ def forward(apps, schema_editor):
 
 
 def backward(apps, schema_editor):
+    """0003's functions and triggers again. SQLite keeps the current triggers: an "f" bump more
+    is harmless."""
     if schema_editor.connection.vendor == "postgresql":
         with schema_editor.connection.cursor() as cursor:
-            cursor.execute(POSTGRES_BACK)
-    # SQLite keeps the current triggers: an "f" bump more is harmless.
+            cursor.execute(
+                "DROP FUNCTION IF EXISTS atelier_page_bump_workshop(bigint, bigint, boolean)"
+            )
+        versions.drop_triggers(apps, schema_editor)
+        versions.create_triggers(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
