@@ -102,18 +102,22 @@ def book_redirect(request, slot_id: int):
 # The booking page is kept rendered with this in place of the form token (and
 # page_cache.CSRF_SLOT for the CSRF token): each display gets its own.
 FORM_TOKEN_SLOT = "atelier0form0token0slot"
-# …and with these in place of the texts that give the seats left, filled in at each display:
-# a booking changes the seats taken, not the form (its version, "f", is not bumped by it).
-SEATS_LEFT_SLOT = "atelier0seats0left0slot"
-SEATS_NOTE_SLOT = "atelier0seats0note0slot"
+# …and with these in place of the texts that give the seats left (by their name in the
+# template), filled in at each display: a booking changes the seats taken, not the form (its
+# version, "f", is not bumped by it).
+SEAT_SLOTS = {
+    "seats_left_text": "atelier0seats0left0slot",
+    "seats_note_text": "atelier0seats0note0slot",
+}
 
 
 def _seat_texts(left: int) -> dict[str, str]:
-    """The texts of the booking page that say how many seats are left, by their slot."""
+    """The texts of the booking page that say how many seats are left, by their name in the
+    template (the keys of `SEAT_SLOTS`)."""
     return {
-        SEATS_LEFT_SLOT: ngettext("%(left)s seat left", "%(left)s seats left", left)
+        "seats_left_text": ngettext("%(left)s seat left", "%(left)s seats left", left)
         % {"left": left},
-        SEATS_NOTE_SLOT: ngettext(
+        "seats_note_text": ngettext(
             "Your seats are held while the artisan decides. Ask for more than the %(left)s seat "
             "left and you are on the waiting list: the artisan accepts if a seat frees up.",
             "Your seats are held while the artisan decides. Ask for more than the %(left)s seats "
@@ -189,7 +193,7 @@ def book(request, slug: str, slot_id: int):
     }
     if keep:
         return _book_page_keep(request, keep, context, left, sold_out=False)
-    context.update(_seat_context(_seat_texts(slot.seats_left)))
+    context.update(_seat_texts(slot.seats_left))
     return render(
         request,
         "bookings/checkout/book.html",
@@ -253,18 +257,12 @@ def _book_page_key(request, slug: str, slot_id: int) -> tuple[str | None, int | 
     return key, left
 
 
-def _seat_context(texts: dict[str, str]) -> dict[str, str]:
-    return {"seats_left_text": texts[SEATS_LEFT_SLOT], "seats_note_text": texts[SEATS_NOTE_SLOT]}
-
-
 def _book_page_keep(
     request, key: str, context: dict, left: int, *, sold_out: bool, status: int = 200
 ):
     """Render the page with the token and seat slots, keep it under `key`, answer it filled in."""
     context["csrf_token"] = page_cache.CSRF_SLOT
-    context.update(
-        _seat_context({SEATS_LEFT_SLOT: SEATS_LEFT_SLOT, SEATS_NOTE_SLOT: SEATS_NOTE_SLOT})
-    )
+    context.update(SEAT_SLOTS)
     content = render(request, "bookings/checkout/book.html", context).content
     entry = {"content": content, "sold_out": sold_out}
     page_cache.set(key, entry)
@@ -278,8 +276,8 @@ def _book_page_answer(request, entry: dict, left: int, *, status: int = 200) -> 
     content = page_cache.with_csrf_token(entry["content"], request)
     content = content.replace(FORM_TOKEN_SLOT.encode(), secrets.token_urlsafe(24).encode())
     if not entry["sold_out"]:
-        for slot_text, text in _seat_texts(left).items():
-            content = content.replace(slot_text.encode(), escape(text).encode())
+        for name, text in _seat_texts(left).items():
+            content = content.replace(SEAT_SLOTS[name].encode(), escape(text).encode())
     return HttpResponse(content, status=status)
 
 
